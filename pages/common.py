@@ -1,0 +1,72 @@
+"""What every page shares: the signed-in user, the auth backend and the database handle.
+
+The auth backend (and with it any Supabase client carrying a user's token) lives in
+``st.session_state`` — one per browser session, never in a cache shared across sessions.
+The database pools hold no user state; each query runs in ``user_session`` under RLS.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import streamlit as st
+
+from core.auth import AuthBackend, LocalAuth, cookie_key
+from core.config import get_settings
+from core.db import Database, get_database
+from core.identity import AuthUser
+
+log = logging.getLogger(__name__)
+
+
+def database() -> Database:
+    return get_database()
+
+
+def auth_backend() -> AuthBackend:
+    """This browser session's auth backend (created on first use)."""
+    if "auth_backend" not in st.session_state:
+        settings = get_settings()
+        db = database()
+        if settings.auth_backend == "supabase":
+            from core.auth_supabase import SupabaseAuth
+
+            backend: AuthBackend = SupabaseAuth(db, settings.supabase_url or "",
+                                                settings.supabase_anon_key or "",
+                                                settings.supabase_jwt_secret)
+        else:
+            backend = LocalAuth(db, cookie_key(settings))
+        st.session_state["auth_backend"] = backend
+    return st.session_state["auth_backend"]
+
+
+def current_user() -> AuthUser | None:
+    return st.session_state.get("user")
+
+
+def require_user() -> AuthUser:
+    user = current_user()
+    if user is None:
+        st.warning("Please sign in.")
+        st.stop()
+    return user
+
+
+@contextmanager
+def session() -> Iterator[psycopg.Connection]:
+    """A transaction as the signed-in user."""
+    with database().user_session(require_user()) as conn:
+        yield conn
+
+
+def money(value: object, currency: str = "EUR") -> str:
+    symbol = {"EUR": "€", "GBP": "£", "USD": "$", "ZAR": "R"}.get(currency, currency + " ")
+    try:
+        amount = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol}{abs(amount):,.2f}"
