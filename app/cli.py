@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.launcher import prepare
 
-    db = prepare(settings, own_server=False)
+    db = prepare(settings)
     try:
         if command == "demo":
             from core.demo_seed import ensure_demo

@@ -23,12 +23,12 @@ from core.db import Database, set_database
 log = logging.getLogger(__name__)
 
 
-def prepare(settings: Settings, *, own_server: bool) -> Database:
+def prepare(settings: Settings) -> Database:
     """Start/attach the database, apply migrations and install the process-wide Database."""
     if settings.database_url:
         owner = settings.database_url
     else:
-        owner = embedded.start(settings.pgdata, stop_on_exit=own_server)
+        owner = embedded.start(settings.pgdata)
     migrate.migrate(owner, app_password=settings.app_db_password,
                     jobs_password=settings.jobs_db_password)
     db = Database(owner, settings)
@@ -52,7 +52,7 @@ def streamlit_command(settings: Settings, port: int, address: str) -> list[str]:
 
 def run(settings: Settings, *, port: int, address: str, demo: bool, jobs: bool) -> int:
     """Run everything until interrupted; returns the exit code."""
-    db = prepare(settings, own_server=True)
+    db = prepare(settings)
     if demo:
         from core.demo_seed import ensure_demo
 

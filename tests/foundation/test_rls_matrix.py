@@ -1,0 +1,128 @@
+"""RLS matrix: every table x every command as the owner, another user, staff and anon.
+
+The owner may do what the table's policies allow; nobody else reads or changes a row. The set
+of tables here must equal the set of tables in the exposed schema, so a new table without an
+entry (and therefore without this check) fails the suite.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+
+from core import audit
+from core.admin_ops import keyring
+from core.crypto import user_cipher
+from core.db import Database
+
+ALL = {"select", "insert", "update", "delete"}
+# table -> (commands the owner may run, column to update, extra insert columns as SQL values)
+SPEC: dict[str, tuple[set[str], str, dict[str, str]]] = {
+    "profiles": ({"select", "update"}, "display_name", {"email": "'x@example.org'"}),
+    "accounts": (ALL, "name", {"name": "'acc-' || gen_random_uuid()"}),
+    "categories": (ALL, "name", {"name": "'cat-' || gen_random_uuid()"}),
+    "import_batches": (ALL, "filename", {"filename": "'f.csv'", "file_format": "'csv'"}),
+    "transactions": (ALL, "description", {
+        "account_id": "{account}", "date": "current_date", "amount": "-1.00",
+        "dedupe_key": "'k-' || gen_random_uuid()"}),
+    "rules": (ALL, "name", {"name": "'r'"}),
+    "corrections": (ALL, "source", {"transaction_id": "{transaction}"}),
+    "user_keys": ({"select", "insert"}, "master_key_id", {
+        "wrapped_key": "'\\x00'::bytea", "master_key_id": "'k'"}),
+    "audit_log": ({"select", "insert"}, "action", {"action": "'test'", "actor_id": "{user}"}),
+}
+
+
+@pytest.fixture(scope="module")
+def world(db: Database, make_user, settings):
+    """User A owning one row in every table, plus B, a staff user and an admin."""
+    a, b = make_user(name="owner"), make_user(name="other")
+    staff, admin = make_user("staff", "staff"), make_user("admin", "admin")
+    with db.user_session(a.user) as conn:
+        account = conn.execute("insert into accounts (name) values ('Main') returning id").fetchone()[0]
+        conn.execute("insert into categories (name) values ('Mine')")
+        batch = conn.execute("insert into import_batches (filename, file_format, account_id)"
+                             " values ('a.csv', 'csv', %s) returning id", [account]).fetchone()[0]
+        tx = conn.execute(
+            "insert into transactions (account_id, batch_id, date, amount, description, dedupe_key)"
+            " values (%s, %s, current_date, -12.50, 'TESCO', 'k1') returning id",
+            [account, batch]).fetchone()[0]
+        conn.execute("insert into rules (name) values ('r1')")
+        conn.execute("insert into corrections (transaction_id) values (%s)", [tx])
+        user_cipher(conn, a.user.id, keyring(settings))
+        audit.record(conn, a.user, "test_entry")
+    return {"a": a, "b": b, "staff": staff, "admin": admin, "account": account, "transaction": tx}
+
+
+def test_matrix_covers_every_public_table(db: Database) -> None:
+    with db.owner_connection() as conn:
+        tables = {r[0] for r in conn.execute(
+            "select tablename from pg_tables where schemaname = 'public'")}
+    assert tables == set(SPEC), f"RLS matrix out of date: {tables ^ set(SPEC)}"
+
+
+def _insert_sql(table: str, world: dict, owner_id: uuid.UUID) -> str:
+    cols = dict(SPEC[table][2])
+    cols["user_id"] = f"'{owner_id}'"
+    values = [v.format(account=f"'{world['account']}'", transaction=f"'{world['transaction']}'",
+                       user=f"'{owner_id}'") for v in cols.values()]
+    return f"insert into public.{table} ({', '.join(cols)}) values ({', '.join(values)})"
+
+
+def _attempt(db: Database, who, table: str, command: str, world: dict) -> int | str:
+    """Run ``command`` on A's rows of ``table`` as ``who``; rows affected/seen, or 'denied'."""
+    a_id = world["a"].user.id
+    column = SPEC[table][1]
+    statements = {
+        "select": f"select count(*) from public.{table} where user_id = '{a_id}'",
+        "insert": _insert_sql(table, world, a_id),
+        "update": f"update public.{table} set {column} = {column} where user_id = '{a_id}'",
+        "delete": f"delete from public.{table} where user_id = '{a_id}'",
+    }
+    session = db.anon_session() if who == "anon" else db.user_session(who.user)
+    try:
+        with session as conn:
+            cur = conn.execute(statements[command])
+            result = cur.fetchone()[0] if command == "select" else cur.rowcount
+            conn.execute("select 1/0")  # never keep what the probe changed
+    except psycopg.errors.DivisionByZero:
+        return result
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.RaiseException) as exc:
+        return f"denied: {exc.diag.message_primary}"
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize("table", sorted(SPEC))
+@pytest.mark.parametrize("command", sorted(ALL))
+def test_owner_can_only_do_what_policies_allow(db: Database, world, table: str, command: str) -> None:
+    if (table, command) == ("user_keys", "insert"):
+        # one key per user (primary key): A's own insert already happened through RLS in `world`
+        with db.user_session(world["a"].user) as conn:
+            assert conn.execute("select count(*) from user_keys").fetchone()[0] == 1
+        return
+    outcome = _attempt(db, world["a"], table, command, world)
+    if command in SPEC[table][0]:
+        assert isinstance(outcome, int) and outcome >= 1, f"owner {command} on {table}: {outcome}"
+    else:
+        assert outcome == 0 or str(outcome).startswith("denied"), f"{table} {command}: {outcome}"
+
+
+@pytest.mark.parametrize("who", ["b", "staff", "admin", "anon"])
+@pytest.mark.parametrize("table", sorted(SPEC))
+@pytest.mark.parametrize("command", sorted(ALL))
+def test_nobody_else_reads_or_changes_a_row(db: Database, world, who: str, table: str,
+                                            command: str) -> None:
+    actor = "anon" if who == "anon" else world[who]
+    outcome = _attempt(db, actor, table, command, world)
+    assert outcome == 0 or str(outcome).startswith("denied"), (
+        f"{who} could {command} {table} rows of another user: {outcome}")
+    if who == "anon":
+        assert str(outcome).startswith("denied"), f"anon reached {table}: {outcome}"
+
+
+def test_owner_rows_are_really_there(db: Database, world) -> None:
+    with db.user_session(world["a"].user) as conn:
+        assert conn.execute("select count(*) from transactions").fetchone()[0] == 1
+        assert conn.execute("select count(*) from categories").fetchone()[0] > 50
