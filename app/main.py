@@ -19,9 +19,10 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from core import queries  # noqa: E402
-from pages import admin, alerts, common, dashboard, goals, login, transactions  # noqa: E402
+from pages import common  # noqa: E402
 
 log = logging.getLogger(__name__)
+PAGES = ROOT / "pages"
 
 
 def _sidebar(user) -> None:
@@ -38,7 +39,7 @@ def main() -> None:
     st.set_page_config(page_title="Personal finance", page_icon="💶", layout="wide")
     user = common.current_user()
     if user is None:
-        nav = st.navigation([st.Page(login.render, title="Sign in", url_path="login",
+        nav = st.navigation([st.Page(PAGES / "login.py", title="Sign in", url_path="login",
                                      default=True)], position="hidden")
         nav.run()
         return
@@ -48,13 +49,17 @@ def main() -> None:
         user = dataclasses.replace(user, app_role=role)
         st.session_state["user"] = user
     pages = [
-        st.Page(dashboard.render, title="Dashboard", icon=":material/dashboard:", url_path="dashboard", default=True),
-        st.Page(transactions.render, title="Transactions", icon=":material/receipt_long:", url_path="transactions"),
-        st.Page(goals.render, title="Goals", icon=":material/flag:", url_path="goals"),
-        st.Page(alerts.render, title="Alerts", icon=":material/notifications:", url_path="alerts"),
+        st.Page(PAGES / "dashboard.py", title="Dashboard", icon=":material/dashboard:",
+                url_path="dashboard", default=True),
+        st.Page(PAGES / "transactions.py", title="Transactions", icon=":material/receipt_long:",
+                url_path="transactions"),
+        st.Page(PAGES / "goals.py", title="Goals", icon=":material/flag:", url_path="goals"),
+        st.Page(PAGES / "alerts.py", title="Alerts", icon=":material/notifications:",
+                url_path="alerts"),
     ]
     if user.is_staff:
-        pages.append(st.Page(admin.render, title="Admin", icon=":material/admin_panel_settings:", url_path="admin"))
+        pages.append(st.Page(PAGES / "admin.py", title="Admin", icon=":material/admin_panel_settings:",
+                             url_path="admin"))
     _sidebar(user)
     st.navigation(pages).run()
 

@@ -24,3 +24,6 @@ def render() -> None:
     for col, (name, value) in zip(cols, overview.items(), strict=True):
         col.metric(name.replace("_", " ").capitalize(), f"{value:,}")
     st.caption("Aggregates only: no admin view returns an individual's transactions.")
+
+
+render()

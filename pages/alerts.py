@@ -25,3 +25,6 @@ def render() -> None:
         st.info("No activity recorded yet.")
     else:
         st.dataframe(activity, hide_index=True, key="activity")
+
+
+render()

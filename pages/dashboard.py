@@ -45,7 +45,7 @@ def render() -> None:
                          labels={"spent": "Spent", "category": ""})
             fig.update_layout(yaxis={"categoryorder": "total ascending"}, height=420,
                               margin={"l": 0, "r": 0, "t": 10, "b": 0})
-            st.plotly_chart(fig, use_container_width=True)
+            st.plotly_chart(fig, width="stretch")
             st.dataframe(by_cat.assign(spent=by_cat["spent"].map(common.money)),
                          hide_index=True, key="spend_by_category")
     with right:
@@ -56,7 +56,10 @@ def render() -> None:
         fig = px.bar(long, x="month", y="amount", color="direction", barmode="group",
                      labels={"month": "", "amount": "", "direction": ""})
         fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 10, "b": 0})
-        st.plotly_chart(fig, use_container_width=True)
+        st.plotly_chart(fig, width="stretch")
     st.subheader("Accounts")
     st.dataframe(balances.assign(balance=balances["balance"].map(common.money)),
                  hide_index=True, key="balances")
+
+
+render()

@@ -27,3 +27,6 @@ def render() -> None:
                      hide_index=True, key="savings")
     st.caption("Goal plans with monthly amounts and completion dates are computed by the "
                "forecast stage of the job process.")
+
+
+render()

@@ -52,3 +52,6 @@ def render() -> None:
                     _signed_in(backend.sign_up(email, password, name))
                 except AuthError as exc:
                     st.error(str(exc))
+
+
+render()

@@ -32,3 +32,6 @@ def render() -> None:
         "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
         "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1),
     })
+
+
+render()

@@ -10,7 +10,8 @@ from core.db import Database, role_conninfo
 
 def _state(conn: psycopg.Connection) -> tuple:
     return conn.execute(
-        "select current_user, session_user, coalesce(current_setting('request.jwt.claims', true), '')").fetchone()
+        "select current_user, session_user,"
+        " coalesce(current_setting('request.jwt.claims', true), '')").fetchone()
 
 
 @pytest.fixture
