@@ -100,3 +100,10 @@ def make_user(db: Database, auth: LocalAuth):
         return MadeUser(user, email, TEST_PASSWORD)
 
     return _make
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that touches the database, so CI can rerun them on another server."""
+    for item in items:
+        if "db" in getattr(item, "fixturenames", ()) or "owner_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
