@@ -50,8 +50,22 @@ def streamlit_command(settings: Settings, port: int, address: str) -> list[str]:
             "--server.headless", "true", "--browser.gatherUsageStats", "false"]
 
 
+def _lock_data_dir(settings: Settings) -> object:
+    """One launcher per data dir: a second ``python -m app`` on the same data is refused."""
+    import fcntl
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(settings.data_dir / "app.lock", "w")  # noqa: SIM115 (held for the process)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(f"another 'python -m app' is already running on {settings.data_dir}") from None
+    return handle
+
+
 def run(settings: Settings, *, port: int, address: str, demo: bool, jobs: bool) -> int:
     """Run everything until interrupted; returns the exit code."""
+    lock = _lock_data_dir(settings)
     db = prepare(settings)
     if demo:
         from core.demo_seed import ensure_demo
@@ -98,4 +112,5 @@ def run(settings: Settings, *, port: int, address: str, demo: bool, jobs: bool) 
         if not settings.database_url:
             embedded.stop(settings.pgdata)
         print("Stopped.", flush=True)
+        lock.close()
     return code

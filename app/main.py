@@ -29,15 +29,14 @@ def _sidebar(user) -> None:
     with st.sidebar:
         st.write(f"Signed in as **{user.email}**")
         if st.button("Sign out", key="sign_out"):
-            common.auth_backend().sign_out(user)
-            for key in list(st.session_state.keys()):
-                del st.session_state[key]
+            common.sign_out()
             st.rerun()
 
 
 def main() -> None:
     st.set_page_config(page_title="Personal finance", page_icon="💶", layout="wide")
-    user = common.current_user()
+    user = common.current_user() or common.restore_from_cookie()
+    common.sync_cookie()
     if user is None:
         nav = st.navigation([st.Page(PAGES / "login.py", title="Sign in", url_path="login",
                                      default=True)], position="hidden")

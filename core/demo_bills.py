@@ -28,7 +28,7 @@ _CUSHION = 300_00
 def _salaries(b: Builder) -> None:
     rng, p, n = b.rng, b.prof, len(b.months)
     emp_a, emp_b = rng.sample(cat.EMPLOYERS, 2)
-    raise_at, bump = rng.randint(n // 3, max(n // 3, 2 * n // 3)), rng.uniform(1.04, 1.09)
+    raise_at, bump = rng.randint(n // 3, max(n // 3, 2 * n // 3)), rng.uniform(1.05, 1.1)
     for i, (y, m) in enumerate(b.months):
         mon = calendar.month_abbr[m].upper()
         pay = int(p.income_a * (bump if i >= raise_at else 1.0) * 100)
@@ -69,12 +69,12 @@ def add_bills(b: Builder) -> None:
     b.monthly(1, -int(total * rng.uniform(0.24, 0.31)) // 10 * 1000, f"SO {landlord} RENT",
               landlord.title(), "Rent & Mortgage", payee=landlord)
     name, desc, eur = rng.choice(cat.ENERGY)
+    wname, wdesc, weur = rng.choice(cat.WATER)
     for y, m in b.months:
         season = 1 + 0.35 * math.cos(2 * math.pi * (m - 1) / 12)
         b.add(on(y, m, 12), -int(eur * season * rng.uniform(0.9, 1.1) * 100),
               desc.format(ref=b.ref(6)), name, "Utilities", payee=name.upper())
         if m % 3 == 1:
-            wname, wdesc, weur = cat.WATER[0] if p.earners == 2 else rng.choice(cat.WATER)
             b.add(on(y, m, 20), -int(weur * 100), wdesc, wname, "Utilities", payee=wname.upper())
         if m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1):
             b.add(on(y, m, 1), -int(total * 0.025) * 100, "DD CITY COUNCIL TAX", "City Council",

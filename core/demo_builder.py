@@ -122,8 +122,10 @@ class Builder:
             return rng.choice(idx) if idx else None
 
         if (i := pick({"Groceries", "Restaurants"}, -1500)) is not None:
-            r = self.rows[i]
-            self.rows[i] = (r[0], int(r[1] * rng.uniform(5.5, 8.0)), *r[2:8], "amount_spike")
+            r = self.rows[i]  # 5.5-8x what this merchant usually costs
+            usual = sorted(q[1] for q in self.rows if q[4] == r[4])
+            typical = usual[len(usual) // 2]
+            self.rows[i] = (r[0], int(typical * rng.uniform(5.5, 8.0)), *r[2:8], "amount_spike")
         if (i := pick({"Restaurants", "Online Shopping", "Clothing", "Takeaway & Delivery"},
                       -1200)) is not None:
             r = self.rows[i]

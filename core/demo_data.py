@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
+from dateutil.relativedelta import relativedelta
 
 from core import demo_catalog as cat
 from core.demo_bills import add_bills, finish_transfers
@@ -161,10 +162,7 @@ def _generate(seed: int, months: int, end: dt.date | None, varied: bool) -> Demo
     end = end or dt.date.today()
     rng = random.Random(seed)
     prof = _profile(rng, varied)
-    y, m = end.year, end.month - months
-    while m < 1:
-        y, m = y - 1, m + 12
-    start = min(dt.date(y, m, min(end.day, 28)) + dt.timedelta(days=1), end)
+    start = end - relativedelta(months=months) + dt.timedelta(days=1)
     opening = {
         CHECKING: int(rng.uniform(0.4, 1.0) * (prof.income_a + prof.income_b)) * 100,
         SAVINGS: int(rng.uniform(1500, 15000)) * 100,

@@ -43,8 +43,59 @@ def auth_backend() -> AuthBackend:
     return st.session_state["auth_backend"]
 
 
+SESSION_COOKIE = "pfm_session"
+
+
 def current_user() -> AuthUser | None:
     return st.session_state.get("user")
+
+
+def sign_in(user: AuthUser) -> None:
+    """Remember ``user`` in this session and, with a signed expiring token, in the browser."""
+    st.session_state["user"] = user
+    st.session_state.pop("signed_out", None)
+    token = auth_backend().session_token(user)
+    if token:
+        st.session_state["cookie_action"] = ("set", token)
+
+
+def sign_out() -> None:
+    user = current_user()
+    if user is not None:
+        auth_backend().sign_out(user)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state["signed_out"] = True
+    st.session_state["cookie_action"] = ("delete", None)
+
+
+def restore_from_cookie() -> AuthUser | None:
+    """Sign in again from the browser's session cookie (a new tab, a reload)."""
+    if st.session_state.get("signed_out"):
+        return None
+    token = st.context.cookies.get(SESSION_COOKIE)
+    user = auth_backend().restore(token) if token else None
+    if user is not None:
+        st.session_state["user"] = user
+    return user
+
+
+def sync_cookie() -> None:
+    """Write or delete the session cookie in the browser when a sign-in/out asked for it."""
+    action = st.session_state.pop("cookie_action", None)
+    if action is None:
+        return
+    import datetime as dt
+
+    import extra_streamlit_components as stx
+
+    manager = stx.CookieManager(key="pfm_cookie_manager")
+    if action[0] == "set":
+        manager.set(SESSION_COOKIE, action[1], key="pfm_cookie_set", same_site="strict",
+                    expires_at=dt.datetime.now() + dt.timedelta(days=14))
+    elif SESSION_COOKIE in (manager.cookies or {}) or st.context.cookies.get(SESSION_COOKIE):
+        manager.cookie_manager(method="delete", cookie=SESSION_COOKIE, key="pfm_cookie_delete",
+                               default=False)
 
 
 def require_user() -> AuthUser:

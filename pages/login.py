@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def _signed_in(user) -> None:
-    st.session_state["user"] = user
+    common.sign_in(user)
     st.rerun()
 
 

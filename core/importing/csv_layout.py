@@ -24,7 +24,7 @@ DELIMITERS = [",", ";", "\t", "|"]
 _SAMPLE_LINES = 400
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One record: its fields, first source line (1-based) and raw text."""
 
@@ -52,13 +52,15 @@ def read_rows(text: str, delimiter: str, limit: int | None = None) -> list[Row]:
         lines.pop()
     reader = csv.reader(lines, delimiter=delimiter, quotechar='"', skipinitialspace=False)
     rows: list[Row] = []
+    append, strip = rows.append, str.strip
     start = 1
     try:
         for cells in reader:
             end = reader.line_num
             raw = lines[start - 1] if end == start else "\n".join(lines[start - 1 : end])
-            if any(c.strip() for c in cells):
-                rows.append(Row([c.strip() for c in cells], start, raw))
+            stripped = list(map(strip, cells))
+            if any(stripped):
+                append(Row(stripped, start, raw))
             start = end + 1
             if limit is not None and len(rows) >= limit:
                 break
@@ -94,7 +96,7 @@ def choose_delimiter(text: str) -> str | None:
 def _modal_width(counts: list[int]) -> tuple[int, int]:
     """Most common field count (ignoring one trailing empty field) and how many rows have it."""
     tally = Counter(counts)
-    width = max(tally, key=lambda w: (tally[w] + tally.get(w + 1, 0) + tally.get(w - 1, 0) / 2, w))
+    width = max(tally, key=lambda w: ((tally[w] + tally.get(w + 1, 0)) * w**0.5, w))
     return width, tally[width] + tally.get(width + 1, 0)
 
 
@@ -120,9 +122,7 @@ def find_layout(text: str, delimiter: str) -> Layout:
 
 def _first_data_row(rows: list[Row], width: int) -> int:
     for i, row in enumerate(rows[:_SAMPLE_LINES]):
-        if _data_like(row, width) and all(
-            _data_like(r, width, loose=True) for r in rows[i + 1 : i + 3]
-        ):
+        if _data_like(row, width) and all(_data_like(r, width, loose=True) for r in rows[i + 1 : i + 3]):
             return i
     return 0
 
@@ -130,15 +130,15 @@ def _first_data_row(rows: list[Row], width: int) -> int:
 def _data_like(row: Row, width: int, loose: bool = False) -> bool:
     """A record that can hold a transaction: right width and a date or an amount in it."""
     n = len(row.cells)
+    if loose and _continuation(row):
+        return True
     if not loose and not width - 1 <= n <= width + 1:
         return False
     if loose and n > width + 1:
         return False
     if loose and n < max(2, width // 2):
-        return _continuation(row)
-    return any(classify(c) for c in row.cells if c) or (
-        loose and sum(looks_like_amount(c) for c in row.cells if c) >= 1
-    )
+        return False
+    return any(classify(c) for c in row.cells if c) or any(looks_like_amount(c) for c in row.cells if c)
 
 
 def _continuation(row: Row) -> bool:

@@ -25,7 +25,9 @@ import pandas as pd
 
 log = logging.getLogger(__name__)
 
-_TIME_TAIL = re.compile(r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Z]{3,4}))?$")
+_TIME_TAIL = re.compile(
+    r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Z]{3,4}))?$"
+)
 _YMD = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})\.?$")
 _COMPACT = re.compile(r"^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$")
 _NUMERIC = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{2}|\d{4})$")
@@ -93,10 +95,18 @@ def classify(value: str) -> str | None:
 
 
 def infer_date_spec(
-    values: Sequence[str], *, date_order: str | None = None, currency: str | None = None
+    values: Sequence[str],
+    *,
+    date_order: str | None = None,
+    currency: str | None = None,
+    default_order: str | None = None,
 ) -> DateSpec | None:
-    """Decide the column's date format from all its non-empty values (``None``: not dates)."""
-    cleaned = [strip_time(v) for v in values if v and v.strip()]
+    """Decide the column's date format from all its non-empty values (``None``: not dates).
+
+    ``default_order`` (``dmy``/``mdy``) replaces the separator/currency default for
+    ambiguous files of a format with its own convention (QIF: month-first).
+    """
+    cleaned = list(dict.fromkeys(strip_time(v) for v in dict.fromkeys(values) if v and v.strip()))
     if not cleaned:
         return None
     families: dict[str, int] = {}
@@ -116,10 +126,12 @@ def infer_date_spec(
         sep = max(set(seps), key=seps.count)
         trailing = "." if sep == "." and any(v.endswith(".") for v in cleaned[:50]) else ""
         return DateSpec("ymd", f"%Y{sep}%m{sep}%d{trailing}")
-    return _numeric_spec(cleaned, date_order, currency)
+    return _numeric_spec(cleaned, date_order, currency, default_order)
 
 
-def _numeric_spec(cleaned: list[str], date_order: str | None, currency: str | None) -> DateSpec:
+def _numeric_spec(
+    cleaned: list[str], date_order: str | None, currency: str | None, default_order: str | None
+) -> DateSpec:
     parts = pd.Series(cleaned).str.extract(_NUMERIC.pattern).dropna()
     sep = parts[1].mode().iloc[0]
     year_fmt = "%Y" if (parts[3].str.len() == 4).mean() >= 0.5 else "%y"
@@ -139,19 +151,22 @@ def _numeric_spec(cleaned: list[str], date_order: str | None, currency: str | No
         fmt = dmy if (first > 12).sum() >= (second > 12).sum() else mdy
         warning = "dates mix day-first and month-first values; rows that do not fit were rejected"
     else:
-        fmt, warning = _ambiguous(cleaned, dmy, mdy, sep, currency)
+        fmt, warning = _ambiguous(cleaned, dmy, mdy, sep, currency, default_order)
     return DateSpec("numeric", fmt, alt[fmt], warning)
 
 
 def _ambiguous(
-    cleaned: list[str], dmy: str, mdy: str, sep: str, currency: str | None
+    cleaned: list[str], dmy: str, mdy: str, sep: str, currency: str | None, default_order: str | None
 ) -> tuple[str, str]:
     as_dmy = _sorted(pd.to_datetime(pd.Series(cleaned), format=dmy, errors="coerce"))
     as_mdy = _sorted(pd.to_datetime(pd.Series(cleaned), format=mdy, errors="coerce"))
     label = {dmy: "day-first (dd/mm/yyyy)", mdy: "month-first (mm/dd/yyyy)"}
-    if as_dmy != as_mdy and len(set(cleaned)) > 2:
+    if as_dmy != as_mdy and len(cleaned) > 2:
         fmt = dmy if as_dmy else mdy
         reason = "it keeps the rows in date order"
+    elif default_order:
+        fmt = mdy if default_order == "mdy" else dmy
+        reason = "that is the convention of this file format"
     else:
         fmt = mdy if sep == "/" and (currency or "").upper() == "USD" else dmy
         reason = "default for this separator and currency"
@@ -171,15 +186,20 @@ def _sorted(parsed: pd.Series) -> bool:
 
 
 def parse_dates(values: Sequence[str], spec: DateSpec) -> list[dt.date | None]:
-    """Parse a whole column with ``spec``; unparsable or empty values give ``None``."""
-    series = pd.Series([strip_time(v) if v else "" for v in values], dtype="object")
+    """Parse a whole column with ``spec``; unparsable or empty values give ``None``.
+
+    Statements repeat dates a lot, so each distinct value is parsed once (vectorized).
+    """
+    distinct = list(dict.fromkeys(values))
+    series = pd.Series([strip_time(v) if v else "" for v in distinct], dtype="object")
     if spec.family == "names":
         series = series.map(_names_to_numeric)
     parsed = pd.to_datetime(series, format=spec.fmt, errors="coerce")
     if spec.alt_fmt and parsed.isna().any():
         retry = pd.to_datetime(series, format=spec.alt_fmt, errors="coerce")
         parsed = parsed.fillna(retry)
-    return [None if pd.isna(x) else x for x in parsed.dt.date.tolist()]
+    lookup = dict(zip(distinct, [None if pd.isna(x) else x for x in parsed.dt.date.tolist()], strict=True))
+    return [lookup[v] for v in values]
 
 
 def parse_one(value: str, spec: DateSpec) -> dt.date | None:

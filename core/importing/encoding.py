@@ -6,17 +6,20 @@ Order of decisions (first that applies wins):
 2. UTF-16 without a BOM, recognised by NUL bytes in every other position;
 3. strict UTF-8;
 4. ``charset-normalizer`` restricted to the code pages banks actually use (Windows and ISO
-   Western/Central/Eastern European, DOS 850/852, Mac Roman). When it reports that cp1252
-   decodes the bytes identically to its pick, cp1252 is used (the Western default);
+   Western/Central/Eastern European, DOS 850/852; Mac Roman is left out, it hijacks short
+   cp1252 samples). When it reports that cp1252 decodes the bytes identically to its pick,
+   cp1252 is used (the Western default);
 5. latin-1, which never fails (documented fallback, with a warning).
 
 Line endings are normalized to ``\\n`` (CR-only and CR CR LF files occur in real exports).
+:class:`Source` carries the bytes and the decoded text to the format readers.
 """
 
 from __future__ import annotations
 
 import codecs
 import logging
+from dataclasses import dataclass
 
 import charset_normalizer
 
@@ -29,7 +32,6 @@ _LEGACY_CODEPAGES = [
     "iso8859_15",
     "cp850",
     "cp852",
-    "mac_roman",
     "cp1257",
     "cp1251",
     "koi8_r",
@@ -97,22 +99,22 @@ def decode_bytes(data: bytes) -> tuple[str, str, str | None]:
     return text, encoding, warning
 
 
-def looks_binary(data: bytes) -> bool:
-    """True for content that is not text in any encoding we read (zip, PDF, OLE2 ...)."""
-    if data.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
-        return True
-    head = data[:4096]
-    if not head:
-        return False
-    encoding, _ = detect_encoding(head)
-    if encoding.startswith(("utf-16", "utf-32")):
-        return False
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return controls > 0.05 * len(head)
-
-
 def _sample(data: bytes) -> bytes:
     if len(data) <= _SAMPLE_BYTES:
         return data
     half = _SAMPLE_BYTES // 2
     return data[:half] + data[-half:]
+
+
+@dataclass(frozen=True)
+class Source:
+    """``text`` is ``data`` decoded (see :mod:`core.importing.encoding`), ``\\n`` line ends."""
+
+    filename: str
+    data: bytes
+    text: str
+    encoding: str
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a character offset in ``text``."""
+        return self.text.count("\n", 0, offset) + 1

@@ -17,15 +17,17 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+SUPPORTED = "a bank statement in CSV, OFX/QFX, QIF, MT940/MT942 or camt.052/053/054 format"
 
-@dataclass
+
+@dataclass(slots=True)
 class ParsedTransaction:
     """One transaction as the bank reported it, normalized.
 
     ``line`` is the 1-based line where the record starts in the decoded file (for XML and
     OFX the line of the opening tag). ``raw`` is the record's source text. ``splits`` lists
-    QIF split lines (``category``, ``amount``, ``memo``) when the format has them; ``amount``
-    is always the parent total.
+    QIF split lines (``category``, ``amount``, ``memo``; a tuple of dicts) when the format
+    has them; ``amount`` is always the parent total.
     """
 
     date: dt.date
@@ -40,7 +42,7 @@ class ParsedTransaction:
     pending: bool
     line: int
     raw: str
-    splits: list[dict[str, str]] = field(default_factory=list)
+    splits: tuple[dict[str, str], ...] = ()
 
 
 @dataclass
