@@ -1,0 +1,95 @@
+"""Normalization of bank statement descriptions.
+
+Statement lines carry noise that changes from one occurrence of a merchant to the next: card
+numbers, dates, times, references, store numbers. :func:`normalize_description` removes it so
+that ``"POS Purchase Woolworths * 23 Aug"`` and ``"POS Purchase Woolworths * 28 Aug"`` become
+the same string. The result is the key of the embedding cache (one embedding per distinct
+normalized description) and the text every model in :mod:`ml` works on.
+
+:func:`merchant_key` goes one step further and drops the payment-channel words that banks put
+around the merchant name ("pos purchase", "card", "recurring", ...), giving the key under which
+the categorizer remembers what the user filed a merchant under.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+log = logging.getLogger(__name__)
+
+_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_PATTERNS: list[re.Pattern[str]] = [
+    # masked or labelled card / account numbers: "card no. 1234", "xxxx1234", "****1234"
+    re.compile(r"\b(?:card|acct|account|a/c)\s*(?:no\.?|number|nr\.?|#)\s*[\dx*]*", re.I),
+    re.compile(r"[x*#]{2,}[\dx*#]*\d*", re.I),
+    # ISO and numeric dates, times
+    re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?)?\b", re.I),
+    re.compile(r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b/?"),
+    re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b"),
+    # "23 Aug", "23aug21", "Aug 23", "23-AUG-2021"
+    re.compile(rf"\b\d{{1,2}}[\s\-]?(?:{_MONTHS})\b(?:[\s\-]?\d{{2,4}}\b)?", re.I),
+    re.compile(rf"\b(?:{_MONTHS})[\s\-]?\d{{1,2}}\b(?:,?\s?\d{{4}}\b)?", re.I),
+    # labelled references: "ref: ABC123", "reference 99812", "trace #12"
+    re.compile(r"\b(?:ref(?:erence)?|trace|auth|txn|id)\b[\s.:#-]*[a-z0-9/-]*\d[a-z0-9/-]*",
+               re.I),
+]
+_TOKEN_OK = re.compile(r"[^\W_]+(?:[.&'/-][^\W_]+)*")
+_KEEP = re.compile(r"[^\w&'./-]+")
+_DASH_NUM = re.compile(r"-(?=\d)")  # "fee-639.99" -> "fee 639.99"; "7-eleven" stays
+
+# Words that describe how a payment was made rather than who was paid.
+CHANNEL_WORDS = frozenset("""
+pos purchase purchases card cards debit credit visa mastercard maestro contactless recurring
+online payment pmt dd so sto direct standing order eft fpi fps bacs chaps sepa transaction
+trx txn tfr via ltd pty plc gmbh inc llc bv sa co the of at in on from to for and
+""".split())
+
+
+def _keep_token(tok: str) -> bool:
+    digits = sum(ch.isdigit() for ch in tok)
+    if digits == 0:
+        return True
+    core = re.sub(r"[.&'/-]", "", tok)
+    if digits == len(core):
+        return False  # a pure number: amount, store number, reference
+    # letters mixed with digits: keep short brand-like tokens ("o2", "7-eleven", "3m"),
+    # drop reference-like ones ("vodsb8nhsb1k", "i6522327")
+    return digits <= 2 and len(core) <= 8
+
+
+def normalize_description(s: object) -> str:
+    """Lowercase ``s`` and strip card numbers, dates, times, references and digit runs.
+
+    Punctuation other than ``& ' . / -`` inside words becomes a space; whitespace is collapsed.
+    ``None``/NaN give ``""``. Idempotent: ``normalize(normalize(s)) == normalize(s)``.
+    """
+    if s is None or (isinstance(s, float) and s != s):
+        return ""
+    text = str(s).lower()
+    for pat in _PATTERNS:
+        text = pat.sub(" ", text)
+    text = _DASH_NUM.sub(" ", _KEEP.sub(" ", text))
+    tokens = []
+    for raw in text.split():
+        for tok in _TOKEN_OK.findall(raw):
+            if _keep_token(tok):
+                tokens.append(tok)
+    return " ".join(tokens)
+
+
+def merchant_key(s: object) -> str:
+    """The normalized description without payment-channel words; the merchant memory key.
+
+    Falls back to the normalized description when nothing but channel words is left
+    (so "Card Purchase" still has a key).
+    """
+    norm = normalize_description(s)
+    words = [w for w in re.split(r"[\s./-]+", norm) if w and w not in CHANNEL_WORDS]
+    return " ".join(words) if words else norm
+
+
+def words(s: str) -> list[str]:
+    """Alphabetic words of a normalized text (for explanations and the keyword lexicon)."""
+    return re.findall(r"[^\W\d_][^\W_]*(?:['&][^\W_]+)*", s)
