@@ -37,11 +37,18 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="apply database migrations and exit")
 
+    status = sub.add_parser("status", help="operator: pipeline stages and installation counts")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+
     role = sub.add_parser("set-role", help="operator: set a user's role (audited)")
     role.add_argument("email")
     role.add_argument("role", choices=["user", "staff", "admin"])
 
     sub.add_parser("rotate-key", help="operator: new master key; re-wrap every data key")
+
+    from app.import_command import add_parser as add_import_parser
+
+    add_import_parser(sub)
     return p
 
 
@@ -62,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         return run(settings, port=args.port or settings.port, address=args.address,
                    demo=not args.no_demo, jobs=not args.no_jobs)
 
+    if command == "import":  # parses first; starts the database only when really importing
+        from app.import_command import run_import
+
+        return run_import(args, settings)
+
     from app.launcher import prepare
 
     db = prepare(settings)
@@ -74,6 +86,13 @@ def main(argv: list[str] | None = None) -> int:
                   else "A demo account exists, but its credentials file is missing.")
         elif command == "migrate":
             print("Database is up to date.")
+        elif command == "status":
+            import json
+
+            from jobs.status import format_status, status
+
+            report = status(db)
+            print(json.dumps(report, indent=2) if args.json else format_status(report))
         elif command == "set-role":
             from core.admin_ops import set_role
 

@@ -52,6 +52,7 @@ class Settings:
     smtp_port: int = 25
     smtp_from: str = "alerts@localhost"
     webhook_secret: str | None = None
+    sms_gateway_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -101,4 +102,5 @@ def get_settings(environ: dict[str, str] | None = None, secrets_file: Path | Non
         smtp_port=int(get("SMTP_PORT", 25)),
         smtp_from=str(get("SMTP_FROM", "alerts@localhost")),
         webhook_secret=get("WEBHOOK_SECRET"),
+        sms_gateway_url=get("SMS_GATEWAY_URL"),
     )

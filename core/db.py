@@ -24,6 +24,7 @@ from uuid import UUID
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
 from core.config import Settings, get_settings
@@ -50,6 +51,7 @@ def role_conninfo(owner_conninfo: str, role: str, password: str | None) -> str:
 
 def _check_clean(conn: psycopg.Connection) -> None:
     """Pool reset hook: a connection goes back only if no role or claims linger on it."""
+    conn.row_factory = tuple_row  # a caller may have changed it; never leak that either
     row = conn.execute(
         "select current_user = session_user, coalesce(current_setting('request.jwt.claims', true), '')"
     ).fetchone()

@@ -102,9 +102,32 @@ def migrate(
                 applied_now.append(mig.version)
             _set_role_password(conn, "pfm_app", app_password)
             _set_role_password(conn, "pfm_jobs", jobs_password)
+            apply_queue_schema(conn)
     if applied_now:
         log.info("applied %d migration(s): %s", len(applied_now), ", ".join(applied_now))
     return applied_now
+
+
+def apply_queue_schema(conn: psycopg.Connection) -> bool:
+    """Install procrastinate's own schema into the (not exposed) ``procrastinate`` schema and let
+    the job role use it. Returns True when it was installed now."""
+    from importlib.resources import files
+
+    if conn.execute("select to_regclass('procrastinate.procrastinate_jobs')").fetchone()[0]:
+        return False
+    schema_sql = files("procrastinate.sql").joinpath("schema.sql").read_text()
+    with conn.transaction():
+        conn.execute("create schema if not exists procrastinate")
+        conn.execute("revoke all on schema procrastinate from public")
+        conn.execute("set local search_path to procrastinate")
+        conn.execute(schema_sql)  # type: ignore[arg-type]
+        conn.execute("grant usage on schema procrastinate to pfm_jobs")
+        conn.execute("grant select, insert, update, delete on all tables in schema procrastinate"
+                     " to pfm_jobs")
+        conn.execute("grant usage, select on all sequences in schema procrastinate to pfm_jobs")
+        conn.execute("grant execute on all functions in schema procrastinate to pfm_jobs")
+    log.info("installed the procrastinate queue schema")
+    return True
 
 
 def applied_versions(owner_conninfo: str) -> list[str]:

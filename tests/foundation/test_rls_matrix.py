@@ -32,7 +32,26 @@ SPEC: dict[str, tuple[set[str], str, dict[str, str]]] = {
     "user_keys": ({"select", "insert"}, "master_key_id", {
         "wrapped_key": "'\\x00'::bytea", "master_key_id": "'k'"}),
     "audit_log": ({"select", "insert"}, "action", {"action": "'test'", "actor_id": "{user}"}),
+    # pipeline outputs: written by the job worker; users read them and give feedback
+    "monthly_features": ({"select"}, "features", {
+        "month": "date '1999-01-01'", "model_version": "'t'", "run_id": "gen_random_uuid()"}),
+    "recurring_series": ({"select", "update"}, "user_status", {
+        "series_key": "'k-' || gen_random_uuid()", "merchant": "'m'", "cadence": "'monthly'",
+        "status": "'active'", "model_version": "'t'", "run_id": "gen_random_uuid()"}),
+    "anomalies": ({"select"}, "reason", {
+        "alert_key": "'k-' || gen_random_uuid()", "kind": "'spike'", "score": "0.9",
+        "risk": "'high'", "reason": "'r'", "model_version": "'t'", "run_id": "gen_random_uuid()"}),
+    "anomaly_verdicts": (ALL, "verdict", {"verdict": "'expected'", "kind": "'spike'"}),
+    "alerts": ({"select", "update"}, "status", {
+        "alert_key": "'k-' || gen_random_uuid()", "type": "'anomaly'", "risk": "'high'",
+        "title": "'t'", "body": "'b'", "model_version": "'t'", "run_id": "gen_random_uuid()"}),
+    "alert_deliveries": ({"select"}, "status", {"alert_id": "{alert}", "channel": "'log'"}),
+    "notification_prefs": (ALL, "email_enabled", {}),
 }
+# one row per user (primary key user_id): the owner's own insert happens in `world`
+ONE_PER_USER = {"user_keys", "notification_prefs"}
+# rows the job worker writes for A, as the job process does
+WORKER_ROWS = ["monthly_features", "recurring_series", "anomalies", "alerts"]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +72,17 @@ def world(db: Database, make_user, settings):
         conn.execute("insert into corrections (transaction_id) values (%s)", [tx])
         user_cipher(conn, a.user.id, keyring(settings))
         audit.record(conn, a.user, "test_entry")
-    return {"a": a, "b": b, "staff": staff, "admin": admin, "account": account, "transaction": tx}
+        conn.execute("insert into anomaly_verdicts (verdict, kind) values ('expected', 'spike')")
+        conn.execute("insert into notification_prefs (email_enabled) values (false)")
+    world = {"a": a, "b": b, "staff": staff, "admin": admin, "account": account, "transaction": tx}
+    with db.job_user_session(a.user.id) as conn:
+        conn.execute("set local role pfm_job_worker")
+        for table in WORKER_ROWS:
+            conn.execute(_insert_sql(table, world, a.user.id))
+        world["alert"] = conn.execute("select id from alerts where user_id = %s",
+                                      [str(a.user.id)]).fetchone()[0]
+        conn.execute(_insert_sql("alert_deliveries", world, a.user.id))
+    return world
 
 
 def test_matrix_covers_every_public_table(db: Database) -> None:
@@ -67,7 +96,7 @@ def _insert_sql(table: str, world: dict, owner_id: uuid.UUID) -> str:
     cols = dict(SPEC[table][2])
     cols["user_id"] = f"'{owner_id}'"
     values = [v.format(account=f"'{world['account']}'", transaction=f"'{world['transaction']}'",
-                       user=f"'{owner_id}'") for v in cols.values()]
+                       user=f"'{owner_id}'", alert=f"'{world.get('alert')}'") for v in cols.values()]
     return f"insert into public.{table} ({', '.join(cols)}) values ({', '.join(values)})"
 
 
@@ -97,10 +126,10 @@ def _attempt(db: Database, who, table: str, command: str, world: dict) -> int | 
 @pytest.mark.parametrize("table", sorted(SPEC))
 @pytest.mark.parametrize("command", sorted(ALL))
 def test_owner_can_only_do_what_policies_allow(db: Database, world, table: str, command: str) -> None:
-    if (table, command) == ("user_keys", "insert"):
-        # one key per user (primary key): A's own insert already happened through RLS in `world`
+    if table in ONE_PER_USER and command == "insert":
+        # one row per user (primary key): A's own insert already happened through RLS in `world`
         with db.user_session(world["a"].user) as conn:
-            assert conn.execute("select count(*) from user_keys").fetchone()[0] == 1
+            assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 1
         return
     outcome = _attempt(db, world["a"], table, command, world)
     if command in SPEC[table][0]:

@@ -1,0 +1,94 @@
+"""What a stage gets: the user's inputs (read under the user's RLS) and a writer session.
+
+A :class:`StageContext` lives for one pipeline run of one user. Inputs are loaded once per run
+inside ``Database.job_user_session`` (role ``authenticated`` with that user's claims), so the
+job process reads exactly what the user could read. Outputs are written by :meth:`writer`:
+the same kind of session switched to the least-privilege ``pfm_job_worker`` role, which alone
+may write model outputs. Each stage writes in one transaction, so a run killed at any point
+leaves either the old rows or the new ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from core.db import Database
+
+log = logging.getLogger(__name__)
+
+TX_COLUMNS = ["id", "account_id", "account", "date", "amount", "currency", "description", "payee",
+              "merchant", "category", "category_id", "category_source", "is_transfer", "excluded",
+              "needs_review"]
+
+
+@dataclass
+class StageContext:
+    """Inputs and output sessions of one user's pipeline run."""
+
+    db: Database
+    user_id: uuid.UUID
+    run_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    today: dt.date = field(default_factory=dt.date.today)
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @contextmanager
+    def reader(self) -> Iterator[psycopg.Connection]:
+        """A transaction as the user (RLS applies)."""
+        with self.db.job_user_session(self.user_id) as conn:
+            yield conn
+
+    @contextmanager
+    def writer(self) -> Iterator[psycopg.Connection]:
+        """A transaction as ``pfm_job_worker`` that writes this user's outputs."""
+        with self.db.job_user_session(self.user_id) as conn:
+            conn.execute("set local role pfm_job_worker")
+            yield conn
+
+    def transactions(self) -> pd.DataFrame:
+        """The user's transactions, oldest first (excluded rows left out), loaded once per run."""
+        if "tx" not in self._cache:
+            with self.reader() as conn:
+                rows = conn.execute("""
+                    select t.id, t.account_id, a.name, t.date, t.amount, t.currency, t.description,
+                           t.payee, t.merchant, c.name, t.category_id, t.category_source,
+                           t.is_transfer, t.excluded, t.needs_review
+                    from public.transactions t
+                    join public.accounts a on a.id = t.account_id
+                    left join public.categories c on c.id = t.category_id
+                    where not t.excluded
+                    order by t.date, t.id""").fetchall()
+            tx = pd.DataFrame(rows, columns=TX_COLUMNS)
+            tx["id"] = tx["id"].astype(str)
+            self._cache["tx"] = tx
+        return self._cache["tx"]
+
+    def invalidate(self) -> None:
+        """Forget cached inputs (after a stage changed them, e.g. categorization)."""
+        self._cache.pop("tx", None)
+
+    def currency(self) -> str:
+        if "currency" not in self._cache:
+            with self.reader() as conn:
+                row = conn.execute("select base_currency from public.profiles").fetchone()
+            self._cache["currency"] = row[0] if row else "EUR"
+        return self._cache["currency"]
+
+    def remember(self, key: str, value: Any) -> None:
+        """Hand a result to a later stage of the same run (e.g. recurring series to anomalies)."""
+        self._cache[key] = value
+
+    def recall(self, key: str, default: Any = None) -> Any:
+        return self._cache.get(key, default)
+
+
+def currency_symbol(code: str) -> str:
+    return {"EUR": "€", "GBP": "£", "USD": "$", "ZAR": "R", "JPY": "¥", "CHF": "CHF "}.get(code, code + " ")
