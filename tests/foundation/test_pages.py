@@ -60,7 +60,7 @@ def test_sign_in_form_with_real_backend(db: Database, make_user) -> None:
     at.text_input(key="login_password").input(made.password)
     at.button[0].click().run()
     assert not at.exception
-    assert _nav(at) == ["Dashboard", "Transactions", "Goals", "Alerts"]
+    assert _nav(at) == ["Dashboard", "Transactions", "Goals", "Subscriptions", "Alerts"]
 
 
 def test_sign_up_form_validates_and_creates_account(db: Database) -> None:

@@ -14,10 +14,12 @@ from jobs.scheduler import pending_user_ids
 def _snapshot(db: Database, user) -> dict:
     with db.user_session(user) as conn:
         return {
-            "features": conn.execute("select month, income, spend from monthly_features order by month").fetchall(),
+            "features": conn.execute(
+                "select month, income, spend from monthly_features order by month").fetchall(),
             "series": conn.execute("select id, series_key, next_date, status from recurring_series"
                                    " order by series_key").fetchall(),
-            "anomalies": conn.execute("select alert_key, risk, reason from anomalies order by alert_key").fetchall(),
+            "anomalies": conn.execute(
+                "select alert_key, risk, reason from anomalies order by alert_key").fetchall(),
             "alerts": conn.execute("select id, alert_key, status from alerts order by alert_key").fetchall(),
         }
 

@@ -1,0 +1,70 @@
+"""The Alerts and Subscriptions pages (AppTest) on pipeline outputs of a real demo household."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from core.config import Settings
+from core.db import Database
+from jobs import pipeline
+
+MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
+
+
+def _page(user, page: str) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.session_state["user"] = user
+    at.run()
+    at.switch_page(f"../pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_alerts_page_verdict_snooze_and_preferences(db: Database, settings: Settings,
+                                                    household_user) -> None:
+    user = household_user(seed=7)
+    pipeline.run_user(db, settings, user.id)
+    at = _page(user, "alerts")
+    labels = [e.label for e in at.expander]
+    assert any("Unusual charge" in label and "high risk" in label for label in labels), labels
+    assert any("Price rise" in label for label in labels), labels
+    expected_buttons = [b for b in at.button if b.key and b.key.startswith("exp-")]
+    alert_id = expected_buttons[0].key.removeprefix("exp-")
+    expected_buttons[0].click().run()
+    with db.user_session(user) as conn:
+        status = conn.execute("select status from alerts where id = %s", [alert_id]).fetchone()[0]
+        verdicts = conn.execute("select verdict from anomaly_verdicts").fetchall()
+    assert status == "resolved" and verdicts == [("expected",)]
+    snooze = next(b for b in at.button if b.key and b.key.startswith("snz-"))
+    snooze.click().run()
+    with db.user_session(user) as conn:
+        snoozed = conn.execute("select count(*) from alerts where status = 'snoozed'"
+                               " and snoozed_until > now() + interval '6 days'").fetchone()[0]
+    assert snoozed == 1
+    # preferences: a bad webhook URL is refused with a message, a good one is saved
+    at.checkbox[1].check()
+    at.text_input[1].input("ftp://example.org/hook")
+    at.button(key="FormSubmitter:notification_prefs-Save preferences").click().run()
+    assert any("http://" in e.value for e in at.error)
+    at.text_input[1].input("https://example.org/hook")
+    at.button(key="FormSubmitter:notification_prefs-Save preferences").click().run()
+    with db.user_session(user) as conn:
+        prefs = conn.execute("select webhook_enabled, webhook_url from notification_prefs").fetchone()
+    assert prefs == (True, "https://example.org/hook")
+
+
+def test_subscriptions_page_lists_price_rise_and_confirms(db: Database, settings: Settings,
+                                                          household_user) -> None:
+    user = household_user(seed=7)
+    pipeline.run_user(db, settings, user.id)
+    at = _page(user, "subscriptions")
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Netflix** — monthly" in text and "price rise" in text
+    confirm = next(b for b in at.button if b.key and b.key.startswith("conf-"))
+    confirm.click().run()
+    with db.user_session(user) as conn:
+        confirmed = conn.execute("select count(*) from recurring_series where user_status = 'confirmed'"
+                                 ).fetchone()[0]
+    assert confirmed == 1
