@@ -8,6 +8,7 @@ demo user's own RLS session, like any import.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ from core.identity import AuthUser
 log = logging.getLogger(__name__)
 
 DEMO_EMAIL = "demo@example.org"
+FRESH_DAYS = 45  # the newest rows are left for the categorizer, like a fresh import
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,12 @@ def load_household(conn: psycopg.Connection, user: AuthUser, household: DemoHous
         "select lower(name), id from public.categories where parent_id is not null").fetchall())
     tx = household.transactions
     transfer_categories = {"Between Accounts", "Credit Card Payment", "Savings & Investments"}
+    fresh_from = max(tx["date"]) - dt.timedelta(days=FRESH_DAYS) if len(tx) else None
     rows = []
     for r in tx.itertuples(index=False):
         cat = categories.get(str(r.category).lower()) if r.category else None
+        if fresh_from is not None and r.date > fresh_from:
+            cat = None  # recent rows arrive uncategorized: the job process categorizes them
         rows.append((str(user.id), account_ids[r.account], r.date, r.amount, r.currency,
                      r.description, r.payee, r.merchant, r.external_id, cat,
                      "user" if cat else None, 1.0 if cat else None,

@@ -80,7 +80,7 @@ def _channels(risk: str, prefs: dict[str, Any] | None) -> list[str]:
     if risk != "high":
         return ["log"] if risk == "low" else []
     prefs = prefs or {}
-    return [c for c, on in (("email", prefs.get("email_enabled")),
+    return [c for c, on in (("email", prefs.get("email_enabled") and prefs.get("email_consent")),
                             ("webhook", prefs.get("webhook_enabled")),
                             ("sms", prefs.get("sms_enabled"))) if on]
 
@@ -88,7 +88,8 @@ def _channels(risk: str, prefs: dict[str, Any] | None) -> list[str]:
 def _prefs(ctx: StageContext) -> dict[str, Any] | None:
     with ctx.reader() as conn:
         return conn.cursor(row_factory=dict_row).execute(
-            "select * from public.notification_prefs").fetchone()
+            "select n.*, public.has_consent('email_alerts') as email_consent"
+            " from public.notification_prefs n").fetchone()
 
 
 def alerts(ctx: StageContext) -> int:

@@ -78,7 +78,8 @@ def deliver_pending(ctx: StageContext, settings: Settings) -> int:
     """Send this user's due deliveries; returns how many were sent now."""
     with ctx.reader() as conn:
         cur = conn.cursor(row_factory=dict_row)
-        prefs = cur.execute("select n.*, p.email as profile_email from public.profiles p"
+        prefs = cur.execute("select n.*, p.email as profile_email,"
+                             " public.has_consent('email_alerts') as email_consent from public.profiles p"
                              " left join public.notification_prefs n on n.user_id = p.user_id"
                              ).fetchone() or {}
         due = cur.execute("""
@@ -89,12 +90,15 @@ def deliver_pending(ctx: StageContext, settings: Settings) -> int:
     sent = 0
     for row in due:
         error = None
+        attempts = row["attempts"] + 1
         try:
+            if row["channel"] == "email" and not prefs.get("email_consent"):
+                attempts = MAX_ATTEMPTS  # consent withdrawn: fail now, never retry
+                raise PermissionError("no consent to email alerts")
             _send(settings, row["channel"], row, prefs)
         except Exception as exc:  # any transport error is recorded and retried
             error = f"{type(exc).__name__}: {exc}"
             log.warning("delivery %s (%s) failed: %s", row["delivery_id"], row["channel"], error)
-        attempts = row["attempts"] + 1
         with ctx.writer() as conn:
             if error is None:
                 conn.execute("update public.alert_deliveries set status = 'sent', attempts = %s,"

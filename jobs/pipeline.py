@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from core.config import Settings
 from core.db import Database
-from jobs import alerts, stages
+from jobs import alerts, categorize, stages
 from jobs.context import StageContext
 from jobs.delivery import deliver_pending
 
@@ -29,6 +29,7 @@ StageFn = Callable[[StageContext], int]
 def stage_list(settings: Settings) -> list[tuple[str, str, StageFn]]:
     """(name, model_version, function) for every stage, in pipeline order."""
     return [
+        ("categorize", categorize.CATEGORIZE_VERSION, lambda ctx: categorize.categorize(ctx, settings)),
         ("patterns", stages.PATTERNS_VERSION, stages.patterns),
         ("recurring", stages.RECURRING_VERSION, stages.recurring),
         ("anomalies", stages.ANOMALIES_VERSION, stages.anomalies),

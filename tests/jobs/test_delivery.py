@@ -75,6 +75,7 @@ def test_high_risk_alert_by_email_and_signed_webhook(db: Database, settings: Set
     with db.user_session(user) as conn:
         conn.execute("insert into notification_prefs (email_enabled, webhook_enabled, webhook_url)"
                      " values (true, true, %s)", [url])
+        conn.execute("insert into consents (purpose, granted, version) values ('email_alerts', true, '1')")
     cfg = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port, webhook_secret=SECRET)
     pipeline.run_user(db, cfg, user.id)
     with db.user_session(user) as conn:

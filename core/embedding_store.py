@@ -1,0 +1,61 @@
+"""The shared embedding cache in the database (``ml_cache.embeddings``).
+
+Implements the ``get_many``/``put_many`` protocol of :class:`ml.embeddings.EmbeddingCache`, so
+the app (after a correction) and the job process (bulk categorization) embed each distinct
+normalized description once. Keys are SHA-256 of model name and text; vectors are float32 bytes.
+Each call is its own short transaction on the login role (not inside a user's session).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import numpy as np
+
+from core.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class DbEmbeddingCache:
+    """Database-backed embedding cache for one model, with a small per-process memo."""
+
+    def __init__(self, db: Database, model: str, *, role: str = "app") -> None:
+        self.db = db
+        self.model = model
+        self.role = role
+        self._memo: dict[str, np.ndarray] = {}
+
+    def _key(self, text: str) -> bytes:
+        return hashlib.sha256(f"{self.model}\x00{text}".encode()).digest()
+
+    def _session(self):
+        return self.db.app_session() if self.role == "app" else self.db.job_session()
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found = {k: self._memo[k] for k in keys if k in self._memo}
+        missing = [k for k in keys if k not in found]
+        if missing:
+            by_hash = {self._key(k): k for k in missing}
+            with self._session() as conn:
+                rows = conn.execute("select key, vector from ml_cache.embeddings"
+                                    " where model = %s and key = any(%s)",
+                                    [self.model, list(by_hash)]).fetchall()
+            for key, vector in rows:
+                vec = np.frombuffer(bytes(vector), dtype=np.float32)
+                found[by_hash[bytes(key)]] = vec
+                self._memo[by_hash[bytes(key)]] = vec
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        if not items:
+            return
+        rows = [(self.model, self._key(k), np.asarray(v, dtype=np.float32).tobytes())
+                for k, v in items.items()]
+        with self._session() as conn:
+            with conn.cursor() as cur:
+                cur.executemany("insert into ml_cache.embeddings (model, key, vector)"
+                                " values (%s, %s, %s) on conflict do nothing", rows)
+        self._memo.update({k: np.asarray(v, dtype=np.float32) for k, v in items.items()})
+        log.debug("cached %d embedding(s) for %s", len(items), self.model)
