@@ -44,6 +44,41 @@ def _frame(tx: pd.DataFrame) -> pd.DataFrame:
                          "account": tx["account"]}, index=tx.index)
 
 
+def merchant_keys(tx: pd.DataFrame) -> pd.Series:
+    """The merchant, or the description where there is none (as ``core.review`` groups)."""
+    return tx["merchant"].where(tx["merchant"].fillna("") != "", tx["description"])
+
+
+def supersede(labeled: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
+    """Drop labels a later correction overrode: when the user's latest decision for a merchant
+    is category C, that merchant's older labels of another category stop teaching the model
+    (one correction is enough; the user changed their mind)."""
+    if corrections.empty or labeled.empty:
+        return labeled
+    latest = corrections.sort_values("created_at").groupby("merchant").tail(1)
+    keep = pd.Series(True, index=labeled.index)
+    when = corrections.groupby("transaction_id")["created_at"].max()
+    for m in latest.itertuples(index=False):
+        same = merchant_keys(labeled).eq(m.merchant) & labeled["category"].ne(m.category)
+        newer = labeled["id"].map(when).ge(m.created_at).fillna(False).astype(bool)
+        keep &= ~(same & ~newer)
+    dropped = int((~keep).sum())
+    if dropped:
+        log.info("%d older label(s) superseded by later corrections", dropped)
+    return labeled[keep]
+
+
+def _corrections(ctx: StageContext) -> pd.DataFrame:
+    with ctx.reader() as conn:
+        rows = conn.execute("""
+            select c.transaction_id::text, coalesce(nullif(t.merchant, ''), t.description),
+                   k.name, c.created_at
+            from public.corrections c
+            join public.transactions t on t.id = c.transaction_id
+            join public.categories k on k.id = c.new_category_id""").fetchall()
+    return pd.DataFrame(rows, columns=["transaction_id", "merchant", "category", "created_at"])
+
+
 def categorize(ctx: StageContext, settings: Settings) -> int:
     tx = ctx.transactions()
     targets = tx[~tx["category_source"].isin(DECIDED)]
@@ -55,6 +90,7 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
         row = conn.execute("select auto_apply_threshold from public.profiles").fetchone()
     threshold = float(row[0]) if row and row[0] is not None else DEFAULT_THRESHOLD
     labeled = tx[tx["category_source"].isin(DECIDED) & tx["category"].isin(leaves)]
+    labeled = supersede(labeled, _corrections(ctx))
     model = TransactionCategorizer(
         embedder=embedder(settings.embedding_model),
         embedding_cache=DbEmbeddingCache(ctx.db, settings.embedding_model, role="job"),

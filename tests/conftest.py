@@ -8,6 +8,8 @@ directory for the test session. With ``PFM_TEST_DATABASE_URL`` set (e.g. the Pos
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,10 +51,13 @@ def owner_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
     else:
-        pgdata = tmp_path_factory.mktemp("embedded") / "pgdata"
+        # a private directory, not pytest's rotating basetemp (another pytest run may prune it)
+        root = Path(tempfile.mkdtemp(prefix="pfm-test-pg-"))
+        pgdata = root / "pgdata"
         uri = embedded.start(pgdata)
         yield uri
         embedded.stop(pgdata)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
