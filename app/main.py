@@ -1,7 +1,7 @@
 """Streamlit entry point: routes to the pages a visitor may see (router only).
 
-Not signed in: the sign-in page only. Signed in: Dashboard, Transactions, Goals, Alerts, and
-Admin for staff/admin — the role is re-read from the database on every run, so a role change
+Not signed in: the sign-in page only. Signed in: Dashboard, Transactions, Goals, Alerts, Settings,
+and Admin for staff/admin — the role is re-read from the database on every run, so a role change
 takes effect at once.
 """
 
@@ -57,6 +57,8 @@ def main() -> None:
                 url_path="subscriptions"),
         st.Page(PAGES / "alerts.py", title="Alerts", icon=":material/notifications:",
                 url_path="alerts"),
+        st.Page(PAGES / "settings.py", title="Settings", icon=":material/settings:",
+                url_path="settings"),
     ]
     if user.is_staff:
         pages.append(st.Page(PAGES / "admin.py", title="Admin", icon=":material/admin_panel_settings:",

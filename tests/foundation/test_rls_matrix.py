@@ -47,6 +47,15 @@ SPEC: dict[str, tuple[set[str], str, dict[str, str]]] = {
         "title": "'t'", "body": "'b'", "model_version": "'t'", "run_id": "gen_random_uuid()"}),
     "alert_deliveries": ({"select"}, "status", {"alert_id": "{alert}", "channel": "'log'"}),
     "notification_prefs": (ALL, "email_enabled", {}),
+    # statement import (issue 3)
+    "import_mappings": (ALL, "layout_signature", {
+        "account_id": "{account}", "layout_signature": "'csv:' || gen_random_uuid()"}),
+    "transaction_splits": (ALL, "memo", {"transaction_id": "{transaction}", "amount": "-1.00"}),
+    "user_secrets": ({"select", "insert"}, "name", {
+        "name": "'s-' || gen_random_uuid()", "value_enc": "'\\x00'::bytea"}),
+    # consent ledger (issue 7): append-only (select + insert), rows leave only with the account
+    "consents": ({"select", "insert"}, "granted", {
+        "purpose": "'email_alerts'", "granted": "true", "version": "'1'"}),
 }
 # one row per user (primary key user_id): the owner's own insert happens in `world`
 ONE_PER_USER = {"user_keys", "notification_prefs"}
@@ -74,6 +83,11 @@ def world(db: Database, make_user, settings):
         audit.record(conn, a.user, "test_entry")
         conn.execute("insert into anomaly_verdicts (verdict, kind) values ('expected', 'spike')")
         conn.execute("insert into notification_prefs (email_enabled) values (false)")
+        conn.execute("insert into import_mappings (account_id, layout_signature) values (%s, 'csv:test')",
+                     [account])
+        conn.execute("insert into transaction_splits (transaction_id, amount) values (%s, -12.50)", [tx])
+        conn.execute("insert into user_secrets (name, value_enc) values ('test', '\\x00'::bytea)")
+        conn.execute("insert into consents (purpose, granted, version) values ('email_alerts', true, '1')")
     world = {"a": a, "b": b, "staff": staff, "admin": admin, "account": account, "transaction": tx}
     with db.job_user_session(a.user.id) as conn:
         conn.execute("set local role pfm_job_worker")

@@ -1,0 +1,123 @@
+"""The Settings and Admin pages through AppTest, on the real database.
+
+Settings: consents save to the ledger, "Prepare export" produces the ZIP offered for download,
+deletion refuses a wrong confirmation and deletes with the right one. Admin: a staff account
+sees the charts (in the k-anonymous installation of ``test_admin_analytics``) and cannot change
+roles; an admin can; a normal user cannot reach the page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import consents
+from core.db import Database, get_database, set_database
+
+MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
+
+
+def _page(user, page: str | None) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=90)
+    at.session_state["user"] = user
+    at.run()
+    if page:
+        at.switch_page(f"../pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _nav(at: AppTest) -> list[str]:
+    return [p["page_name"] for p in at._registered_pages.values()]
+
+
+def test_settings_consents_export_and_delete(db: Database, make_user) -> None:
+    made = make_user(name="settings")
+    user = made.user
+    with db.user_session(user) as conn:
+        conn.execute("insert into rules (name) values ('Groceries rule')")
+    at = _page(user, "settings")
+    assert [t.value for t in at.title] == ["Settings"]
+    assert [t.label for t in at.toggle] == [p.title for p in consents.PURPOSES.values()]
+    assert not any(t.value for t in at.toggle)  # off by default
+    at.toggle(key="consent_email_alerts").set_value(True)
+    at.button(key="FormSubmitter:consents_form-Save consents").click().run()
+    with db.user_session(user) as conn:
+        state = consents.current(conn)
+    assert state["email_alerts"].granted and not state["model_training"].granted
+    assert [m.value for m in at.success] == ["Saved 1 change(s)."]
+    assert any(f"version {consents.PURPOSES['email_alerts'].version}" in c.value for c in at.caption)
+
+    at.button(key="prepare_export").click().run()
+    assert not at.exception
+    zf = zipfile.ZipFile(io.BytesIO(at.session_state["privacy_export"]))
+    assert json.loads(zf.read("json/rules.json"))[0]["name"] == "Groceries rule"
+    assert [r["purpose"] for r in json.loads(zf.read("json/consents.json"))] == ["email_alerts"]
+
+    at.text_input(key="delete_confirm").input("not-my-email@example.org")
+    at.button(key="delete_account").click().run()
+    assert any("Not deleted" in e.value for e in at.error)
+    with db.owner_connection() as conn:
+        assert conn.execute("select count(*) from profiles where user_id = %s",
+                            [str(user.id)]).fetchone()[0] == 1
+    at.text_input(key="delete_confirm").input(made.email)
+    at.button(key="delete_account").click().run()
+    assert not at.exception
+    assert _nav(at) == ["Sign in"] and "user" not in at.session_state
+    with db.owner_connection() as conn:
+        left = conn.execute("select action from audit_log where user_id = %s", [str(user.id)]).fetchall()
+    assert left == [("account_deleted",)]  # no sign-out entry written for the deleted account
+
+
+@pytest.fixture
+def analytics_install(db: Database, grown):
+    """Point the app at the k-anonymous installation of test_admin_analytics, then back."""
+    previous = get_database()
+    set_database(grown["db"])
+    yield grown
+    set_database(previous)
+
+
+def test_admin_page_as_staff_renders_charts(analytics_install) -> None:
+    at = _page(analytics_install["staff"], "admin")
+    assert [m.label for m in at.metric][:4] == ["Users", "Transactions", "Import batches", "Accounts"]
+    assert at.metric[0].value == "14"
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 8, len(charts)
+    assert len(at.get("download_button")) >= 8
+    text = " ".join(i.value for i in at.info)
+    assert "Only admins can change roles." in text
+    assert "role_email" not in [t.key for t in at.text_input]  # no role form for staff
+
+
+def test_admin_page_as_admin_changes_a_role(analytics_install) -> None:
+    world = analytics_install
+    at = _page(world["admin"], "admin")
+    at.text_input(key="role_email").input(world["plain"].email)
+    at.selectbox(key="role_value").set_value("staff")
+    at.button(key="FormSubmitter:role_form-Change role").click().run()
+    assert not at.exception
+    assert any("user → staff" in s.value for s in at.success)
+    with world["db"].owner_connection() as conn:
+        role = conn.execute("select role from profiles where user_id = %s",
+                            [str(world["plain"].id)]).fetchone()[0]
+        conn.execute("update profiles set role = 'user' where user_id = %s", [str(world["plain"].id)])
+    assert role == "staff"
+
+
+def test_normal_user_cannot_reach_admin(db: Database, make_user) -> None:
+    user = make_user().user
+    # even a session that claims staff: the role is re-read from the database on every run
+    forged = dataclasses.replace(user, app_role="staff")
+    for who in (user, forged):
+        at = _page(who, None)
+        assert "Admin" not in _nav(at) and "Settings" in _nav(at)
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page("../pages/admin.py")
+        assert at.session_state["user"].app_role == "user"
