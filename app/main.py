@@ -53,6 +53,7 @@ def main() -> None:
         st.Page(PAGES / "transactions.py", title="Transactions", icon=":material/receipt_long:",
                 url_path="transactions"),
         st.Page(PAGES / "goals.py", title="Goals", icon=":material/flag:", url_path="goals"),
+        st.Page(PAGES / "budgets.py", title="Budgets", icon=":material/savings:", url_path="budgets"),
         st.Page(PAGES / "subscriptions.py", title="Subscriptions", icon=":material/autorenew:",
                 url_path="subscriptions"),
         st.Page(PAGES / "alerts.py", title="Alerts", icon=":material/notifications:",

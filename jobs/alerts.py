@@ -73,6 +73,7 @@ def candidate_alerts(ctx: StageContext) -> list[dict[str, Any]]:
                             "title": f"New {s.cadence} payment: {s.merchant}",
                             "body": f"{_money(s.last_amount, symbol)} each time, "
                                     f"{int(s.n)} so far.", "ids": ids})
+    out.extend(ctx.recall("planning_alerts") or [])  # budget and low-balance (planning stage)
     return out
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from core.config import Settings
 from core.db import Database
-from jobs import alerts, categorize, stages
+from jobs import alerts, categorize, planning, stages
 from jobs.context import StageContext
 from jobs.delivery import deliver_pending
 
@@ -33,6 +33,7 @@ def stage_list(settings: Settings) -> list[tuple[str, str, StageFn]]:
         ("patterns", stages.PATTERNS_VERSION, stages.patterns),
         ("recurring", stages.RECURRING_VERSION, stages.recurring),
         ("anomalies", stages.ANOMALIES_VERSION, stages.anomalies),
+        ("planning", planning.PLANNING_VERSION, planning.planning),
         ("alerts", alerts.ALERTS_VERSION, alerts.alerts),
         ("deliver", "deliver-1", lambda ctx: deliver_pending(ctx, settings)),
     ]

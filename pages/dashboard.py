@@ -1,65 +1,171 @@
-"""Dashboard: this month's money in and out, spending by category, cash flow, balances."""
+"""Dashboard: this month's money in and out, net worth and balances, cash flow, spending by
+category against the average, the forecast fan chart, budgets, top merchants, open alerts,
+goals and the readiness gauge. Figures come from SQL aggregates and stored job outputs
+(core.dashboard_queries); a date range and an account filter narrow the transaction figures."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
+import pandas as pd
 import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
+from core import dashboard_queries as dq
 from core import queries
 from pages import common
 
 log = logging.getLogger(__name__)
+MARGIN = {"l": 0, "r": 0, "t": 10, "b": 0}
+
+
+def _filters(accounts: pd.DataFrame, ref: dt.date) -> tuple[dt.date, dt.date, list[str] | None]:
+    default_start = (pd.Timestamp(ref.replace(day=1)) - pd.DateOffset(months=11)).date()
+    left, right = st.columns([1, 2])
+    picked = left.date_input("Date range", value=(default_start, ref), key="dash_range")
+    start, end = (picked if isinstance(picked, tuple) and len(picked) == 2
+                  else (default_start, ref))
+    names = right.multiselect("Accounts", accounts["name"].tolist(), key="dash_accounts",
+                              placeholder="All accounts")
+    ids = accounts.loc[accounts["name"].isin(names), "id"].tolist() or None
+    return start, end + dt.timedelta(days=1), ids
+
+
+def _fan_chart(months: pd.DataFrame, summary: dict | None, history: pd.DataFrame) -> go.Figure:
+    x = pd.to_datetime(months["month"]) + pd.offsets.MonthEnd(0)
+    fig = go.Figure([
+        go.Scatter(x=pd.to_datetime(history["month"]) + pd.offsets.MonthEnd(0),
+                   y=history["balance"].tolist(), name="actual", mode="lines",
+                   line={"color": "grey"}),
+        go.Scatter(x=x, y=months["balance_p90"], line={"width": 0}, name="p90", mode="lines",
+                   showlegend=False),
+        go.Scatter(x=x, y=months["balance_p10"], fill="tonexty", line={"width": 0}, mode="lines",
+                   name="p10–p90", fillcolor="rgba(31,119,180,0.25)"),
+        go.Scatter(x=x, y=months["balance_p50"], name="p50 (expected)", mode="lines+markers",
+                   line={"color": "rgb(31,119,180)"})])
+    if summary and summary.get("buffer") is not None:
+        fig.add_hline(y=summary["buffer"], line_dash="dash", line_color="firebrick",
+                      annotation_text="buffer")
+    fig.update_layout(height=360, margin=MARGIN, yaxis_title="Month-end balance")
+    return fig
+
+
+def _gauge(score: float) -> go.Figure:
+    fig = go.Figure(go.Indicator(mode="gauge+number", value=score,
+                                 gauge={"axis": {"range": [0, 100]},
+                                        "steps": [{"range": [0, 50], "color": "#f4cccc"},
+                                                  {"range": [50, 80], "color": "#fff2cc"},
+                                                  {"range": [80, 100], "color": "#d9ead3"}]}))
+    fig.update_layout(height=220, margin={"l": 20, "r": 20, "t": 20, "b": 0})
+    return fig
+
+
+def _bars(frame: pd.DataFrame, x: str, y: str, **kw: object) -> go.Figure:
+    fig = px.bar(frame, x=x, y=y, **kw)
+    fig.update_layout(height=380, margin=MARGIN)
+    return fig
 
 
 def render() -> None:
     user = common.require_user()
     st.title("Dashboard")
+    today = dt.date.today()
     with common.session() as conn:
-        latest = queries.latest_activity_date(conn)
-        today = dt.date.today()
-        ref = today if latest is None or latest >= today.replace(day=1) else latest
-        start, end = queries.month_bounds(ref)
-        totals = queries.month_totals(conn, start, end)
-        by_cat = queries.spend_by_category(conn, start, end)
-        flow = queries.cash_flow_by_month(conn, 12, ref)
-        balances = queries.account_balances(conn)
+        latest = dq.latest_activity_date(conn)
+        accounts = dq.accounts(conn)
     if latest is None:
         st.info("No transactions yet. Upload a bank statement on the Transactions page.")
         return
-    st.caption(f"{user.display_name or user.email} · {start:%B %Y}")
-    c1, c2, c3 = st.columns(3)
+    ref = today if latest >= today.replace(day=1) else latest
+    month, month_end = queries.month_bounds(ref)
+    start, end, ids = _filters(accounts, max(ref, latest))
+    with common.session() as conn:
+        totals = dq.totals(conn, month, month_end, ids)
+        balances = dq.balances(conn, ids)
+        flow = dq.cash_flow(conn, start, end, ids)
+        by_cat = dq.category_vs_average(conn, month, ids)
+        merchants = dq.top_merchants(conn, start, end, ids)
+        fc_months, summary = dq.forecast(conn)
+        history = dq.balance_history(conn, float(dq.balances(conn)["balance"].astype(float).sum())
+                                     if ids else float(balances["balance"].astype(float).sum()))
+        budgets = dq.budget_progress(conn, today.replace(day=1))
+        safe = dq.safe_to_spend(conn, today.replace(day=1))
+        n_alerts, alerts = dq.open_alerts(conn)
+        goals = dq.goal_progress(conn)
+        ready = dq.readiness(conn)
+    st.caption(f"{user.display_name or user.email} · {month:%B %Y}")
+    c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric("Money in", common.money(totals["income"]))
     c2.metric("Money out", common.money(totals["spent"]))
     c3.metric("Net", common.money(totals["net"]))
+    c4.metric("Net worth", common.money(balances["balance"].astype(float).sum()))
+    c5.metric("Safe to spend", common.money(safe["safe_to_spend"]) if safe else "—",
+              help=f"{common.money(safe['per_day'])} a day for {safe['days_left']} days"
+              if safe else "Computed by the job process.")
 
     left, right = st.columns(2)
     with left:
-        st.subheader("Spending by category")
-        if by_cat.empty:
-            st.write("No spending this month.")
-        else:
-            fig = px.bar(by_cat, x="spent", y="category", orientation="h",
-                         labels={"spent": "Spent", "category": ""})
-            fig.update_layout(yaxis={"categoryorder": "total ascending"}, height=420,
-                              margin={"l": 0, "r": 0, "t": 10, "b": 0})
-            st.plotly_chart(fig, width="stretch")
-            st.dataframe(by_cat.assign(spent=by_cat["spent"].map(common.money)),
-                         hide_index=True, key="spend_by_category")
-    with right:
-        st.subheader("Cash flow, last 12 months")
+        st.subheader("Cash flow: in vs out")
         long = flow.melt(id_vars="month", value_vars=["money_in", "money_out"],
                          var_name="direction", value_name="amount")
-        long["amount"] = long["amount"].astype(float)
-        fig = px.bar(long, x="month", y="amount", color="direction", barmode="group",
-                     labels={"month": "", "amount": "", "direction": ""})
-        fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 10, "b": 0})
-        st.plotly_chart(fig, width="stretch")
-    st.subheader("Accounts")
-    st.dataframe(balances.assign(balance=balances["balance"].map(common.money)),
-                 hide_index=True, key="balances")
+        st.plotly_chart(_bars(long, "month", "amount", color="direction", barmode="group",
+                              labels={"month": "", "amount": "", "direction": ""}),
+                        width="stretch", key="cash_flow")
+    with right:
+        st.subheader("Spending by category: this month vs average")
+        top = by_cat.head(10).melt(id_vars="category", var_name="period", value_name="spent")
+        st.plotly_chart(_bars(top, "spent", "category", color="period", barmode="group",
+                              orientation="h", labels={"spent": "", "category": ""}),
+                        width="stretch", key="categories")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Forecast: month-end balance")
+        if fc_months.empty or fc_months["balance_p50"].isna().all():
+            st.info(summary["reason"] if summary and summary["reason"]
+                    else "The forecast appears after the job process has run.")
+        else:
+            st.plotly_chart(_fan_chart(fc_months, summary, history), width="stretch", key="fan_chart")
+            if summary and summary["prob_below_buffer"] is not None:
+                st.caption(f"Chance of dropping below your buffer this month: "
+                           f"{summary['prob_below_buffer']:.0%}")
+    with right:
+        st.subheader("Accounts")
+        st.dataframe(balances.assign(balance=balances["balance"].map(common.money)),
+                     hide_index=True, key="balances")
+        st.subheader("Top merchants")
+        st.dataframe(merchants.assign(spent=merchants["spent"].map(common.money)),
+                     hide_index=True, key="merchants")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Budgets this month")
+        for b in budgets.head(8).itertuples(index=False):
+            st.progress(min(max(float(b.pct), 0.0), 1.0),
+                        text=f"{b.category}: {common.money(b.spent)} of "
+                             f"{common.money(b.available)} ({b.status})")
+        if budgets.empty:
+            st.write("No budgets yet.")
+        st.subheader(f"Open alerts ({n_alerts})")
+        for a in alerts.itertuples(index=False):
+            st.write(f"**{a.risk}** · {a.title}")
+    with right:
+        st.subheader("Goals")
+        for g in goals.itertuples(index=False):
+            st.progress(min(g.saved / g.target, 1.0) if g.target else 0.0,
+                        text=f"{g.name}: {common.money(g.saved)} of {common.money(g.target)}"
+                             + (f" · {g.status.replace('_', ' ')}" if g.status else ""))
+        if goals.empty:
+            st.write("No goals yet. Add one on the Goals page.")
+        st.subheader("Investment readiness")
+        if ready:
+            st.plotly_chart(_gauge(float(ready["score"])), width="stretch", key="readiness")
+            st.caption(("Eligible · " if ready["eligible"] else "Not eligible yet · ")
+                       + ready["explanation"])
+        else:
+            st.write("Computed by the job process.")
 
 
 render()

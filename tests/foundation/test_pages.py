@@ -60,7 +60,8 @@ def test_sign_in_form_with_real_backend(db: Database, make_user) -> None:
     at.text_input(key="login_password").input(made.password)
     at.button[0].click().run()
     assert not at.exception
-    assert _nav(at) == ["Dashboard", "Transactions", "Goals", "Subscriptions", "Alerts", "Settings"]
+    assert _nav(at) == ["Dashboard", "Transactions", "Goals", "Budgets", "Subscriptions", "Alerts",
+                        "Settings"]
 
 
 def test_sign_up_form_validates_and_creates_account(db: Database) -> None:

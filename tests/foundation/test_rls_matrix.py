@@ -56,11 +56,34 @@ SPEC: dict[str, tuple[set[str], str, dict[str, str]]] = {
     # consent ledger (issue 7): append-only (select + insert), rows leave only with the account
     "consents": ({"select", "insert"}, "granted", {
         "purpose": "'email_alerts'", "granted": "true", "version": "'1'"}),
+    # planning (issue 6): budgets and goals are user input; the rest are job outputs
+    "budgets": (ALL, "amount", {"amount": "100", "category_id": (
+        "(select c.id from public.categories c where c.name <> 'Mine' order by c.id limit 1)")}),
+    "goals": (ALL, "name", {"name": "'g'", "kind": "'short_term'", "target": "1000"}),
+    "forecasts": ({"select"}, "net_p50", {
+        "month": "date '1999-01-01'", "kind": "'forecast'", "model_version": "'t'",
+        "run_id": "gen_random_uuid()"}),
+    "forecast_summary": ({"select"}, "reason", {
+        "status": "'ok'", "model_version": "'t'", "run_id": "gen_random_uuid()"}),
+    "budget_status": ({"select"}, "spent", {
+        "month": "date '1999-01-01'", "category": "'c-' || gen_random_uuid()", "status": "'ok'",
+        "model_version": "'t'", "run_id": "gen_random_uuid()"}),
+    "safe_to_spend": ({"select"}, "per_day", {
+        "month": "date '1999-01-01'", "safe_to_spend": "0",
+        "per_day": "0", "days_left": "1", "model_version": "'t'", "run_id": "gen_random_uuid()"}),
+    "goal_plans": ({"select"}, "status", {
+        "goal_id": "{goal}", "plan_order": "1", "status": "'on_track'", "explanation": "'e'",
+        "model_version": "'t'", "run_id": "gen_random_uuid()"}),
+    "readiness": ({"select"}, "score", {
+        "month": "date '1999-01-01'", "score": "0",
+        "eligible": "false", "raw_eligible": "false", "explanation": "'e'", "disclaimer": "'d'",
+        "model_version": "'t'", "run_id": "gen_random_uuid()"}),
 }
 # one row per user (primary key user_id): the owner's own insert happens in `world`
-ONE_PER_USER = {"user_keys", "notification_prefs"}
+ONE_PER_USER = {"user_keys", "notification_prefs", "forecast_summary"}
 # rows the job worker writes for A, as the job process does
-WORKER_ROWS = ["monthly_features", "recurring_series", "anomalies", "alerts"]
+WORKER_ROWS = ["monthly_features", "recurring_series", "anomalies", "alerts", "forecasts",
+               "forecast_summary", "budget_status", "safe_to_spend", "goal_plans", "readiness"]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +111,12 @@ def world(db: Database, make_user, settings):
         conn.execute("insert into transaction_splits (transaction_id, amount) values (%s, -12.50)", [tx])
         conn.execute("insert into user_secrets (name, value_enc) values ('test', '\\x00'::bytea)")
         conn.execute("insert into consents (purpose, granted, version) values ('email_alerts', true, '1')")
-    world = {"a": a, "b": b, "staff": staff, "admin": admin, "account": account, "transaction": tx}
+        category = conn.execute("select id from categories where name = 'Mine'").fetchone()[0]
+        conn.execute("insert into budgets (category_id, amount) values (%s, 50)", [category])
+        goal = conn.execute("insert into goals (name, kind, target) values ('Trip', 'short_term', 900)"
+                            " returning id").fetchone()[0]
+    world = {"a": a, "b": b, "staff": staff, "admin": admin, "account": account, "transaction": tx,
+             "category": category, "goal": goal}
     with db.job_user_session(a.user.id) as conn:
         conn.execute("set local role pfm_job_worker")
         for table in WORKER_ROWS:
@@ -110,7 +138,9 @@ def _insert_sql(table: str, world: dict, owner_id: uuid.UUID) -> str:
     cols = dict(SPEC[table][2])
     cols["user_id"] = f"'{owner_id}'"
     values = [v.format(account=f"'{world['account']}'", transaction=f"'{world['transaction']}'",
-                       user=f"'{owner_id}'", alert=f"'{world.get('alert')}'") for v in cols.values()]
+                       user=f"'{owner_id}'", alert=f"'{world.get('alert')}'",
+                       category=f"'{world.get('category')}'", goal=f"'{world.get('goal')}'")
+              for v in cols.values()]
     return f"insert into public.{table} ({', '.join(cols)}) values ({', '.join(values)})"
 
 

@@ -112,5 +112,6 @@ def test_one_month_of_data_runs_every_stage(db: Database, settings: Settings, ho
                                             months: int) -> None:
     user = household_user(seed=3, months=months)
     result = pipeline.run_user(db, settings, user.id)
-    assert set(result) == {"categorize", "patterns", "recurring", "anomalies", "alerts", "deliver"}
+    assert set(result) == {"categorize", "patterns", "recurring", "anomalies", "planning", "alerts",
+                           "deliver"}
     assert result["patterns"] >= 1

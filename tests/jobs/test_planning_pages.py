@@ -1,0 +1,125 @@
+"""Dashboard, Goals and Budgets pages (AppTest) on the stored planning outputs of a demo
+household: no exception, the fan chart, what-if replanning, readiness with its disclaimer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from core.config import Settings
+from core.db import Database
+from jobs import pipeline
+
+MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
+STAGES = {"patterns", "recurring", "anomalies", "planning", "alerts"}
+
+
+def _page(user, page: str) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.session_state["user"] = user
+    at.run()
+    at.switch_page(f"../pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _charts(at: AppTest) -> dict[str, dict]:
+    return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+
+
+def _planned_user(db: Database, settings: Settings, household_user):
+    user = household_user(seed=12, months=18)
+    with db.user_session(user) as conn:
+        conn.execute("insert into goals (name, kind, target, saved, target_date) values"
+                     " ('Rainy day', 'emergency_fund', 12000, 1000, null),"
+                     " ('New car', 'short_term', 8000, 0, %s)",
+                     [dt.date.today() + dt.timedelta(days=500)])
+    pipeline.run_user(db, settings, user.id, only=STAGES)
+    return user
+
+
+def test_dashboard_shows_every_figure(db: Database, settings: Settings, household_user) -> None:
+    user = _planned_user(db, settings, household_user)
+    at = _page(user, "dashboard")
+    assert [m.label for m in at.metric][:5] == ["Money in", "Money out", "Net", "Net worth",
+                                                "Safe to spend"]
+    assert at.metric[4].value != "—"
+    charts = list(_charts(at).values())
+    fan = [c for c in charts if any(t.get("name") == "p10–p90" for t in c["data"])]
+    assert len(fan) == 1 and any(s.get("type") == "line" for s in fan[0]["layout"]["shapes"])
+    assert any(t.get("type") == "indicator" for c in charts for t in c["data"]), "readiness gauge"
+    with db.user_session(user) as conn:  # the actual balance at the end of last month
+        last_month_end = float(conn.execute(
+            "select (select sum(opening_balance) from accounts) + (select sum(amount) from"
+            " transactions where date < date_trunc('month', current_date))").fetchone()[0])
+    actual = next(t for t in fan[0]["data"] if t.get("name") == "actual")
+    assert abs(actual["y"][-1] - last_month_end) < 0.01
+    assert any(s.value.startswith("Open alerts") for s in at.subheader)
+    # the account filter narrows the figures to one account
+    at.multiselect(key="dash_accounts").select(at.multiselect(key="dash_accounts").options[0]).run()
+    assert not at.exception and len(at.dataframe[0].value) == 1
+
+
+def test_goals_page_what_if_and_readiness(db: Database, settings: Settings,
+                                          household_user) -> None:
+    user = _planned_user(db, settings, household_user)
+    at = _page(user, "goals")
+    plan = at.dataframe[0].value
+    assert list(plan["goal"]) == ["Rainy day", "New car"] and plan["monthly"].str.startswith("€").all()
+    before = at.dataframe[1].value
+    at.selectbox(key="whatif_goal").select_index(1).run()
+    with db.user_session(user) as conn:
+        gid = conn.execute("select id::text from goals where name = 'New car'").fetchone()[0]
+    at.number_input(key=f"whatif_target_{gid}").set_value(30000.0).run()
+    after = at.dataframe[1].value
+    assert not at.exception and not before.equals(after)
+    car = after.loc[after["goal"] == "New car"].iloc[0]
+    assert car["status"] in ("behind", "at risk", "no surplus"), car
+    assert any("guidance, not advice" in w.value for w in at.warning)
+    assert any("emergency fund" in m.value for m in at.markdown)
+    assert [m.label for m in at.metric][:2] == ["Readiness score", "Eligible"]
+
+
+def test_goals_page_adds_edits_and_deletes(db: Database, settings: Settings, make_user) -> None:
+    user = make_user(name="goals").user
+    at = _page(user, "goals")
+    assert any("guidance, not advice" in w.value for w in at.warning)
+    at.text_input(key="add_name").input("Bike")
+    at.number_input(key="add_target").set_value(800.0)
+    at.button(key="FormSubmitter:add_form-Save goal").click().run()
+    with db.user_session(user) as conn:
+        gid, name, target = conn.execute("select id::text, name, target from goals").fetchone()
+    assert (name, float(target)) == ("Bike", 800.0)
+    assert at.dataframe[0].value["status"].iloc[0] == "waiting for the job"
+    at.number_input(key=f"edit_{gid}_target").set_value(950.0)
+    at.button(key=f"FormSubmitter:edit_{gid}_form-Save goal").click().run()
+    with db.user_session(user) as conn:
+        assert float(conn.execute("select target from goals").fetchone()[0]) == 950.0
+    at.button(key=f"delete_{gid}").click().run()
+    with db.user_session(user) as conn:
+        assert conn.execute("select count(*) from goals").fetchone()[0] == 0
+
+
+def test_budgets_page_sets_a_budget(db: Database, settings: Settings, household_user) -> None:
+    user = household_user(seed=13, months=12)
+    pipeline.run_user(db, settings, user.id, only=STAGES)
+    at = _page(user, "budgets")
+    assert at.metric[0].label == "Safe to spend this month" and at.metric[0].value != "—"
+    assert len(at.get("progress")) >= 3
+    name = at.selectbox(key="budget_category").value
+    with db.user_session(user) as conn:
+        cat = conn.execute("select id::text from categories where name = %s", [name]).fetchone()[0]
+    at.number_input(key=f"budget_amount_{cat}").set_value(123.0)
+    at.button(key=f"FormSubmitter:budget_form_{cat}-Save budget").click().run()
+    assert not at.exception
+    with db.user_session(user) as conn:
+        assert conn.execute("select amount::float8, period from budgets").fetchall() == [(123.0, "monthly")]
+        dirty = conn.execute("select count(*) from budgets").fetchone()[0]
+    assert dirty == 1
+    with db.owner_connection() as conn:
+        seq = conn.execute("select dirty_seq > processed_seq from pipeline.user_state"
+                           " where user_id = %s", [str(user.id)]).fetchone()[0]
+    assert seq, "saving a budget marks the user for replanning"
