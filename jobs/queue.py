@@ -71,7 +71,12 @@ def recover_stalled(app: procrastinate.App, seconds_since_heartbeat: float = 30)
                 seconds_since_heartbeat=seconds_since_heartbeat))
             for job in stalled:
                 log.warning("requeueing stalled job %s (%s)", job.id, job.task_name)
-                await app.job_manager.retry_job(job)
+                try:
+                    await app.job_manager.retry_job(job)
+                except Exception as exc:  # e.g. the same unit is already waiting (queueing lock)
+                    log.warning("stalled job %s not requeued (%s); closing it as failed", job.id, exc)
+                    await app.job_manager.finish_job_by_id_async(
+                        job.id, status=procrastinate.jobs.Status.FAILED, delete_job=False)
             return len(stalled)
 
     return asyncio.run(_go())

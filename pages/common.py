@@ -81,8 +81,11 @@ def restore_from_cookie() -> AuthUser | None:
 
 
 def sync_cookie() -> None:
-    """Write or delete the session cookie in the browser when a sign-in/out asked for it."""
-    action = st.session_state.pop("cookie_action", None)
+    """Write or delete the session cookie in the browser when a sign-in/out asked for it.
+
+    The request stays in the session until the browser reports the cookie in its new state:
+    the component's own rerun must not unmount it before it has acted."""
+    action = st.session_state.get("cookie_action")
     if action is None:
         return
     import datetime as dt
@@ -90,10 +93,17 @@ def sync_cookie() -> None:
     import extra_streamlit_components as stx
 
     manager = stx.CookieManager(key="pfm_cookie_manager")
+    seen = manager.cookies or {}
     if action[0] == "set":
+        if seen.get(SESSION_COOKIE) == action[1]:
+            st.session_state.pop("cookie_action", None)
+            return
         manager.set(SESSION_COOKIE, action[1], key="pfm_cookie_set", same_site="strict",
                     expires_at=dt.datetime.now() + dt.timedelta(days=14))
-    elif SESSION_COOKIE in (manager.cookies or {}) or st.context.cookies.get(SESSION_COOKIE):
+    else:
+        if seen and SESSION_COOKIE not in seen:
+            st.session_state.pop("cookie_action", None)
+            return
         manager.cookie_manager(method="delete", cookie=SESSION_COOKIE, key="pfm_cookie_delete",
                                default=False)
 
