@@ -37,6 +37,7 @@ _PATTERNS: list[re.Pattern[str]] = [
 ]
 _TOKEN_OK = re.compile(r"[^\W_]+(?:[.&'/-][^\W_]+)*")
 _KEEP = re.compile(r"[^\w&'./-]+")
+_KEY_SPLIT = re.compile(r"[\s./-]+")
 _DASH_NUM = re.compile(r"-(?=\d)")  # "fee-639.99" -> "fee 639.99"; "7-eleven" stays
 
 # Words that describe how a payment was made rather than who was paid.
@@ -47,11 +48,18 @@ trx txn tfr via ltd pty plc gmbh inc llc bv sa co the of at in on from to for an
 """.split())
 
 
+_NOISE = re.compile("|".join(f"(?:{p.pattern})" for p in _PATTERNS), re.I)
+_DIGIT = re.compile(r"\d")
+# every noise pattern needs a digit, a run of x/*/# or a card/account label
+_MAY_HAVE_NOISE = re.compile(r"\d|[x*#]{2}|card|acc|a/c")
+_PUNCT = re.compile(r"[.&'/-]")
+
+
 def _keep_token(tok: str) -> bool:
-    digits = sum(ch.isdigit() for ch in tok)
-    if digits == 0:
+    if not _DIGIT.search(tok):
         return True
-    core = re.sub(r"[.&'/-]", "", tok)
+    digits = len(_DIGIT.findall(tok))
+    core = _PUNCT.sub("", tok)
     if digits == len(core):
         return False  # a pure number: amount, store number, reference
     # letters mixed with digits: keep short brand-like tokens ("o2", "7-eleven", "3m"),
@@ -68,14 +76,12 @@ def normalize_description(s: object) -> str:
     if s is None or (isinstance(s, float) and s != s):
         return ""
     text = str(s).lower()
-    for pat in _PATTERNS:
-        text = pat.sub(" ", text)
-    text = _DASH_NUM.sub(" ", _KEEP.sub(" ", text))
-    tokens = []
-    for raw in text.split():
-        for tok in _TOKEN_OK.findall(raw):
-            if _keep_token(tok):
-                tokens.append(tok)
+    if _MAY_HAVE_NOISE.search(text):
+        text = _DASH_NUM.sub(" ", _KEEP.sub(" ", _NOISE.sub(" ", text)))
+        tokens = [tok for raw in text.split() for tok in _TOKEN_OK.findall(raw)
+                  if _keep_token(tok)]
+    else:  # nothing numeric to strip (the common case for merchant names)
+        tokens = [tok for raw in _KEEP.sub(" ", text).split() for tok in _TOKEN_OK.findall(raw)]
     return " ".join(tokens)
 
 
@@ -85,8 +91,12 @@ def merchant_key(s: object) -> str:
     Falls back to the normalized description when nothing but channel words is left
     (so "Card Purchase" still has a key).
     """
-    norm = normalize_description(s)
-    words = [w for w in re.split(r"[\s./-]+", norm) if w and w not in CHANNEL_WORDS]
+    return key_of_normalized(normalize_description(s))
+
+
+def key_of_normalized(norm: str) -> str:
+    """:func:`merchant_key` of an already normalized description."""
+    words = [w for w in _KEY_SPLIT.split(norm) if w and w not in CHANNEL_WORDS]
     return " ".join(words) if words else norm
 
 

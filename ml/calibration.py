@@ -1,0 +1,71 @@
+"""Calibration metrics and the auto-apply threshold.
+
+- :func:`expected_calibration_error`: the usual equal-width-bin ECE (15 bins by default).
+- :func:`threshold_for_precision`: the lowest confidence threshold whose auto-applied
+  predictions reached the target precision on past (already corrected) predictions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 0.9
+"""Fallback auto-apply threshold when there is too little calibration data."""
+NEVER = 1.0
+"""Returned when no threshold reaches the target: confidences are < 1, so nothing applies."""
+
+
+def expected_calibration_error(correct: Sequence[bool] | np.ndarray,
+                               confidence: Sequence[float] | np.ndarray,
+                               n_bins: int = 15) -> float:
+    """Weighted mean |accuracy - confidence| over ``n_bins`` equal-width confidence bins.
+
+    Bins are ``(k/n, (k+1)/n]`` (the first also holds 0). Empty input gives 0.0.
+    """
+    ok = np.asarray(correct, dtype=float)
+    conf = np.clip(np.asarray(confidence, dtype=float), 0.0, 1.0)
+    if ok.size == 0:
+        return 0.0
+    bins = np.clip(np.ceil(conf * n_bins).astype(int) - 1, 0, n_bins - 1)
+    total = 0.0
+    for b in np.unique(bins):
+        sel = bins == b
+        total += sel.sum() * abs(ok[sel].mean() - conf[sel].mean())
+    return float(total / ok.size)
+
+
+def threshold_for_precision(y_true: Sequence[object], y_pred: Sequence[object],
+                            confidence: Sequence[float] | np.ndarray, target: float = 0.95,
+                            min_samples: int = 50, min_applied: int = 20) -> float:
+    """The smallest threshold ``t`` such that predictions with confidence >= ``t`` were at
+    least ``target`` precise on this calibration data.
+
+    Fallbacks: fewer than ``min_samples`` calibration rows -> :data:`DEFAULT_THRESHOLD` (0.9);
+    no threshold with at least ``min_applied`` predictions above it reaches the target ->
+    :data:`NEVER` (1.0, i.e. nothing is auto-applied until more corrections arrive).
+    The result is never below 0.5: a guess the model itself rates as a coin flip is not
+    auto-applied, however lucky past guesses were.
+    """
+    yt = np.asarray(list(y_true), dtype=object)
+    yp = np.asarray(list(y_pred), dtype=object)
+    conf = np.asarray(confidence, dtype=float)
+    if not (len(yt) == len(yp) == len(conf)):
+        raise ValueError("y_true, y_pred and confidence must have the same length")
+    if len(conf) < min_samples:
+        return DEFAULT_THRESHOLD
+    order = np.argsort(-conf, kind="stable")
+    ok = (yt[order] == yp[order]).astype(float)
+    c = conf[order]
+    precision = np.cumsum(ok) / np.arange(1, len(ok) + 1)
+    # a threshold can only sit at the last position of a run of equal confidences
+    last_of_run = np.r_[c[1:] != c[:-1], True]
+    feasible = last_of_run & (precision >= target) & (np.arange(1, len(ok) + 1) >= min_applied)
+    if not feasible.any():
+        return NEVER
+    best = int(np.flatnonzero(feasible).max())
+    return float(max(c[best], 0.5))

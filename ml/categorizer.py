@@ -1,0 +1,299 @@
+"""``TransactionCategorizer``: categories with calibrated confidence and a short explanation.
+
+How it decides (see :mod:`ml.candidates` for the evidence):
+
+1. Every known category is a *candidate*, plus one "a category not seen yet" candidate.
+2. Each (transaction, candidate) pair gets features: the user's exact-merchant memory (label
+   counts and the latest label for the same merchant key); sentence-embedding cosine to the
+   nearest earlier description filed under the category and to the category's centroid;
+   cosine to the category's word 1-2-gram and character 3-5-gram centroids; similarity of the
+   description to the category name; the built-in prior (keyword lexicon + category
+   descriptions) mapped onto the user's categories through how they filed similar things;
+   category frequency and breadth; amount sign, log-amount, day-of-month, weekday and
+   account fit.
+3. A conditional logit (one shared weight per feature, weights >= 0 for evidence) turns them
+   into probabilities. Its weights are fitted by maximum likelihood on the user's own history
+   replayed in time order (each block of rows scored from the blocks before it, as new
+   transactions are), shrunk towards built-in defaults, so the probabilities are calibrated
+   for the situation they are used in. The novel candidate keeps some probability for
+   transactions unlike anything seen, which keeps confidence honest.
+
+Fallbacks: no labels (or never fitted) -> the built-in prior only (default taxonomy, keyword
+lexicon, category descriptions) with low confidence unless a distinctive keyword matches; one
+category -> that category, confidence from how similar the transaction is to the history; a
+handful of rows -> weights stay close to the defaults.
+"""
+# ruff: noqa: N803, N806  (scikit-learn names: X is the feature frame)
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from sklearn.base import BaseEstimator
+
+from ml import candidates as cd
+from ml import history as hs
+from ml.calibration import DEFAULT_THRESHOLD, threshold_for_precision
+from ml.embeddings import Embedder, EmbeddingCache
+from ml.explain import explain_rows
+from ml.model_state import State, build_state, prepare_rows, prior_state
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MAX_CONFIDENCE", "MODEL_VERSION", "TransactionCategorizer", "threshold_for_precision"]
+
+MODEL_VERSION = "categorizer-1"
+MAX_CONFIDENCE = 0.995
+"""No prediction is surer than this: even a merchant filed the same way a hundred times can be
+the exception (and a threshold of 1.0 therefore means "never auto-apply")."""
+_NF = len(cd.FEATURES)
+
+
+def _softmax_parts(w: np.ndarray, feats: np.ndarray, novel: np.ndarray,
+                   mask: np.ndarray) -> np.ndarray:
+    """(rows, C+1) probabilities; the last column is the novel candidate."""
+    z = np.concatenate([np.where(mask, feats @ w[:_NF], -np.inf), (novel @ w[_NF:])[:, None]],
+                       axis=1)
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def fit_weights(feats: np.ndarray, novel: np.ndarray, mask: np.ndarray, target: np.ndarray,
+                reg: float, row_weight: np.ndarray | None = None) -> np.ndarray:
+    """MAP weights of the conditional logit: NLL + reg/2 * ||w - cd.W0||^2, evidence weights >= 0.
+
+    ``mask`` is (rows, C); ``target`` holds class indices, C meaning the novel candidate.
+    """
+    w0 = np.array([cd.W0[f] for f in (*cd.FEATURES, *cd.NOVEL_FEATURES)])
+    rows = np.arange(len(target))
+    rw = np.ones(len(target)) if row_weight is None else np.asarray(row_weight, dtype=float)
+    onehot = np.zeros((len(target), feats.shape[1] + 1))
+    onehot[rows, target] = 1.0
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        p = _softmax_parts(w, feats, novel, mask)
+        nll = -(rw * np.log(np.maximum(p[rows, target], 1e-300))).sum()
+        diff = (p - onehot) * rw[:, None]
+        grad = np.concatenate([np.einsum("rc,rcf->f", diff[:, :-1], feats),
+                               diff[:, -1] @ novel])
+        return nll + 0.5 * reg * ((w - w0) ** 2).sum(), grad + reg * (w - w0)
+
+    bounds = [(0.0, None)] * _NF + [(None, None)] * len(cd.NOVEL_FEATURES)
+    res = minimize(loss, w0, jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": 300})
+    if not res.success:
+        log.info("categorizer weights: optimizer stopped early (%s)", res.message)
+    return res.x
+
+
+class TransactionCategorizer(BaseEstimator):
+    """Predicts a category, a calibrated confidence and an explanation per transaction.
+
+    Parameters
+    ----------
+    embedder: an :class:`~ml.embeddings.Embedder` (``None``: the default model).
+    embedding_cache: where embeddings are looked up and stored (see below for the key).
+    prior: use the built-in lexicon and category descriptions (``False``: history only;
+        an unfitted model then spreads its probability evenly).
+    categories: the user's category names (the label space even before any label exists);
+        ``None``: the labels seen in ``y`` (the default taxonomy when there are none).
+    reg: strength of the pull of the feature weights towards the built-in defaults.
+    n_meta_blocks, max_meta_rows, max_replay_rows: how the history is replayed to fit the
+        weights: the most recent ``max_replay_rows`` rows in ``n_meta_blocks`` time blocks,
+        at most ``max_meta_rows`` rows scored in all.
+
+    Learned attributes: ``classes_`` (label space), ``n_labeled_``, ``weights_`` (feature
+    name -> weight), ``auto_apply_threshold_`` (confidence at which the replayed history was
+    >= 95% precise; 0.9 with too little history, 1.0 = never), ``model_version_`` and
+    ``state_`` (everything predictions are computed from). The embedding cache is keyed by
+    :func:`ml.text.merchant_key` of the description (what gets embedded).
+    """
+
+    def __init__(self, embedder: Embedder | None = None,
+                 embedding_cache: EmbeddingCache | None = None, prior: bool = True,
+                 categories: Sequence[str] | None = None, reg: float = 1.0,
+                 n_meta_blocks: int = 8, max_meta_rows: int = 3000,
+                 max_replay_rows: int = 20_000, random_state: int = 0) -> None:
+        self.embedder = embedder
+        self.embedding_cache = embedding_cache
+        self.prior = prior
+        self.categories = categories
+        self.reg = reg
+        self.n_meta_blocks = n_meta_blocks
+        self.max_meta_rows = max_meta_rows
+        self.max_replay_rows = max_replay_rows
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fitting
+    def _get_embedder(self) -> Embedder:
+        return self.embedder if self.embedder is not None else Embedder()
+
+    def fit(self, X: pd.DataFrame, y: Sequence[object] | pd.Series | None = None
+            ) -> TransactionCategorizer:
+        """Learn from labeled transactions ``X``; ``y`` holds their categories by position
+        (rows with an empty/NaN label are ignored; no labels at all -> the prior)."""
+        X = _check_frame(X)
+        labels = pd.Series(list(y) if y is not None else [None] * len(X), index=X.index,
+                           dtype=object)
+        keep = labels.notna().to_numpy() & (labels.astype(str).str.strip() != "").to_numpy()
+        X, labels = X.loc[keep], labels.loc[keep].astype(str)
+        state = build_state(X, labels, self._get_embedder(), self.embedding_cache,
+                            self.categories, self.prior)
+        threshold = DEFAULT_THRESHOLD
+        if len(labels) >= 2:
+            state.weights, threshold = self._meta_fit(state)
+        self.state_ = state
+        self.classes_ = np.array(state.classes, dtype=object)
+        self.n_labeled_ = len(labels)
+        self.weights_ = dict(zip((*cd.FEATURES, *cd.NOVEL_FEATURES), state.weights.tolist(),
+                                 strict=True))
+        self.model_version_ = MODEL_VERSION
+        self.auto_apply_threshold_ = threshold
+        log.debug("categorizer fitted on %d labeled rows, %d classes", len(labels),
+                 len(state.classes))
+        return self
+
+    def _meta_fit(self, st: State) -> tuple[np.ndarray, float]:
+        """Replay the history in time order and fit the weights on what each block saw.
+
+        Also returns the auto-apply threshold for 95% precision on the replayed predictions
+        (:func:`threshold_for_precision`, with its fallbacks)."""
+        n = st.n_rows
+        start = max(0, n - self.max_replay_rows)
+        n_blocks = min(self.n_meta_blocks, max(2, (n - start) // 5))
+        edges = np.linspace(start, n, n_blocks + 1).astype(int)
+        cap = max(1, self.max_meta_rows // n_blocks)
+        rng = np.random.default_rng(self.random_state)
+        parts: list[tuple[np.ndarray, ...]] = []
+        for b in range(n_blocks):
+            lo, hi = edges[b], edges[b + 1]
+            hist = st.history_of(np.arange(start, lo))
+            mask = st.fixed_mask | (hist.class_n > 0)
+            if hi <= lo or not mask.any():
+                continue
+            q = np.arange(lo, hi)
+            if len(q) > cap:
+                q = np.sort(rng.choice(q, cap, replace=False))
+            qrows = st.rows.take(q)
+            tids, pos = np.unique(qrows.text_id, return_inverse=True)
+            tf = cd.text_features(hist, st.texts.emb, st.texts, tids, st.zs,
+                                  hist.leaf_map(st.leaf_prior))
+            feats, novel = cd.candidate_features(hist, qrows, tf, pos, mask)
+            target = np.where(mask[st.y[q]], st.y[q], len(st.classes))
+            # later blocks look most like prediction time (a long history): weigh them more
+            parts.append((feats, novel, np.tile(mask, (len(q), 1)), target,
+                          np.full(len(q), (b + 1) / n_blocks)))
+        if not parts:
+            return st.weights, DEFAULT_THRESHOLD
+        feats, novel, mask, target, rw = (np.concatenate(p) for p in zip(*parts, strict=True))
+        weights = fit_weights(feats, novel, mask, target, self.reg, rw)
+        real = np.minimum(_softmax_parts(weights, feats, novel, mask)[:, :-1], MAX_CONFIDENCE)
+        return weights, threshold_for_precision(target, real.argmax(axis=1), real.max(axis=1))
+
+    # --------------------------------------------------------------- predicting
+    def _state(self) -> State:
+        st = getattr(self, "state_", None)
+        if st is not None:
+            return st
+        cached = getattr(self, "_prior_cache", None)
+        if cached is None:
+            cached = prior_state(self._get_embedder(), self.embedding_cache, self.categories,
+                                 self.prior)
+            self._prior_cache = cached
+        return cached
+
+    def _score(self, X: pd.DataFrame, chunk: int = 8192
+               ) -> tuple[State, hs.Rows, hs.TextBlock, np.ndarray, np.ndarray]:
+        """Probabilities (rows, C+1; last = novel) and per-group evidence of the winner over
+        the runner-up (rows, groups)."""
+        st = self._state()
+        rows, qtexts = prepare_rows(st, X, self._get_embedder(), self.embedding_cache)
+        tids = np.arange(len(qtexts.texts))
+        zs = (qtexts.emb @ st.class_emb.T if st.use_prior and len(tids)
+              else np.zeros((len(tids), len(st.classes))))
+        tf = cd.text_features(st.hist, st.texts.emb, qtexts, tids, zs, st.leaf_map)
+        w = dict(zip((*cd.FEATURES, *cd.NOVEL_FEATURES), st.weights.tolist(), strict=True))
+        partials = cd.text_partials(tf, w)
+        w_nov = st.weights[_NF:]
+        probs = np.zeros((len(rows), len(st.classes) + 1))
+        lead = np.zeros((len(rows), len(cd.GROUP_NAMES)))
+        for s in range(0, len(rows), chunk):
+            idx = np.arange(s, min(s + chunk, len(rows)))
+            part = rows.take(idx)
+            evidence = cd.score_rows(st.hist, part, partials, part.text_id, w)
+            z = np.concatenate([evidence.sum(axis=2),
+                                (cd.novel_features(st.hist, part, tf, part.text_id)
+                                 @ w_nov)[:, None]], axis=1)
+            z -= z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            p[:, :-1] = np.minimum(p[:, :-1], MAX_CONFIDENCE)
+            probs[idx] = p
+            real = p[:, :-1]
+            best = real.argmax(axis=1)
+            masked = real.copy()
+            masked[np.arange(len(idx)), best] = -1.0
+            second = masked.argmax(axis=1)
+            ar = np.arange(len(idx))
+            lead[idx] = evidence[ar, best] - (evidence[ar, second] if real.shape[1] > 1 else 0.0)
+        return st, rows, qtexts, probs, lead
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """(rows, len(classes_)) probabilities. Rows sum to at most 1: the rest is the
+        probability that the transaction belongs to a category not seen yet."""
+        X = _check_frame(X)
+        if len(X) == 0:
+            return np.zeros((0, len(self._state().classes)))
+        return self._score(X)[3][:, :-1]
+
+    def predict(self, X: pd.DataFrame) -> pd.DataFrame:
+        """DataFrame aligned with ``X``: ``category``, ``confidence`` in [0, 1], ``explanation``."""
+        X = _check_frame(X)
+        if len(X) == 0:
+            return pd.DataFrame({"category": pd.Series(dtype=object),
+                                 "confidence": pd.Series(dtype=float),
+                                 "explanation": pd.Series(dtype=object)}, index=X.index)
+        st, rows, qtexts, probs, lead = self._score(X)
+        real = probs[:, :-1]
+        best = real.argmax(axis=1)
+        conf = real[np.arange(len(best)), best]
+        if real.shape[1] > 1:
+            masked = real.copy()
+            masked[np.arange(len(best)), best] = -1.0
+            second = masked.argmax(axis=1)
+        else:
+            second = np.full(len(best), -1)
+        expl = explain_rows(st, rows, qtexts, lead, best, second)
+        return pd.DataFrame({"category": np.asarray(st.classes, dtype=object)[best],
+                             "confidence": np.clip(conf, 0.0, 1.0), "explanation": expl},
+                            index=X.index)
+
+    def top_k(self, X: pd.DataFrame, k: int = 3) -> pd.DataFrame:
+        """The ``k`` most likely categories per row, aligned with ``X``: columns
+        ``category_1, confidence_1, ..., category_k, confidence_k`` (None/0.0 when there are
+        fewer than ``k`` categories)."""
+        X = _check_frame(X)
+        classes = np.asarray(self._state().classes, dtype=object)
+        real = self.predict_proba(X) if len(X) else np.zeros((0, len(classes)))
+        order = np.argsort(-real, axis=1, kind="stable")
+        out: dict[str, Any] = {}
+        for j in range(k):
+            has = j < real.shape[1]
+            idx = order[:, j] if has else np.zeros(len(X), dtype=int)
+            out[f"category_{j + 1}"] = classes[idx] if has else [None] * len(X)
+            out[f"confidence_{j + 1}"] = (real[np.arange(len(X)), idx] if has
+                                          else np.zeros(len(X)))
+        return pd.DataFrame(out, index=X.index)
+
+
+def _check_frame(X: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError("X must be a pandas DataFrame")
+    if "description" not in X.columns:
+        raise ValueError("X needs a 'description' column")
+    return X

@@ -1,0 +1,134 @@
+"""Short human explanations of categorizer predictions.
+
+The conditional logit adds up weighted evidence per category, so the reason a category won is
+the group of evidence (see :data:`ml.candidates.GROUPS`) that contributed most to its lead over
+the runner-up. Each group has one sentence template:
+
+- memory:  "Same merchant as 12 earlier transactions you filed under Groceries"
+- similar: "Similar to 'TESCO STORES 2231' (Groceries)"
+- words:   "Looks like Groceries from the words 'tesco', 'store'"
+- builtin: "Built-in guess: 'netflix' is usually Streaming"
+- pattern: "Amount and timing match your Rent & Mortgage transactions"
+- otherwise "Best guess: Groceries (little evidence)"
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sklearn.utils import murmurhash3_32
+
+from ml import candidates as cd
+from ml import history as hs
+from ml.model_state import VEC_WORD
+from ml.prior import DEFAULT_CATEGORIES
+from ml.text import CHANNEL_WORDS
+
+if TYPE_CHECKING:
+    from ml.model_state import State
+
+log = logging.getLogger(__name__)
+
+_ORDER = ("memory", "similar", "words", "builtin", "pattern")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} earlier {word}{'' if n == 1 else 's'}"
+
+
+def _class_words(st: State, c: int) -> dict[int, float]:
+    """{hashed word column: weight} of class ``c``'s word centroid (cached per state)."""
+    cache: dict[int, dict[int, float]] = st.__dict__.setdefault("_class_words", {})
+    if c not in cache:
+        cent = st.hist.cent_w
+        if cent is None:
+            cache[c] = {}
+        else:
+            lo, hi = cent.indptr[c], cent.indptr[c + 1]
+            cache[c] = dict(zip(cent.indices[lo:hi].tolist(), cent.data[lo:hi].tolist(),
+                                strict=True))
+    return cache[c]
+
+
+def _words(st: State, text: str, best: int, second: int) -> list[str]:
+    """Up to two words of ``text`` that favour ``best`` over ``second`` most."""
+    tokens = [t for t in dict.fromkeys(VEC_WORD.build_analyzer()(text))
+              if " " not in t and len(t) > 1 and t not in CHANNEL_WORDS]
+    if not tokens:
+        return []
+    mine = _class_words(st, best)
+    other = _class_words(st, second) if second >= 0 else {}
+    n = VEC_WORD.n_features
+    gain = [(mine.get(h, 0.0) - other.get(h, 0.0), t)
+            for t in tokens for h in [abs(murmurhash3_32(t, seed=0)) % n]]
+    return [t for g, t in sorted(gain, key=lambda x: -x[0]) if g > 0][:2]
+
+
+def _nearest(st: State, emb: np.ndarray, best: int) -> str | None:
+    cols = np.flatnonzero(st.hist.col_class == best)
+    if len(cols) == 0:
+        return None
+    sims = st.texts.emb[st.hist.col_text[cols]] @ emb
+    return str(st.hist.col_raw[cols[int(np.argmax(sims))]]).strip()
+
+
+def explain_rows(st: State, rows: hs.Rows, qtexts: hs.TextBlock, lead: np.ndarray,
+                 best: np.ndarray, second: np.ndarray) -> list[str]:
+    """One sentence per row; ``lead`` is (rows, groups): how much each evidence group of
+    :data:`ml.candidates.GROUP_NAMES` favours the winner over the runner-up."""
+    scores = lead[:, [cd.GROUP_NAMES.index(g) for g in _ORDER]]
+    rank = np.argsort(-scores, axis=1)
+    # rows with the same text, merchant key, winner, runner-up and group ranking share a reason
+    ok_all = scores > 1e-6
+    powers = len(_ORDER) ** np.arange(len(_ORDER))
+    combo = np.column_stack([rows.text_id, rows.key_code, best, second, rank @ powers,
+                             ok_all @ (2 ** np.arange(len(_ORDER)))]).astype(np.int64)
+    uniques, first, codes = np.unique(combo, axis=0, return_index=True, return_inverse=True)
+    memo: dict[tuple, str] = {}
+    texts: list[str] = []
+    for (tid, kid, c, sec, _, _), i in zip(uniques.tolist(), first.tolist(), strict=True):
+        order, ok = rank[i], ok_all[i]
+        name, text = st.classes[c], ""
+        for g in order:
+            group = _ORDER[g]
+            if not ok[g]:
+                break
+            if group == "memory":
+                n = int(st.hist.key_counts[kid, c]) if kid >= 0 and st.hist.n else 0
+                if n:
+                    text = (f"Same merchant as {_plural(n, 'transaction')} you filed under "
+                            f"{name}")
+            else:
+                mkey = (group, tid, c, sec)
+                if mkey not in memo:
+                    memo[mkey] = _text_reason(group, st, qtexts, int(tid), int(c), int(sec))
+                text = memo[mkey]
+            if text:
+                break
+        texts.append(text or f"Best guess: {name} (little evidence)")
+    return [texts[i] for i in np.asarray(codes).ravel()]
+
+
+def _text_reason(group: str, st: State, qtexts: hs.TextBlock, tid: int, c: int,
+                 second: int) -> str:
+    name = st.classes[c]
+    if group == "similar":
+        raw = _nearest(st, qtexts.emb[tid], c)
+        return f"Similar to '{raw}' ({name})" if raw else ""
+    if group == "words":
+        found = _words(st, qtexts.texts[tid], c, second)
+        return (f"Looks like {name} from the words " + ", ".join(f"'{w}'" for w in found)
+                if found else f"Looks like {name} from its wording")
+    if group == "builtin":
+        leaf = int(qtexts.lex_leaf[tid])
+        if leaf >= 0 and st.leaf_map.shape[0] and int(np.argmax(st.leaf_map[leaf])) == c:
+            word, leaf_name = qtexts.lex_word[tid], DEFAULT_CATEGORIES[leaf]
+            if leaf_name == name:
+                return f"Built-in guess: '{word}' is usually {name}"
+            return f"Built-in guess: '{word}' is usually {leaf_name}, which you file as {name}"
+        return f"Built-in guess: reads like {name}"
+    if group == "pattern":
+        return f"Amount and timing match your {name} transactions"
+    return ""

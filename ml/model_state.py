@@ -1,0 +1,287 @@
+"""The fitted state of a :class:`ml.categorizer.TransactionCategorizer` and how rows enter it.
+
+:func:`build_state` turns labeled transactions into a :class:`State`: the label space, the
+distinct normalized history texts (embedded once each, through the embedding cache) with
+their hashed word / character n-grams and lexicon hits, the history statistics of
+:mod:`ml.history`, and the built-in prior mapped onto the user's categories.
+:func:`prior_state` is the same for a user without labels. :func:`prepare_rows` turns a
+query frame into :class:`~ml.history.Rows` plus the :class:`~ml.history.TextBlock` of
+its distinct texts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from ml import candidates as cd
+from ml import history as hs
+from ml.embeddings import Embedder, EmbeddingCache
+from ml.prior import DEFAULT_CATEGORIES, EXPECTED_SIGN, category_text, lexicon_match
+from ml.text import key_of_normalized, normalize_description
+
+log = logging.getLogger(__name__)
+
+PRIOR_ZS, PRIOR_LEX = 20.0, 5.0  # the prior's leaf guess: softmax(20 cos + 5 keyword hit)
+_SIGN_PRIOR = {-1: (0.88, 0.02, 0.10), 1: (0.10, 0.02, 0.88), 0: (0.49, 0.02, 0.49)}
+_LEAF_EMB: dict[str, np.ndarray] = {}  # built-in category texts per model (not user data)
+_LEAF_LOCK = threading.Lock()
+
+
+@dataclass
+class State:
+    """Everything a fitted (or prior-only) categorizer predicts from."""
+
+    classes: list[str]
+    fixed_mask: np.ndarray  # classes that are candidates before any of their rows is seen
+    texts: hs.TextBlock  # distinct normalized history descriptions
+    rows: hs.Rows  # history rows in time order
+    y: np.ndarray  # class index per history row
+    hist: hs.History
+    zs: np.ndarray  # (history texts, C) similarity of each description to each class name
+    class_emb: np.ndarray
+    leaf_prior: np.ndarray  # (leaves, C) name similarity of built-in leaves and classes
+    leaf_map: np.ndarray  # (leaves, C) P(class | leaf) learned from the whole history
+    sign_prior: np.ndarray
+    weights: np.ndarray
+    use_prior: bool
+    raw_norm: dict[str, str]  # raw history description -> normalized
+    text_pos: dict[str, int]  # normalized history description -> index in ``texts``
+    key_pos: dict[str, int]  # merchant key -> row of the history's key table
+    brand_pos: dict[str, int]  # first word of a merchant key -> row of the brand table
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows)
+
+    def history_of(self, idx: np.ndarray) -> hs.History:
+        return hs.build_history(self.rows.take(idx), self.y[idx], self.texts, len(self.classes),
+                                self.sign_prior, self.leaf_prior.shape[0], len(self.key_pos),
+                                len(self.brand_pos))
+
+
+def _leaf_embeddings(embedder: Embedder, described: bool = True) -> np.ndarray:
+    """Embeddings of the default leaves: "name: description" or the bare name (cached per
+    process; built-in data, not user data)."""
+    key = f"{embedder.model_name}|{described}"
+    with _LEAF_LOCK:
+        emb = _LEAF_EMB.get(key)
+        if emb is None:
+            texts = [category_text(c) if described else c for c in DEFAULT_CATEGORIES]
+            emb = embedder.encode_normalized(texts)
+            _LEAF_EMB[key] = emb
+        return emb
+
+
+def _class_embeddings(classes: list[str], embedder: Embedder) -> np.ndarray:
+    """Embeddings of the class names (bare names for every class, so that the user's own
+    category names and the built-in ones compete on equal terms)."""
+    leaf_emb = _leaf_embeddings(embedder, described=False)
+    leaf_pos = {c: i for i, c in enumerate(DEFAULT_CATEGORIES)}
+    custom = [c for c in classes if c not in leaf_pos]
+    custom_emb = dict(zip(custom, embedder.encode_normalized(custom), strict=True)) \
+        if custom else {}
+    out = np.zeros((len(classes), leaf_emb.shape[1]), dtype=np.float32)
+    for i, c in enumerate(classes):
+        out[i] = leaf_emb[leaf_pos[c]] if c in leaf_pos else custom_emb[c]
+    return out
+
+
+def _text_block(texts: list[str], embedder: Embedder, cache: EmbeddingCache | None,
+                xw: sp.csr_matrix | None, xc: sp.csr_matrix | None,
+                use_prior: bool) -> hs.TextBlock:
+    """Distinct normalized descriptions. Embeddings are of their merchant keys (the name
+    without "pos purchase", "card", ... so that similarity is about who was paid); the
+    n-gram matrices ``xw``/``xc`` keep the payment-channel words."""
+    keys = [key_of_normalized(t) for t in texts]
+    emb = embedder.embed(keys, cache, normalized=True) if texts \
+        else np.zeros((0, 1), dtype=np.float32)
+    leaf_pos = {c: i for i, c in enumerate(DEFAULT_CATEGORIES)}
+    hits = [lexicon_match(t) if use_prior else None for t in texts]
+    if use_prior and texts:
+        logits = PRIOR_ZS * (emb @ _leaf_embeddings(embedder).T)
+        for i, h in enumerate(hits):
+            if h:
+                logits[i, leaf_pos[h[1]]] += PRIOR_LEX * h[2]
+        logits -= logits.max(axis=1, keepdims=True)
+        leaf_q = np.exp(logits)
+        leaf_q /= leaf_q.sum(axis=1, keepdims=True)
+    else:
+        leaf_q = np.zeros((len(texts), len(DEFAULT_CATEGORIES) if use_prior else 0))
+    return hs.TextBlock(
+        texts=texts, emb=emb, xw=xw, xc=xc,
+        lex_leaf=np.array([leaf_pos[h[1]] if h else -1 for h in hits], dtype=int),
+        lex_strength=np.array([min(h[2], 1.0) if h else 0.0 for h in hits]),
+        lex_word=[h[0] if h else "" for h in hits], leaf_q=leaf_q)
+
+
+def _leaf_class_prior(classes: list[str], cos: np.ndarray) -> np.ndarray:
+    """(leaves, C) prior P(class | leaf): the class of the same name, else a softmax over the
+    classes' name similarity to the leaf (temperature 0.05)."""
+    out = np.zeros_like(cos, dtype=float)
+    for i, leaf in enumerate(DEFAULT_CATEGORIES):
+        if leaf in classes:
+            out[i, classes.index(leaf)] = 1.0
+        elif len(classes):
+            z = (cos[i] - cos[i].max()) / 0.05
+            out[i] = np.exp(z) / np.exp(z).sum()
+    return out
+
+
+def _normalized(frame: pd.DataFrame, known: dict[str, str] | None = None
+                ) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, str]]:
+    """Distinct normalized descriptions, each row's index into them, each row's merchant key,
+    and the raw -> normalized map; every distinct raw description is normalized once (or
+    looked up in ``known``)."""
+    raw = frame["description"].to_numpy(dtype=object)
+    raw = np.where(pd.isna(raw), "", raw).astype(str).astype(object)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    known = known or {}
+    norm_u = [known[u] if u in known else normalize_description(u) for u in uniques]
+    distinct = list(dict.fromkeys(norm_u))
+    pos = {t: i for i, t in enumerate(distinct)}
+    text_id = np.array([pos[t] for t in norm_u], dtype=int)[codes]
+    keys = np.array([key_of_normalized(t) for t in norm_u], dtype=object)[codes]
+    if "merchant" in frame.columns:
+        merch = frame["merchant"].to_numpy(dtype=object)
+        named = np.array([isinstance(m, str) and bool(m.strip()) for m in merch], dtype=bool)
+        keys[named] = [f"m:{normalize_description(m)}" for m in merch[named]]
+    return distinct, text_id, keys, dict(zip(uniques, norm_u, strict=True))
+
+
+def _dates(frame: pd.DataFrame) -> pd.Series:
+    if "date" not in frame.columns:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    col = frame["date"]
+    dates = col if pd.api.types.is_datetime64_any_dtype(col) \
+        else pd.to_datetime(col, errors="coerce", format="mixed", utc=True)
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_convert(None)
+    return dates.astype("datetime64[ns]")
+
+
+def brand_of(key: str) -> str:
+    """The first word of a merchant key when it looks like a name (3+ letters), else ""."""
+    first = key.removeprefix("m:").split(" ", 1)[0]
+    return first if len(first) >= 3 and first.isalpha() else ""
+
+
+def _rows(frame: pd.DataFrame, text_ids: np.ndarray, keys: np.ndarray,
+          key_pos: dict[str, int], brand_pos: dict[str, int]) -> hs.Rows:
+    n = len(frame)
+    raw = frame["description"].to_numpy(dtype=object)
+    raw = np.where(pd.isna(raw), "", raw).astype(str).astype(object)
+    amount = (pd.to_numeric(frame["amount"].map(_to_float), errors="coerce").to_numpy(dtype=float)
+              if "amount" in frame.columns else np.full(n, np.nan))
+    dates = _dates(frame)
+    has_date = dates.notna().to_numpy()
+    ns = dates.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
+    day = np.where(has_date, ns / 86_400e9, np.nan)
+    dom = np.where(has_date, dates.dt.day.fillna(1).to_numpy(dtype=float) - 1, -1).astype(int)
+    wd = np.where(has_date, dates.dt.weekday.fillna(0).to_numpy(dtype=float), -1).astype(int)
+    account = (frame["account"].astype(object).where(frame["account"].notna(), "").astype(str)
+               .to_numpy(dtype=object) if "account" in frame.columns
+               else np.full(n, "", dtype=object))
+    return hs.Rows(text_id=text_ids, key=keys,
+                   key_code=np.array([key_pos.get(k, -1) for k in keys], dtype=int),
+                   brand_code=np.array([brand_pos.get(brand_of(k), -1) for k in keys],
+                                       dtype=int),
+                   sign=np.nan_to_num(np.sign(amount)).astype(np.int8),
+                   logamt=np.log1p(np.abs(amount)), dom=dom, wd=wd, account=account,
+                   raw=raw, day=day)
+
+
+def _to_float(v: object) -> float:
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+VEC_WORD = HashingVectorizer(analyzer="word", ngram_range=(1, 2), binary=True, norm="l2",
+                             alternate_sign=False, n_features=2**18,
+                             token_pattern=r"(?u)\b\w[\w&'.-]*\b")  # noqa: S106
+VEC_CHAR = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), binary=True, norm="l2",
+                             alternate_sign=False, n_features=2**18)
+
+
+def _ngrams(texts: list[str]) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
+    """Word 1-2-gram and character 3-5-gram (within words) hashed, L2-normalized rows."""
+    if not texts:
+        return None, None
+    return VEC_WORD.transform(texts).tocsr(), VEC_CHAR.transform(texts).tocsr()
+
+
+def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,
+                cache: EmbeddingCache | None, categories: Sequence[str] | None,
+                use_prior: bool) -> State:
+    """The state for labeled rows ``frame``/``labels`` (both may be empty: prior only)."""
+    given = [str(c) for c in categories] if categories else []
+    seen = sorted(set(labels.astype(str)))
+    classes = list(dict.fromkeys(given + seen)) or list(DEFAULT_CATEGORIES)
+    fixed = set(given) if given else (set(classes) if not seen else set())
+    order = np.argsort(_dates(frame).to_numpy(dtype="datetime64[ns]"), kind="stable")
+    frame, labels = frame.iloc[order], labels.iloc[order]
+    distinct, text_id, keys, raw_norm = _normalized(frame)
+    texts = _text_block(distinct, embedder, cache, *_ngrams(distinct), use_prior)
+    key_pos = {k: i for i, k in enumerate(dict.fromkeys(keys.tolist()))}
+    brands = [b for b in dict.fromkeys(brand_of(k) for k in key_pos) if b]
+    brand_pos = {b: i for i, b in enumerate(brands)}
+    rows = _rows(frame, text_id, keys, key_pos, brand_pos)
+    index = {c: i for i, c in enumerate(classes)}
+    y = np.array([index[c] for c in labels], dtype=int)
+    class_emb = _class_embeddings(classes, embedder) if use_prior \
+        else np.zeros((len(classes), 1), dtype=np.float32)
+    if use_prior:
+        leaf_prior = _leaf_class_prior(classes, _leaf_embeddings(embedder) @ class_emb.T)
+    else:
+        leaf_prior = np.zeros((0, len(classes)))
+    sign_prior = np.array([_SIGN_PRIOR[EXPECTED_SIGN.get(c, 0) if use_prior else 0]
+                           for c in classes])
+    hist = hs.build_history(rows, y, texts, len(classes), sign_prior, leaf_prior.shape[0],
+                            len(key_pos), len(brand_pos))
+    zs = (texts.emb @ class_emb.T if use_prior and len(distinct)
+          else np.zeros((len(distinct), len(classes))))
+    return State(classes=classes, fixed_mask=np.array([c in fixed for c in classes], bool),
+                 texts=texts, rows=rows, y=y, hist=hist, zs=zs,
+                 class_emb=class_emb, leaf_prior=leaf_prior, leaf_map=hist.leaf_map(leaf_prior),
+                 sign_prior=sign_prior,
+                 weights=np.array([cd.W0[f] for f in (*cd.FEATURES, *cd.NOVEL_FEATURES)]),
+                 use_prior=use_prior, raw_norm=raw_norm,
+                 text_pos={t: i for i, t in enumerate(distinct)}, key_pos=key_pos,
+                 brand_pos=brand_pos)
+
+
+def prior_state(embedder: Embedder, cache: EmbeddingCache | None,
+                categories: Sequence[str] | None, use_prior: bool) -> State:
+    """The state of a user without any labeled transaction."""
+    empty = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"),
+                          "description": pd.Series(dtype=object),
+                          "amount": pd.Series(dtype=float)})
+    return build_state(empty, pd.Series(dtype=object), embedder, cache, categories, use_prior)
+
+
+def prepare_rows(st: State, frame: pd.DataFrame, embedder: Embedder,
+                 cache: EmbeddingCache | None) -> tuple[hs.Rows, hs.TextBlock]:
+    """Rows of a query frame and the TextBlock of its distinct normalized descriptions."""
+    distinct, text_id, keys, _ = _normalized(frame, st.raw_norm)
+    # descriptions already in the history reuse its embeddings, n-grams and lexicon hits
+    text_pos = st.text_pos
+    old = [i for i, t in enumerate(distinct) if t in text_pos]
+    new = [i for i, t in enumerate(distinct) if t not in text_pos]
+    new_texts = [distinct[i] for i in new]
+    block = st.texts.take(np.array([text_pos[distinct[i]] for i in old], dtype=int))
+    if new_texts:
+        block = block.concat(_text_block(new_texts, embedder, cache, *_ngrams(new_texts),
+                                         st.use_prior))
+    remap = np.empty(len(distinct), dtype=int)
+    remap[np.array(old + new, dtype=int)] = np.arange(len(distinct))
+    return (_rows(frame, remap[text_id] if len(distinct) else text_id, keys, st.key_pos,
+                  st.brand_pos), block)

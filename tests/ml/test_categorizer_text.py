@@ -1,0 +1,94 @@
+"""Description normalization, the built-in prior, the embedder cache and the threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ml.calibration import (
+    DEFAULT_THRESHOLD,
+    NEVER,
+    expected_calibration_error,
+    threshold_for_precision,
+)
+from ml.embeddings import Embedder, InMemoryEmbeddingCache
+from ml.prior import DEFAULT_CATEGORIES, DEFAULT_TAXONOMY, DESCRIPTIONS, KEYWORDS, lexicon_match
+from ml.text import merchant_key, normalize_description
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("POS Purchase Woolworths Online  * 23 Aug", "pos purchase woolworths online"),
+    ("POS PURCHASE (EFFEC ) DJS BILTONG (PTY) LTD NORKE CARD NO. ",
+     "pos purchase effec djs biltong pty ltd norke"),
+    ("Card xxxx1234 NETFLIX.COM 2021-08-01", "card netflix.com"),
+    ("TESCO STORES 2231 LONDON 12:30", "tesco stores london"),
+    ("Lotto Winnings Vodsb8Nhsb1K", "lotto winnings"),
+    ("Payment Received Dispute Cartrack  10/11/", "payment received dispute cartrack"),
+    ("#Service Fees #Int Pymt Fee-639.99 Appl", "service fees int pymt fee appl"),
+    ("7-ELEVEN 1234 REF: 99AB12", "7-eleven"),
+    ("", ""),
+    (None, ""),
+])
+def test_normalize_description_strips_noise(raw, expected):
+    assert normalize_description(raw) == expected
+    assert normalize_description(normalize_description(raw)) == normalize_description(raw)
+
+
+def test_merchant_key_drops_payment_channel_words():
+    assert merchant_key("POS Purchase Woolworths * 12 Oct") == merchant_key("Woolworths (Card )")
+    assert merchant_key("Recurring Card Purchase: Netflix.com") == "netflix com"
+    assert merchant_key("Card Purchase") == "card purchase"  # nothing else left: keep it
+
+
+def test_default_taxonomy_and_prior_tables_agree():
+    assert len(DEFAULT_CATEGORIES) == len(set(DEFAULT_CATEGORIES)) == 52
+    assert DEFAULT_TAXONOMY["Transfers"] == ["Between Accounts", "Credit Card Payment",
+                                             "Savings & Investments"]
+    assert set(KEYWORDS) == set(DESCRIPTIONS) == set(DEFAULT_CATEGORIES)
+
+
+@pytest.mark.parametrize(("text", "leaf"), [
+    ("UBER *EATS HELP.UBER.COM", "Takeaway & Delivery"),
+    ("UBER *TRIP 8812", "Taxi & Rideshare"),
+    ("Pick n Pay Springs (Card )", "Groceries"),
+    ("Cash Withdrawal Fee", "Bank Fees"),  # a decisive "fee" beats "cash withdrawal"
+    ("School Fees St Marys", "Tuition"),
+    ("DD BT GROUP PLC", "Phone & Internet"),
+])
+def test_lexicon_match(text, leaf):
+    hit = lexicon_match(normalize_description(text))
+    assert hit is not None and hit[1] == leaf
+    assert lexicon_match("qwzx blorp") is None
+
+
+def test_embedder_embeds_each_distinct_normalized_text_once():
+    embedder, cache = Embedder(), InMemoryEmbeddingCache()
+    texts = ["TESCO STORES 2231 LONDON", "Tesco Stores 9912 London", "NETFLIX.COM"]
+    vecs = embedder.embed(texts, cache)
+    assert vecs.shape == (3, embedder.dim) and vecs.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, rtol=1e-5)
+    assert len(cache) == 2  # the two Tesco lines normalize to the same key
+    np.testing.assert_array_equal(vecs[0], vecs[1])
+    again = embedder.embed(["NETFLIX.COM", "tesco stores london"], cache)
+    assert len(cache) == 2
+    np.testing.assert_allclose(again, vecs[[2, 0]], atol=1e-6)
+    assert float(vecs[0] @ vecs[2]) < 0.6
+
+
+def test_threshold_for_precision():
+    rng = np.random.default_rng(0)
+    conf = rng.uniform(0, 1, 2000)
+    correct = rng.uniform(0, 1, 2000) < conf  # calibrated by construction
+    y_pred = np.where(correct, "a", "b")
+    t = threshold_for_precision(["a"] * 2000, y_pred, conf, target=0.95)
+    applied = conf >= t
+    assert correct[applied].mean() >= 0.95
+    assert 0.8 < t < 0.98  # not needlessly conservative for calibrated scores
+    assert threshold_for_precision(["a"] * 10, y_pred[:10], conf[:10]) == DEFAULT_THRESHOLD
+    assert threshold_for_precision(["a"] * 100, ["b"] * 100, conf[:100]) == NEVER
+
+
+def test_expected_calibration_error():
+    assert expected_calibration_error([True, False], [1.0, 0.0]) == 0.0
+    assert expected_calibration_error([False] * 4, [0.9] * 4) == pytest.approx(0.9)
+    assert expected_calibration_error([], []) == 0.0
