@@ -19,9 +19,6 @@ alter table public.transactions
   add column if not exists notes_terms text[] not null default '{}';
 create index if not exists transactions_notes_terms_idx on public.transactions
   using gin (notes_terms) where notes_terms <> '{}';
--- opposite-amount lookups (transfer detection) and same-amount lookups (possible duplicates)
-create index if not exists transactions_user_amount_date_idx on public.transactions
-  (user_id, amount, date);
 create index if not exists transactions_possible_dup_idx on public.transactions (user_id)
   where possible_duplicate_of is not null;
 

@@ -1,0 +1,156 @@
+"""Category corrections, "apply to all similar", "always do this" rules, and splits.
+
+A correction takes effect at once: the transaction gets the category with
+``category_source = 'user'`` (confidence 1, no longer in review), and a ``corrections`` row
+keeps the old and new category for the categorizer to learn from. *Similar* transactions are
+the user's other rows with the same merchant key (or, without one, the same description)
+that the user has not categorized by hand and that are not already in that category.
+
+A split spreads one transaction over several categories: the parts must sum exactly to the
+transaction's amount; the transaction's own category becomes the category of its largest
+part (so reports that read ``transactions.category_id`` stay close), marked as set by the user.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import psycopg
+
+from core.rules import Rule
+from core.rules_store import save_rule
+
+log = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+
+
+class CorrectionError(ValueError):
+    """A correction or split that cannot be saved; the message says why."""
+
+
+@dataclass
+class Correction:
+    transaction_id: uuid.UUID
+    category_id: uuid.UUID | None
+    merchant: str
+    similar: int
+
+
+def _tx(conn: psycopg.Connection, tx_id: Any) -> tuple:
+    row = conn.execute("select id, category_id, category_source, category_confidence, coalesce(merchant, ''),"
+                       " description, amount from public.transactions where id = %s", [tx_id]).fetchone()
+    if row is None:
+        raise CorrectionError("this transaction no longer exists")
+    return row
+
+
+def _similar_where(merchant: str, description: str) -> tuple[str, list[Any]]:
+    if merchant:
+        return "t.merchant = %s", [merchant]
+    return "lower(t.description) = lower(%s)", [description]
+
+
+def similar_count(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> int:
+    """How many other transactions look like this one and are not yet in ``category_id``."""
+    _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
+    where, params = _similar_where(merchant, description)
+    return conn.execute(f"""
+        select count(*) from public.transactions t
+        where {where} and t.id <> %s and t.category_source is distinct from 'user'
+          and t.category_id is distinct from %s""", [*params, tx_id, category_id]).fetchone()[0]
+
+
+def correct_category(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
+                     source: str = "table") -> Correction:
+    """Set the category of one transaction as the user's decision and record the correction."""
+    _id, old_cat, old_source, old_conf, merchant, _description, _ = _tx(conn, tx_id)
+    conn.execute("""
+        update public.transactions set category_id = %s, category_source = 'user', category_confidence = 1,
+          category_explanation = 'Set by you', needs_review = false where id = %s""", [category_id, tx_id])
+    conn.execute("""
+        insert into public.corrections (transaction_id, old_category_id, new_category_id, old_source,
+                                        old_confidence, source) values (%s, %s, %s, %s, %s, %s)""",
+                 [tx_id, old_cat, category_id, old_source, old_conf, source])
+    n = similar_count(conn, tx_id, category_id)
+    log.info("correction on %s (%d similar)", tx_id, n)
+    return Correction(_id, category_id, merchant, n)
+
+
+def apply_to_similar(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> int:
+    """Give every similar transaction the same category (each recorded as a 'bulk' correction)."""
+    _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
+    where, params = _similar_where(merchant, description)
+    changed = conn.execute(f"""
+        with target as (
+          select t.id, t.category_id, t.category_source, t.category_confidence from public.transactions t
+          where {where} and t.id <> %s and t.category_source is distinct from 'user'
+            and t.category_id is distinct from %s),
+        upd as (
+          update public.transactions u set category_id = %s, category_source = 'user',
+            category_confidence = 1, category_explanation = 'Set by you (applied to similar)',
+            needs_review = false
+          from target where u.id = target.id returning u.id)
+        insert into public.corrections (transaction_id, old_category_id, new_category_id, old_source,
+                                        old_confidence, source)
+        select target.id, target.category_id, %s, target.category_source, target.category_confidence, 'bulk'
+        from target join upd on upd.id = target.id""",
+                           [*params, tx_id, category_id, category_id, category_id]).rowcount
+    log.info("applied category to %d similar transaction(s)", changed)
+    return changed
+
+
+def rule_from_correction(conn: psycopg.Connection, tx_id: Any, category_id: Any,
+                         category_label: str = "") -> uuid.UUID:
+    """"Always do this": a rule filing this merchant (or exact description) under the category."""
+    _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
+    field, value = ("merchant", merchant) if merchant else ("description", description)
+    name = f"{value[:60]} → {category_label or 'category'}"
+    rule = Rule(name=name, conditions=[{"field": field, "op": "equals", "value": value}],
+                actions=[{"type": "set_category", "category_id": str(category_id)}], priority=100)
+    return save_rule(conn, rule)
+
+
+def get_splits(conn: psycopg.Connection, tx_id: Any) -> list[dict[str, Any]]:
+    rows = conn.execute("select id, category_id, amount, memo from public.transaction_splits"
+                        " where transaction_id = %s order by position, id", [tx_id]).fetchall()
+    return [{"id": r[0], "category_id": r[1], "amount": r[2], "memo": r[3]} for r in rows]
+
+
+def split_transaction(conn: psycopg.Connection, tx_id: Any,
+                      parts: list[tuple[Any, Any, str]]) -> int:
+    """Replace the transaction's split with ``parts`` = [(category_id, amount, memo), ...]."""
+    _, _, _, _, _, _, amount = _tx(conn, tx_id)
+    clean = []
+    for n, (cat, value, memo) in enumerate(parts, start=1):
+        try:
+            money = Decimal(str(value).replace(",", ".")).quantize(CENT)
+        except (InvalidOperation, ValueError):
+            raise CorrectionError(f"part {n}: expected an amount like -12.50, got {value!r}") from None
+        if money == 0:
+            raise CorrectionError(f"part {n}: the amount must not be zero")
+        clean.append((cat or None, money, (memo or "").strip()[:500]))
+    if len(clean) < 2:
+        raise CorrectionError("a split needs at least two parts")
+    total = sum(p[1] for p in clean)
+    if total != amount:
+        raise CorrectionError(f"the parts add up to {total}, but the transaction is {amount}; "
+                              f"{amount - total} left to assign")
+    conn.execute("delete from public.transaction_splits where transaction_id = %s", [tx_id])
+    for pos, (cat, money, memo) in enumerate(clean):
+        conn.execute("insert into public.transaction_splits (transaction_id, category_id, amount, memo,"
+                     " position) values (%s, %s, %s, %s, %s)", [tx_id, cat, money, memo, pos])
+    main = max(clean, key=lambda p: abs(p[1]))[0]
+    if main is not None:
+        conn.execute("update public.transactions set category_id = %s, category_source = 'user',"
+                     " category_confidence = 1, category_explanation = 'Split by you', needs_review = false"
+                     " where id = %s", [main, tx_id])
+    return len(clean)
+
+
+def remove_split(conn: psycopg.Connection, tx_id: Any) -> int:
+    return conn.execute("delete from public.transaction_splits where transaction_id = %s", [tx_id]).rowcount

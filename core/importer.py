@@ -1,0 +1,280 @@
+"""Import a parsed statement into one account: one transaction, all or nothing.
+
+:func:`import_statement` parses (a file that cannot be parsed raises
+:class:`~core.importing.StatementParseError` before anything is written) and calls
+:func:`import_parsed`, which, inside the caller's user session (one database transaction):
+
+1. takes a per-account advisory lock (two imports into one account run one after the other);
+2. computes dedupe keys and classifies rows against the account's existing rows
+   (:mod:`core.dedupe`): exact duplicates are skipped, fuzzy ones inserted and flagged;
+3. creates the ``import_batches`` row, runs the user's rules (:mod:`core.rules`) on the new
+   rows, encrypts each raw line (``raw_enc``) with the user's data key, and bulk-inserts
+   through a binary COPY into a staging table (:mod:`core.import_writer`);
+4. stores QIF split lines in ``transaction_splits``, marks pending rows that are now booked,
+   pairs transfers with the user's other accounts (:mod:`core.transfers`), writes the counts
+   to the batch and an audit entry.
+
+Any error rolls the whole transaction back: no rows, no batch. Categories not set by a rule
+stay empty (``category_source`` null) for the categorizer job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+
+from core import audit
+from core.bulk import copy_insert
+from core.crypto import KeyProvider, UserCipher, user_cipher
+from core.dedupe import CENT, Existing, Incoming, classify, dedupe_keys
+from core.identity import AuthUser
+from core.import_writer import CHUNK, build_rows, insert_rows
+from core.importing import ParsedTransaction, ParseResult, RejectedRow, parse_statement
+from core.rules import compile_rules
+from core.rules_store import list_rules
+from core.transfers import detect_transfers, unpair_batch
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+MAX_AMOUNT = Decimal("1e12")
+
+
+class ImportFailed(Exception):
+    """An import that cannot go ahead (unknown account or batch); nothing was written."""
+
+
+@dataclass
+class ImportSummary:
+    """What one import did (also stored on its ``import_batches`` row)."""
+
+    batch_id: uuid.UUID
+    account_id: uuid.UUID
+    filename: str
+    file_format: str
+    n_parsed: int
+    n_imported: int
+    n_duplicates: int
+    n_possible_duplicates: int
+    n_rejected: int
+    n_transfers: int
+    n_rule_matches: int
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    date_from: str | None = None
+    date_to: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["batch_id"], out["account_id"] = str(self.batch_id), str(self.account_id)
+        return out
+
+
+def _noop(fraction: float, message: str) -> None:
+    return None
+
+
+class _Clock:
+    """Seconds spent per stage (reported in the summary and by the benchmark)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
+
+
+def _account(conn: psycopg.Connection, account_id: Any) -> tuple[uuid.UUID, str]:
+    row = conn.execute("select id, currency from public.accounts where id = %s", [account_id]).fetchone()
+    if row is None:
+        raise ImportFailed(f"account {account_id} does not exist")
+    return row[0], row[1]
+
+
+def _existing(conn: psycopg.Connection, account_id: uuid.UUID, txns: list[ParsedTransaction],
+              keys: list[str], tolerance_days: int) -> list[Existing]:
+    """The account's rows that an incoming row may duplicate: those dated in the file's range
+    (widened by the tolerance), plus any row holding one of the file's bank ids."""
+    start = min(t.date for t in txns)
+    end = max(t.date for t in txns)
+    columns = ("select id, date, amount, dedupe_key, dedupe_aliases, description, coalesce(merchant, ''),"
+               " pending from public.transactions where account_id = %s and ")
+    rows = {r[0]: r for r in conn.execute(columns + "date between %s::date - %s and %s::date + %s",
+                                          [account_id, start, tolerance_days, end, tolerance_days])}
+    bank_ids = [k for k in keys if k.startswith("x:")]
+    if bank_ids:
+        rows.update((r[0], r) for r in conn.execute(columns + "dedupe_key = any(%s)", [account_id, bank_ids]))
+    return [Existing(r[0], r[1], r[2], (r[3], *r[4]), r[5], r[6], r[7]) for r in rows.values()]
+
+
+def _split_rows(conn: psycopg.Connection, user_id: Any, inserted: dict[str, uuid.UUID],
+                txns: list[ParsedTransaction], keys: list[str], new: list[int]) -> list[tuple]:
+    cats = dict(conn.execute("select lower(name), id from public.categories"
+                             " order by parent_id nulls first").fetchall())
+    rows = []
+    for i in new:
+        tx_id = inserted.get(keys[i])
+        if tx_id is None or not txns[i].splits:
+            continue
+        for pos, part in enumerate(txns[i].splits):
+            amount = Decimal(str(part.get("amount") or "0")).quantize(CENT)
+            if amount == 0:
+                continue
+            label = str(part.get("category") or "")
+            leaf = label.split(":")[-1].split("/")[0].strip().lower()
+            memo = " — ".join(p for p in (label, str(part.get("memo") or "")) if p)[:500]
+            rows.append((str(user_id), tx_id, cats.get(leaf), amount, memo, pos))
+    return rows
+
+
+def import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher, account_id: Any,
+                  result: ParseResult, *, file_sha256: str | None = None,
+                  progress: Progress | None = None, tolerance_days: int = 3) -> ImportSummary:
+    """Write ``result`` into ``account_id`` for ``user`` (see the module docstring)."""
+    progress = progress or _noop
+    account, account_currency = _account(conn, account_id)
+    conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"import:{account}"])
+    rejected = list(result.rejected)
+    txns: list[ParsedTransaction] = []
+    for t in result.transactions:
+        if abs(t.amount) >= MAX_AMOUNT:
+            rejected.append(RejectedRow(t.line, "amount", format(t.amount, "f"),
+                                        "expected an amount below 1,000,000,000,000"))
+        else:
+            txns.append(t)
+    if not txns:
+        raise ImportFailed(f"{result.filename}: no transaction with a usable amount; nothing was imported")
+    warnings = list(result.warnings)
+    if file_sha256 and conn.execute(
+            "select 1 from public.import_batches where account_id = %s and file_sha256 = %s"
+            " and status = 'completed'", [account, file_sha256]).fetchone():
+        warnings.append("this file was imported into this account before; only new rows are added")
+    progress(0.1, "checking for duplicates")
+    clock = _Clock()
+    keys = dedupe_keys((t.date, t.amount, t.description, t.payee, t.external_id) for t in txns)
+    incoming = [Incoming(i, t.date, t.amount, t.description, t.merchant, keys[i], t.pending)
+                for i, t in enumerate(txns)]
+    found = classify(incoming, _existing(conn, account, txns, keys, tolerance_days) if txns else [],
+                     tolerance_days=tolerance_days)
+    start = min((t.date for t in txns), default=None)
+    end = max((t.date for t in txns), default=None)
+    batch = conn.execute(
+        "insert into public.import_batches (account_id, filename, file_format, file_sha256, date_from,"
+        " date_to) values (%s, %s, %s, %s, %s, %s) returning id",
+        [account, result.filename[:255], result.file_format, file_sha256, start, end]).fetchone()[0]
+    clock.lap("dedupe")
+    progress(0.3, f"saving {len(found.new):,} new transactions")
+    rules = compile_rules(list_rules(conn))
+    total, matched = max(1, len(found.new)), 0
+
+    def chunks():
+        nonlocal matched
+        for begin in range(0, len(found.new), CHUNK):
+            built = build_rows(txns, found.new[begin:begin + CHUNK], keys, user_id=user.id,
+                               account_id=account, account_currency=account_currency, batch_id=batch,
+                               cipher=cipher, rules=rules, possible=found.possible)
+            matched += built.rule_matches
+            progress(0.3 + 0.5 * begin / total, f"saving {min(begin + CHUNK, total):,} of {total:,}")
+            yield built.rows
+
+    inserted = insert_rows(conn, chunks())
+    clock.lap("insert")
+    progress(0.85, "splits, transfers and totals")
+    if any(t.splits for t in txns):
+        wanted = [keys[i] for i in found.new if txns[i].splits and keys[i] in inserted]
+        ids = dict(conn.execute("select dedupe_key, id from public.transactions where batch_id = %s"
+                                " and dedupe_key = any(%s)", [batch, wanted]).fetchall())
+        copy_insert(conn, "transaction_splits",
+                    ["user_id", "transaction_id", "category_id", "amount", "memo", "position"],
+                    _split_rows(conn, user.id, ids, txns, keys, found.new))
+    if found.posted:
+        conn.execute("update public.transactions set pending = false where id = any(%s)", [found.posted])
+    transfers = detect_transfers(conn, batch, tolerance_days=tolerance_days, start=start, end=end,
+                                 amounts={txns[i].amount.quantize(CENT) for i in found.new
+                                          if keys[i] in inserted}) if inserted else 0
+    ruled = matched
+    clock.lap("splits_and_transfers")
+    possible = sum(1 for i in found.possible if keys[i] in inserted)
+    rejected_json = [{"line": r.line, "field": r.field, "value": r.value[:200], "reason": r.reason}
+                     for r in rejected]
+    summary = ImportSummary(
+        batch_id=batch, account_id=account, filename=result.filename, file_format=result.file_format,
+        n_parsed=len(txns), n_imported=len(inserted), n_duplicates=len(txns) - len(inserted),
+        n_possible_duplicates=possible, n_rejected=len(rejected), n_transfers=transfers,
+        n_rule_matches=ruled, rejected=rejected_json, warnings=warnings,
+        date_from=start and start.isoformat(), date_to=end and end.isoformat())
+    conn.execute("""
+        update public.import_batches set n_imported = %s, n_duplicates = %s, n_possible_duplicates = %s,
+          n_rejected = %s, rejected = %s, n_transfers = %s, n_rule_matches = %s, warnings = %s
+        where id = %s""", [summary.n_imported, summary.n_duplicates, possible, len(rejected),
+                           json.dumps(rejected_json), transfers, ruled, json.dumps(warnings), batch])
+    audit.record(conn, user, "import", {"batch_id": str(batch), "format": result.file_format,
+                                        "imported": summary.n_imported, "duplicates": summary.n_duplicates})
+    clock.lap("batch_and_audit")
+    summary.timings = clock.laps
+    progress(1.0, "done")
+    log.info("import %s into %s: %d new, %d duplicates, %d possible, %d rejected", result.filename,
+             account, summary.n_imported, summary.n_duplicates, possible, len(rejected))
+    return summary
+
+
+def import_statement(conn: psycopg.Connection, user: AuthUser, provider: KeyProvider, data: bytes,
+                     filename: str, account_id: Any, *, mapping: dict[str, str] | None = None,
+                     date_order: str | None = None, progress: Progress | None = None) -> ImportSummary:
+    """Parse ``data`` and import it into ``account_id``; parse errors raise before any write."""
+    currency = conn.execute("select currency from public.accounts where id = %s", [account_id]).fetchone()
+    if currency is None:
+        raise ImportFailed(f"account {account_id} does not exist")
+    (progress or _noop)(0.02, "reading the file")
+    result = parse_statement(data, filename, mapping=mapping, date_order=date_order,
+                             default_currency=currency[0])
+    cipher = user_cipher(conn, user.id, provider)
+    return import_parsed(conn, user, cipher, account_id, result,
+                         file_sha256=hashlib.sha256(data).hexdigest(), progress=progress)
+
+
+def list_batches(conn: psycopg.Connection, limit: int = 20) -> list[dict[str, Any]]:
+    """The user's latest imports, newest first."""
+    rows = conn.execute("""
+        select b.id, b.created_at, b.filename, b.file_format, a.name, b.status, b.n_imported,
+               b.n_duplicates, b.n_possible_duplicates, b.n_rejected, b.n_transfers, b.rejected
+        from public.import_batches b left join public.accounts a on a.id = b.account_id
+        order by b.created_at desc limit %s""", [limit]).fetchall()
+    names = ["id", "created_at", "filename", "format", "account", "status", "imported", "duplicates",
+             "possible_duplicates", "rejected", "transfers", "rejected_rows"]
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+def undo_batch(conn: psycopg.Connection, user: AuthUser, batch_id: Any) -> int:
+    """Delete every transaction of the batch (splits and corrections go with them), unpair
+    transfers and clear duplicate flags that pointed at them; returns rows deleted."""
+    row = conn.execute("select status from public.import_batches where id = %s for update",
+                       [batch_id]).fetchone()
+    if row is None:
+        raise ImportFailed(f"import batch {batch_id} does not exist")
+    if row[0] == "undone":
+        return 0
+    unpair_batch(conn, batch_id)
+    conn.execute("""
+        update public.transactions set possible_duplicate_of = null, duplicate_reason = null
+        where possible_duplicate_of in (select id from public.transactions where batch_id = %s)
+          and batch_id is distinct from %s""", [batch_id, batch_id])
+    n = conn.execute("delete from public.transactions where batch_id = %s", [batch_id]).rowcount
+    conn.execute("update public.import_batches set status = 'undone', undone_at = now() where id = %s",
+                 [batch_id])
+    audit.record(conn, user, "import_undone", {"batch_id": str(batch_id), "deleted": n})
+    log.info("batch %s undone: %d transaction(s) deleted", batch_id, n)
+    return n

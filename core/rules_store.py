@@ -1,0 +1,218 @@
+"""Rules in the database: save (validated), list, delete, preview and apply retroactively.
+
+Every function takes a connection inside the user's session (RLS). Preview and apply use
+the same plan (:func:`plan_changes`), so "this rule would change 37 transactions" is the
+number that applying it changes. A category the user set by hand (``category_source =
+'user'``) is never overwritten by a rule; rules otherwise take precedence over the model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import psycopg
+
+from core.rules import Compiled, RowView, Rule, RuleError, compile_rule, compile_rules, evaluate
+
+log = logging.getLogger(__name__)
+
+_ROWS = """select id, date, amount, description, coalesce(merchant, ''), coalesce(payee, ''),
+                  account_id, category_id, category_source, tags, is_transfer, excluded
+           from public.transactions t"""
+
+
+@dataclass
+class Change:
+    """New values for one transaction (``None`` = leave as is)."""
+
+    id: uuid.UUID
+    description: str = ""
+    category_id: str | None = None
+    explanation: str | None = None
+    merchant: str | None = None
+    tags: list[str] | None = None
+    is_transfer: bool | None = None
+    excluded: bool | None = None
+
+
+@dataclass
+class Preview:
+    """How many transactions a rule matches and would change, with a few examples."""
+
+    matched: int
+    changed: int
+    sample: list[dict[str, Any]] = field(default_factory=list)
+
+
+def list_rules(conn: psycopg.Connection) -> list[Rule]:
+    rows = conn.execute("select id, name, priority, match_mode, conditions, actions, enabled"
+                        " from public.rules order by priority, lower(name), id").fetchall()
+    return [Rule(id=r[0], name=r[1], priority=r[2], match_mode=r[3], conditions=list(r[4] or []),
+                 actions=list(r[5] or []), enabled=r[6]) for r in rows]
+
+
+def _uuids(values: Iterable[Any], what: str) -> list[str]:
+    try:
+        return [str(uuid.UUID(str(v))) for v in values]
+    except ValueError:
+        raise RuleError(f"the chosen {what} does not exist") from None
+
+
+def _check_references(conn: psycopg.Connection, compiled: Compiled) -> None:
+    if compiled.category_id:
+        ids = _uuids([compiled.category_id], "category")
+        if conn.execute("select 1 from public.categories where id = %s", ids).fetchone() is None:
+            raise RuleError("the chosen category does not exist")
+    for cond in compiled.rule.conditions:
+        if cond.get("field") == "account":
+            ids = set(_uuids(cond["value"] if isinstance(cond["value"], list) else [cond["value"]],
+                             "account"))
+            n = conn.execute("select count(*) from public.accounts where id = any(%s::uuid[])",
+                             [list(ids)]).fetchone()[0]
+            if n != len(ids):
+                raise RuleError("the chosen account does not exist")
+
+
+def save_rule(conn: psycopg.Connection, rule: Rule) -> uuid.UUID:
+    """Validate and insert (``rule.id is None``) or update a rule; returns its id.
+
+    Raises :class:`RuleError` with a message for the user (bad regex, missing value ...).
+    """
+    compiled = compile_rule(rule)
+    _check_references(conn, compiled)
+    values = [rule.name.strip(), int(rule.priority), rule.match_mode, json.dumps(rule.conditions),
+              json.dumps(rule.actions), bool(rule.enabled)]
+    if rule.id is None:
+        row = conn.execute("insert into public.rules (name, priority, match_mode, conditions, actions,"
+                           " enabled) values (%s, %s, %s, %s, %s, %s) returning id", values).fetchone()
+    else:
+        row = conn.execute("update public.rules set name = %s, priority = %s, match_mode = %s,"
+                           " conditions = %s, actions = %s, enabled = %s where id = %s returning id",
+                           [*values, rule.id]).fetchone()
+        if row is None:
+            raise RuleError("this rule no longer exists")
+    log.info("rule %s saved", row[0])
+    return row[0]
+
+
+def delete_rule(conn: psycopg.Connection, rule_id: uuid.UUID | str) -> bool:
+    return conn.execute("delete from public.rules where id = %s", [rule_id]).rowcount == 1
+
+
+def plan_changes(rows: Iterable[Sequence[Any]], rules: Sequence[Compiled],
+                 only: str | None = None) -> tuple[int, list[Change]]:
+    """(rows matched, changes) for transaction rows in the ``_ROWS`` column order.
+
+    With ``only`` (a rule key), just the fields that rule decides, on the rows it matches.
+    """
+    matched, changes = 0, []
+    for tx_id, date, amount, desc, merchant, payee, account, cat, source, tags, transfer, excl in rows:
+        out = evaluate(rules, RowView(desc, merchant, payee, amount, str(account), date))
+        if not out.matched or (only is not None and only not in out.matched):
+            continue
+        matched += 1
+        ch = Change(tx_id, description=desc)
+        by = out.category_by
+        if by is not None and (only is None or by.key == only) and source != "user" \
+                and str(cat) != by.category_id:
+            ch.category_id, ch.explanation = by.category_id, f"Rule: {by.rule.name}"
+        if out.merchant_by and (only is None or out.merchant_by == only) and merchant != out.merchant:
+            ch.merchant = out.merchant
+        current = list(tags or [])
+        extra = [t for t, key in out.tags if (only is None or key == only) and t not in current]
+        if extra:
+            ch.tags = current + list(dict.fromkeys(extra))
+        if (out.transfer_by if only is None else only in out.transfer_by) and not transfer:
+            ch.is_transfer = True
+        if (out.exclude_by if only is None else only in out.exclude_by) and not excl:
+            ch.excluded = True
+        if any(v is not None for v in (ch.category_id, ch.merchant, ch.tags, ch.is_transfer, ch.excluded)):
+            changes.append(ch)
+    return matched, changes
+
+
+def write_changes(conn: psycopg.Connection, changes: Sequence[Change]) -> int:
+    """Apply planned changes in one statement; returns rows updated."""
+    if not changes:
+        return 0
+    cur = conn.execute("""
+        update public.transactions t set
+          category_id = case when v.cat is not null then v.cat else t.category_id end,
+          category_source = case when v.cat is not null then 'rule' else t.category_source end,
+          category_confidence = case when v.cat is not null then 1 else t.category_confidence end,
+          category_explanation = case when v.cat is not null then v.expl else t.category_explanation end,
+          needs_review = case when v.cat is not null then false else t.needs_review end,
+          merchant = coalesce(v.merchant, t.merchant),
+          tags = case when v.tags is null then t.tags else string_to_array(v.tags, E'\\x1f') end,
+          is_transfer = coalesce(v.transfer, t.is_transfer),
+          excluded = coalesce(v.excluded, t.excluded)
+        from unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::bool[], %s::bool[])
+          as v(id, cat, expl, merchant, tags, transfer, excluded)
+        where t.id = v.id""", [
+        [c.id for c in changes], [c.category_id for c in changes], [c.explanation for c in changes],
+        [c.merchant for c in changes],
+        [None if c.tags is None else "\x1f".join(c.tags) for c in changes],
+        [c.is_transfer for c in changes], [c.excluded for c in changes]])
+    return cur.rowcount
+
+
+def _prefilter(rule: Rule) -> tuple[str, list[Any]]:
+    """SQL narrowing for an ``all`` rule's account/date/amount conditions (same semantics)."""
+    if rule.match_mode != "all":
+        return "", []
+    where, params = [], []
+    for cond in rule.conditions:
+        value = cond.get("value")
+        if cond.get("field") == "account":
+            where.append("t.account_id::text = any(%s)")
+            params.append([str(v) for v in (value if isinstance(value, list) else [value])])
+        elif cond.get("field") == "date" and isinstance(value, dict):
+            for key, op in (("from", ">="), ("to", "<=")):
+                if value.get(key):
+                    where.append(f"t.date {op} %s::date")
+                    params.append(str(value[key]))
+    return (" where " + " and ".join(where)) if where else "", params
+
+
+def _rules_with(conn: psycopg.Connection, rule: Rule) -> tuple[list[Compiled], str]:
+    compiled = compile_rule(replace(rule, enabled=True))
+    others = [r for r in list_rules(conn) if rule.id is None or r.id != rule.id]
+    ordered = compile_rules(others)
+    ordered.append(compiled)
+    ordered.sort(key=lambda c: (c.rule.priority, c.rule.name.casefold(), c.key))
+    return ordered, compiled.key
+
+
+def preview_rule(conn: psycopg.Connection, rule: Rule, *, sample: int = 10) -> Preview:
+    """What saving and applying ``rule`` (saved or not) would do to existing transactions."""
+    ordered, key = _rules_with(conn, rule)
+    where, params = _prefilter(rule)
+    matched, changes = plan_changes(conn.execute(_ROWS + where, params), ordered, only=key)
+    rows = [{"description": c.description, "category_id": c.category_id, "merchant": c.merchant,
+             "tags": c.tags, "transfer": c.is_transfer, "excluded": c.excluded} for c in changes[:sample]]
+    return Preview(matched=matched, changed=len(changes), sample=rows)
+
+
+def apply_rule(conn: psycopg.Connection, rule_id: uuid.UUID | str) -> int:
+    """Apply one saved rule to every existing transaction it matches; returns rows changed."""
+    rules = list_rules(conn)
+    rule = next((r for r in rules if str(r.id) == str(rule_id)), None)
+    if rule is None:
+        raise RuleError("this rule no longer exists")
+    ordered, key = _rules_with(conn, rule)
+    where, params = _prefilter(rule)
+    _, changes = plan_changes(conn.execute(_ROWS + where, params), ordered, only=key)
+    n = write_changes(conn, changes)
+    log.info("rule %s applied retroactively to %d transaction(s)", rule_id, n)
+    return n
+
+
+def apply_all_rules(conn: psycopg.Connection) -> int:
+    """Re-run every enabled rule over all of the user's transactions; returns rows changed."""
+    _, changes = plan_changes(conn.execute(_ROWS), compile_rules(list_rules(conn)))
+    return write_changes(conn, changes)

@@ -1,0 +1,220 @@
+"""The transactions table's read and edit operations, all in SQL under the user's RLS.
+
+* :func:`search`: full-text search (description, merchant, payee by prefix through the GIN
+  index; encrypted notes through their blind index, see :mod:`core.notes_index`), filters,
+  pagination and the totals of the whole filter, computed in the database.
+* :func:`set_notes` / :func:`set_tags` / :func:`set_excluded`: per-row edits.
+* :func:`possible_duplicates` / :func:`resolve_duplicate`: the user's decision on a row the
+  import flagged. "delete" removes the new row and remembers its dedupe key as an alias of
+  the kept one, so re-importing that file does not bring it back.
+
+Corrections, similar transactions and splits are in :mod:`core.corrections`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from core.admin_ops import keyring
+from core.config import get_settings
+from core.crypto import DecryptionError, UserCipher, user_cipher
+from core.notes_index import note_terms, query_terms, search_key
+
+log = logging.getLogger(__name__)
+
+FTS = ("to_tsvector('simple', t.description || ' ' || coalesce(t.merchant, '') || ' '"
+       " || coalesce(t.payee, ''))")
+_WORD = re.compile(r"\w+")
+MAX_NOTE = 2000
+COLUMNS = ["id", "date", "account", "description", "merchant", "amount", "currency", "category_id",
+           "category", "confidence", "source", "explanation", "tags", "notes_enc", "is_transfer",
+           "excluded", "needs_review", "possible_duplicate_of", "duplicate_reason", "has_splits",
+           "pending", "batch_id"]
+
+
+@dataclass
+class Filters:
+    """What the table shows; empty values filter nothing. ``category_ids`` include their
+    sub-categories. Amount bounds are signed (negative = money out)."""
+
+    text: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    account_ids: list[Any] = field(default_factory=list)
+    category_ids: list[Any] = field(default_factory=list)
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    uncategorized: bool = False
+    needs_review: bool = False
+    possible_duplicates: bool = False
+    batch_id: Any = None
+
+
+@dataclass
+class Page:
+    """One page of rows plus the totals of the whole filter, per currency (transfers and
+    excluded rows are counted in ``n`` but not in money in/out)."""
+
+    rows: pd.DataFrame
+    total: int
+    totals: list[dict[str, Any]]
+
+
+def cipher_for(conn: psycopg.Connection, user_id: Any) -> UserCipher:
+    """The user's field cipher with this installation's key provider."""
+    return user_cipher(conn, user_id, keyring(get_settings()))
+
+
+def category_options(conn: psycopg.Connection) -> list[tuple[uuid.UUID, str]]:
+    """(id, "Parent › Child") for every category, in display order."""
+    rows = conn.execute("""
+        select c.id, case when p.id is null then c.name else p.name || ' › ' || c.name end as label
+        from public.categories c left join public.categories p on p.id = c.parent_id
+        order by coalesce(p.name, c.name), p.id nulls first, c.name""").fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _where(f: Filters, notes_key: bytes | None) -> tuple[str, list[Any]]:
+    clauses, params = ["true"], []
+    for word in _WORD.findall(f.text or "")[:8]:
+        clause = f"{FTS} @@ to_tsquery('simple', %s)"
+        params.append(word.lower() + ":*")
+        terms = query_terms(word, notes_key) if notes_key else []
+        if terms:
+            clause = f"({clause} or (t.notes_terms <> '{{}}' and t.notes_terms @> %s::text[]))"
+            params.append(terms)
+        clauses.append(clause)
+    simple = [("t.date >= %s", f.date_from), ("t.date <= %s", f.date_to),
+              ("t.amount >= %s", f.amount_min), ("t.amount <= %s", f.amount_max),
+              ("t.batch_id = %s", f.batch_id)]
+    for sql, value in simple:
+        if value is not None and value != "":
+            clauses.append(sql)
+            params.append(value)
+    if f.account_ids:
+        clauses.append("t.account_id = any(%s::uuid[])")
+        params.append([str(a) for a in f.account_ids])
+    if f.category_ids:
+        clauses.append("(t.category_id = any(%s::uuid[]) or t.category_id in (select id from"
+                       " public.categories where parent_id = any(%s::uuid[])))")
+        ids = [str(c) for c in f.category_ids]
+        params += [ids, ids]
+    if f.uncategorized:
+        clauses.append("t.category_id is null")
+    if f.needs_review:
+        clauses.append("t.needs_review")
+    if f.possible_duplicates:
+        clauses.append("t.possible_duplicate_of is not null")
+    return " and ".join(clauses), params
+
+
+def search(conn: psycopg.Connection, filters: Filters, *, limit: int = 50, offset: int = 0,
+           cipher: UserCipher | None = None, user_id: Any = None) -> Page:
+    """A page of matching transactions (newest first), their count and totals.
+
+    With ``cipher`` and ``user_id`` the text also searches notes, and notes are decrypted
+    into a ``notes`` column; without them notes are neither searched nor shown.
+    """
+    key = search_key(conn, cipher, user_id) if cipher is not None and user_id is not None else None
+    where, params = _where(filters, key)
+    totals = conn.execute(f"""
+        select t.currency, count(*),
+               coalesce(sum(t.amount) filter (where t.amount > 0 and not (t.is_transfer or t.excluded)), 0),
+               coalesce(-sum(t.amount) filter (where t.amount < 0 and not (t.is_transfer or t.excluded)), 0)
+        from public.transactions t where {where} group by t.currency order by count(*) desc""",
+                          params).fetchall()
+    total = sum(r[1] for r in totals)
+    rows = conn.execute(f"""
+        select t.id, t.date, a.name, t.description, t.merchant, t.amount, t.currency, t.category_id,
+               case when p.id is null then c.name else p.name || ' › ' || c.name end,
+               t.category_confidence, t.category_source, t.category_explanation, t.tags, t.notes_enc,
+               t.is_transfer, t.excluded, t.needs_review, t.possible_duplicate_of, t.duplicate_reason,
+               exists (select 1 from public.transaction_splits s where s.transaction_id = t.id),
+               t.pending, t.batch_id
+        from public.transactions t
+        join public.accounts a on a.id = t.account_id
+        left join public.categories c on c.id = t.category_id
+        left join public.categories p on p.id = c.parent_id
+        where {where}
+        order by t.date desc, t.created_at desc, t.id
+        limit %s offset %s""", [*params, limit, max(0, offset)]).fetchall()
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["notes"] = [_decrypt_note(cipher, b) for b in frame["notes_enc"]] if cipher else None
+    frame = frame.drop(columns=["notes_enc"])
+    return Page(frame, total, [{"currency": r[0], "n": r[1], "money_in": r[2], "money_out": r[3],
+                                "net": r[2] - r[3]} for r in totals])
+
+
+def _decrypt_note(cipher: UserCipher, blob: Any) -> str:
+    try:
+        return cipher.decrypt(blob, "notes") or ""
+    except DecryptionError:
+        return "(note cannot be decrypted)"
+
+
+def set_notes(conn: psycopg.Connection, cipher: UserCipher, user_id: Any, tx_id: Any,
+              text: str | None) -> None:
+    """Store a note encrypted, with its blind index; an empty note removes it."""
+    text = (text or "").strip()[:MAX_NOTE] or None
+    key = search_key(conn, cipher, user_id)
+    conn.execute("update public.transactions set notes_enc = %s, notes_terms = %s where id = %s",
+                 [cipher.encrypt(text, "notes"), note_terms(text, key), tx_id])
+
+
+def read_notes(conn: psycopg.Connection, cipher: UserCipher, tx_id: Any) -> str:
+    row = conn.execute("select notes_enc from public.transactions where id = %s", [tx_id]).fetchone()
+    return _decrypt_note(cipher, row[0]) if row and row[0] else ""
+
+
+def set_tags(conn: psycopg.Connection, tx_id: Any, tags: list[str]) -> list[str]:
+    """Replace a transaction's tags (trimmed, at most 40 characters each, 20 tags, no repeats)."""
+    clean = list(dict.fromkeys(t.strip()[:40] for t in tags if t and t.strip()))[:20]
+    conn.execute("update public.transactions set tags = %s where id = %s", [clean, tx_id])
+    return clean
+
+
+def set_excluded(conn: psycopg.Connection, tx_id: Any, excluded: bool) -> None:
+    conn.execute("update public.transactions set excluded = %s where id = %s", [excluded, tx_id])
+
+
+def possible_duplicates(conn: psycopg.Connection, limit: int = 100) -> list[dict[str, Any]]:
+    """Rows flagged by an import, side by side with the row they may duplicate."""
+    rows = conn.execute("""
+        select t.id, t.date, t.amount, t.currency, t.description, t.duplicate_reason, a.name,
+               o.id, o.date, o.description, ob.filename
+        from public.transactions t
+        join public.accounts a on a.id = t.account_id
+        join public.transactions o on o.id = t.possible_duplicate_of
+        left join public.import_batches ob on ob.id = o.batch_id
+        where t.possible_duplicate_of is not null
+        order by t.date desc, t.id limit %s""", [limit]).fetchall()
+    names = ["id", "date", "amount", "currency", "description", "reason", "account", "original_id",
+             "original_date", "original_description", "original_file"]
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+def resolve_duplicate(conn: psycopg.Connection, tx_id: Any, action: str) -> None:
+    """``keep``: both rows stay, the flag goes; ``delete``: the flagged row goes."""
+    if action not in ("keep", "delete"):
+        raise ValueError("action must be 'keep' or 'delete'")
+    row = conn.execute("select possible_duplicate_of, dedupe_key from public.transactions where id = %s",
+                       [tx_id]).fetchone()
+    if row is None:
+        raise ValueError("this transaction no longer exists")
+    if action == "keep":
+        conn.execute("update public.transactions set possible_duplicate_of = null, duplicate_reason = null"
+                     " where id = %s", [tx_id])
+        return
+    if row[0] is not None:
+        conn.execute("update public.transactions set dedupe_aliases = array_append(dedupe_aliases, %s)"
+                     " where id = %s", [row[1], row[0]])
+    conn.execute("delete from public.transactions where id = %s", [tx_id])

@@ -1,0 +1,122 @@
+"""Rules tab: the user's rules in priority order, a rule builder with a preview ("this rule
+would change 37 transactions"), save (validated: a bad regex gets a message), apply to
+existing transactions, delete."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core import rules_store
+from core.import_accounts import list_accounts
+from core.rules import FIELDS, Rule, RuleError, describe
+from core.transactions_service import category_options
+from pages import common
+
+log = logging.getLogger(__name__)
+
+NONE = "—"
+MAX_CONDITIONS = 3
+
+
+def _condition(n: int, accounts: dict[str, Any]) -> dict[str, Any] | None:
+    c1, c2, c3, c4 = st.columns([2, 2, 3, 3])
+    field = c1.selectbox(f"Condition {n}", [NONE, *FIELDS], key=f"rule_field_{n}")
+    if field == NONE:
+        return None
+    if field in ("description", "merchant"):
+        op = c2.selectbox("is", FIELDS[field], key=f"rule_op_{n}")
+        return {"field": field, "op": op, "value": c3.text_input("text", key=f"rule_value_{n}")}
+    if field == "amount":
+        low = c3.number_input("from (negative = money out)", value=None, key=f"rule_min_{n}")
+        high = c4.number_input("to", value=None, key=f"rule_max_{n}")
+        return {"field": "amount", "op": "between", "value": {"min": None if low is None else str(low),
+                                                              "max": None if high is None else str(high)}}
+    if field == "date":
+        start = c3.date_input("from", value=None, key=f"rule_from_{n}")
+        end = c4.date_input("to", value=None, key=f"rule_to_{n}")
+        return {"field": "date", "op": "between", "value": {"from": start and start.isoformat(),
+                                                            "to": end and end.isoformat()}}
+    name = c3.selectbox("account", list(accounts) or [NONE], key=f"rule_account_{n}")
+    return {"field": "account", "op": "is", "value": str(accounts.get(name, ""))}
+
+
+def _builder(labels: dict[str, Any], accounts: dict[str, Any]) -> Rule:
+    c1, c2, c3 = st.columns([3, 1, 2])
+    name = c1.text_input("Rule name", key="rule_name")
+    priority = int(c2.number_input("Priority", value=100, step=10, key="rule_priority",
+                                   help="Lower runs first; the first rule that sets a category wins."))
+    mode = c3.radio("Match", ["all", "any"], horizontal=True, key="rule_mode",
+                    format_func=lambda m: f"{m} conditions")
+    conditions = [c for n in range(1, MAX_CONDITIONS + 1) if (c := _condition(n, accounts))]
+    a1, a2, a3 = st.columns(3)
+    category = a1.selectbox("Set category", [NONE, *labels], key="rule_category")
+    merchant = a2.text_input("Set merchant name", key="rule_merchant")
+    tag = a3.text_input("Add tag", key="rule_tag")
+    b1, b2 = st.columns(2)
+    actions: list[dict[str, Any]] = []
+    if category != NONE:
+        actions.append({"type": "set_category", "category_id": str(labels[category])})
+    if merchant.strip():
+        actions.append({"type": "set_merchant", "value": merchant.strip()})
+    if tag.strip():
+        actions.append({"type": "add_tag", "value": tag.strip()})
+    if b1.checkbox("Mark as transfer", key="rule_transfer"):
+        actions.append({"type": "mark_transfer"})
+    if b2.checkbox("Exclude from spending and income", key="rule_exclude"):
+        actions.append({"type": "exclude"})
+    return Rule(name=name, conditions=conditions, actions=actions, match_mode=mode, priority=priority)
+
+
+def _existing(rules: list[Rule], names: dict[str, str]) -> None:
+    if not rules:
+        st.info("No rules yet. Rules run on every import, before the categorizer.")
+        return
+    st.dataframe(pd.DataFrame([{"priority": r.priority, "name": r.name, "rule": describe(r, names),
+                                "enabled": r.enabled} for r in rules]), hide_index=True, key="rules_table")
+    by_label = {f"{r.priority} · {r.name}": r for r in rules}
+    c1, c2, c3 = st.columns([3, 1, 1])
+    pick = by_label[c1.selectbox("Rule", list(by_label), key="rule_pick")]
+    if c2.button("Apply to existing", key="rule_apply"):
+        with common.session() as conn:
+            n = rules_store.apply_rule(conn, pick.id)
+        st.session_state["rule_notice"] = f"Rule “{pick.name}” changed {n} transaction(s)."
+        st.rerun()
+    if c3.button("Delete", key="rule_delete"):
+        with common.session() as conn:
+            rules_store.delete_rule(conn, pick.id)
+        st.rerun()
+
+
+def render() -> None:
+    if notice := st.session_state.pop("rule_notice", None):
+        st.success(notice)
+    with common.session() as conn:
+        rules = rules_store.list_rules(conn)
+        labels = {label: cid for cid, label in category_options(conn)}
+        accounts = {a["name"]: a["id"] for a in list_accounts(conn)}
+    names = {str(v): k for k, v in {**labels, **accounts}.items()}
+    _existing(rules, names)
+    st.subheader("New rule")
+    rule = _builder(labels, accounts)
+    c1, c2, c3 = st.columns([1, 1, 2])
+    apply_now = c3.checkbox("Also apply to existing transactions", value=True, key="rule_apply_now")
+    try:
+        if c1.button("Preview", key="rule_preview"):
+            with common.session() as conn:
+                preview = rules_store.preview_rule(conn, rule)
+            st.info(f"This rule matches {preview.matched} transaction(s) and would change {preview.changed}.")
+            if preview.sample:
+                st.dataframe(pd.DataFrame(preview.sample), hide_index=True, key="rule_preview_rows")
+        if c2.button("Save rule", key="rule_save", type="primary"):
+            with common.session() as conn:
+                rule.id = rules_store.save_rule(conn, rule)
+                n = rules_store.apply_rule(conn, rule.id) if apply_now else 0
+            st.session_state["rule_notice"] = f"Rule “{rule.name}” saved" + (
+                f"; it changed {n} existing transaction(s)." if apply_now else ".")
+            st.rerun()
+    except RuleError as exc:
+        st.error(f"This rule cannot be saved: {exc}")

@@ -1,0 +1,201 @@
+"""The transactions table: search, filters, totals, in-place corrections and row details.
+
+Only the category and notes columns are editable. Each saved category is a correction
+(``core.corrections``) that applies at once and offers "apply to all similar" and "always do
+this". Search, filters, pagination and totals run in SQL (``core.transactions_service``).
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core import corrections as corr
+from core import transactions_service as svc
+from core.import_accounts import list_accounts
+from pages import common
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+NONE = "—"
+EDITABLE = ("category", "notes")
+
+
+def _filters(accounts: list[dict], labels: dict[str, Any]) -> svc.Filters:
+    c1, c2 = st.columns([3, 2])
+    text = c1.text_input("Search description, merchant or notes", key="tx_search")
+    dates = c2.date_input("Dates", value=(), key="tx_dates", format="YYYY-MM-DD")
+    c3, c4, c5, c6 = st.columns(4)
+    names = c3.multiselect("Account", [a["name"] for a in accounts], key="tx_accounts")
+    cats = c4.multiselect("Category", list(labels), key="tx_categories")
+    low = c5.number_input("Amount from", value=None, step=10.0, key="tx_amount_min")
+    high = c6.number_input("Amount to", value=None, step=10.0, key="tx_amount_max")
+    c7, c8, c9 = st.columns(3)
+    dates = tuple(dates) if isinstance(dates, list | tuple) else (dates,)
+    return svc.Filters(
+        text=text, date_from=dates[0] if dates else None, date_to=dates[1] if len(dates) > 1 else None,
+        account_ids=[a["id"] for a in accounts if a["name"] in names],
+        category_ids=[labels[c] for c in cats],
+        amount_min=None if low is None else Decimal(str(low)),
+        amount_max=None if high is None else Decimal(str(high)),
+        uncategorized=c7.checkbox("Uncategorized only", key="tx_uncategorized"),
+        needs_review=c8.checkbox("Needs review only", key="tx_review"),
+        possible_duplicates=c9.checkbox("Possible duplicates only", key="tx_dupes"))
+
+
+def _totals(page: svc.Page) -> None:
+    for t in page.totals or [{"currency": "EUR", "n": 0, "money_in": 0, "money_out": 0, "net": 0}]:
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric("Transactions", f"{t['n']:,}")
+        c2.metric("Money in", common.money(t["money_in"], t["currency"]))
+        c3.metric("Money out", common.money(t["money_out"], t["currency"]))
+        c4.metric("Net", common.money(t["net"], t["currency"]))
+    st.caption("Totals cover every transaction of the filter; transfers and excluded rows are "
+               "counted but not in money in/out.")
+
+
+def _flags(row: pd.Series) -> str:
+    flags = [name for name, on in (("transfer", row.is_transfer), ("excluded", row.excluded),
+                                   ("review", row.needs_review), ("split", row.has_splits),
+                                   ("pending", row.pending),
+                                   ("possible duplicate", row.possible_duplicate_of is not None)) if on]
+    return ", ".join(flags)
+
+
+def _view(rows: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "date": rows["date"], "account": rows["account"], "description": rows["description"],
+        "merchant": rows["merchant"], "amount": rows["amount"].astype(float), "currency": rows["currency"],
+        "category": rows["category"].fillna(NONE), "notes": rows["notes"].fillna(""),
+        "confidence": rows["confidence"], "tags": rows["tags"].map(list),
+        "flags": rows.apply(_flags, axis=1)})
+
+
+def _save_edits(edits: dict, rows: pd.DataFrame, labels: dict[str, Any], user) -> None:
+    with common.session() as conn:
+        cipher = svc.cipher_for(conn, user.id)
+        for pos, change in edits.items():
+            row = rows.iloc[int(pos)]
+            if "category" in change:
+                label = change["category"]
+                cat = labels.get(label) if label and label != NONE else None
+                done = corr.correct_category(conn, row["id"], cat)
+                st.session_state["last_correction"] = {
+                    "id": row["id"], "description": row["description"], "category_id": cat,
+                    "label": label if cat else "Uncategorized", "similar": done.similar}
+            if "notes" in change:
+                svc.set_notes(conn, cipher, user.id, row["id"], change["notes"])
+    st.toast("Saved.")
+
+
+def _follow_up() -> None:
+    last = st.session_state.get("last_correction")
+    if not last:
+        return
+    with st.container(border=True):
+        st.write(f"Filed **{last['description']}** under **{last['label']}**.")
+        c1, c2, c3 = st.columns(3)
+        if last["similar"] and c1.button(f"Apply to all {last['similar']} similar transactions",
+                                         key="tx_apply_similar"):
+            with common.session() as conn:
+                n = corr.apply_to_similar(conn, last["id"], last["category_id"])
+            st.session_state.pop("last_correction")
+            st.session_state["tx_notice"] = f"{n} similar transaction(s) filed under {last['label']}."
+            st.rerun()
+        if last["category_id"] and c2.button("Always do this (create a rule)", key="tx_make_rule"):
+            with common.session() as conn:
+                corr.rule_from_correction(conn, last["id"], last["category_id"], last["label"])
+            st.session_state.pop("last_correction")
+            st.session_state["tx_notice"] = "Rule created; it applies to future imports (see Rules)."
+            st.rerun()
+        if c3.button("Done", key="tx_follow_up_done"):
+            st.session_state.pop("last_correction")
+            st.rerun()
+
+
+def _details(rows: pd.DataFrame, labels: dict[str, Any]) -> None:
+    choices = {f"{r.date} · {r.description[:50]} · {r.amount:,.2f}": r for r in rows.itertuples()}
+    pick = st.selectbox("Edit a transaction (split, tags, exclude)", [NONE, *choices], key="tx_pick")
+    if pick == NONE:
+        return
+    row = choices[pick]
+    tags = st.text_input("Tags (comma separated)", value=", ".join(row.tags), key=f"tx_tags_{row.id}")
+    excluded = st.toggle("Exclude from spending and income", value=bool(row.excluded),
+                         key=f"tx_excl_{row.id}")
+    if st.button("Save tags and exclusion", key=f"tx_save_tags_{row.id}"):
+        with common.session() as conn:
+            svc.set_tags(conn, row.id, tags.split(","))
+            svc.set_excluded(conn, row.id, excluded)
+        st.rerun()
+    st.markdown("**Split across categories**")
+    with common.session() as conn:
+        parts = corr.get_splits(conn, row.id)
+    by_id = {v: k for k, v in labels.items()}
+    start = pd.DataFrame([{"category": by_id.get(p["category_id"], NONE), "amount": float(p["amount"]),
+                           "memo": p["memo"]} for p in parts] or [
+        {"category": row.category or NONE, "amount": float(row.amount), "memo": ""},
+        {"category": NONE, "amount": 0.0, "memo": ""}])
+    edited = st.data_editor(start, num_rows="dynamic", hide_index=True, key=f"tx_split_{row.id}",
+                            column_config={
+                                "category": st.column_config.SelectboxColumn(options=[NONE, *labels]),
+                                "amount": st.column_config.NumberColumn(format="%.2f")})
+    c1, c2 = st.columns(2)
+    if c1.button("Save split", key=f"tx_split_save_{row.id}"):
+        try:
+            with common.session() as conn:
+                corr.split_transaction(conn, row.id, [(labels.get(p.category), p.amount, p.memo or "")
+                                                      for p in edited.itertuples() if p.amount])
+            st.rerun()
+        except corr.CorrectionError as exc:
+            st.error(str(exc))
+    if parts and c2.button("Remove split", key=f"tx_split_remove_{row.id}"):
+        with common.session() as conn:
+            corr.remove_split(conn, row.id)
+        st.rerun()
+
+
+def render(user) -> None:
+    if notice := st.session_state.pop("tx_notice", None):
+        st.success(notice)
+    with common.session() as conn:
+        accounts = list_accounts(conn)
+        labels = {label: cid for cid, label in svc.category_options(conn)}
+    filters = _filters(accounts, labels)
+    page_no = int(st.columns(4)[0].number_input("Page", min_value=1, value=1, step=1, key="tx_page"))
+    with common.session() as conn:
+        page = svc.search(conn, filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE,
+                          cipher=svc.cipher_for(conn, user.id), user_id=user.id)
+    _totals(page)
+    pages = max(1, -(-page.total // PAGE_SIZE))
+    st.caption(f"Page {min(page_no, pages)} of {pages}")
+    if page.rows.empty:
+        st.info("No transactions match." if page.total or filters != svc.Filters()
+                else "No transactions yet. Import a bank statement on the Import tab.")
+        return
+    version = st.session_state.setdefault("tx_editor_version", 0)
+    key = f"tx_editor_{version}"
+    view = _view(page.rows)
+    st.data_editor(view, key=key, hide_index=True, width="stretch",
+                   disabled=[c for c in view.columns if c not in EDITABLE], column_config={
+                       "category": st.column_config.SelectboxColumn("Category", options=[NONE, *labels]),
+                       "notes": st.column_config.TextColumn("Notes", max_chars=svc.MAX_NOTE),
+                       "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
+                       "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1),
+                       "date": st.column_config.DateColumn("Date"), "account": "Account",
+                       "description": "Description", "merchant": "Merchant", "currency": "Currency",
+                       "tags": st.column_config.ListColumn("Tags"), "flags": "Flags"})
+    edits = {k: v for k, v in (st.session_state.get(key) or {}).get("edited_rows", {}).items()
+             if set(v) & set(EDITABLE)}
+    if edits:
+        _save_edits(edits, page.rows, labels, user)
+        st.session_state["tx_editor_version"] = version + 1
+        st.rerun()
+    _follow_up()
+    with st.expander("Row details: split, tags, exclude"):
+        _details(page.rows, labels)
+
