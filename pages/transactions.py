@@ -10,8 +10,16 @@ import logging
 
 import streamlit as st
 
+from core.review import queue_size
 from core.transactions_service import possible_duplicates
-from pages import common, transactions_dupes, transactions_import, transactions_rules, transactions_table
+from pages import (
+    common,
+    transactions_dupes,
+    transactions_import,
+    transactions_review,
+    transactions_rules,
+    transactions_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +29,14 @@ def render() -> None:
     st.title("Transactions")
     with common.session() as conn:
         n_dupes = len(possible_duplicates(conn, limit=500))
-    table, upload, dupes, rules = st.tabs(
-        ["Transactions", "Import", f"Possible duplicates ({n_dupes})", "Rules"])
+        n_review = queue_size(conn)
+    table, to_review, upload, dupes, rules = st.tabs(
+        ["Transactions", f"Needs review ({n_review})", "Import", f"Possible duplicates ({n_dupes})",
+         "Rules"])
     with table:
         transactions_table.render(user)
+    with to_review:
+        transactions_review.render()
     with upload:
         transactions_import.render(user)
     with dupes:

@@ -67,3 +67,30 @@ def test_review_queue_and_one_correction_teaches_the_merchant(db: Database, sett
             " join categories c on c.id = t.category_id where t.dedupe_key = 'fresh-1'").fetchone()
     assert (name, source) == ("Gifts", "model")
     assert "Gifts" in explanation
+
+
+def test_needs_review_tab_one_click_decision(db: Database, settings: Settings, household_user) -> None:
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    user = household_user(seed=9)
+    with db.user_session(user) as conn:
+        conn.execute("update profiles set auto_apply_threshold = 1.0")  # review everything
+    pipeline.run_user(db, settings, user.id, only={"categorize"})
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app" / "main.py"),
+                           default_timeout=60)
+    at.session_state["user"] = user
+    at.run()
+    at.switch_page("../pages/transactions.py").run()
+    assert not at.exception, at.exception
+    with db.user_session(user) as conn:
+        before = review.queue_size(conn)
+    buttons = [b for b in at.button if b.key and b.key.startswith("rv-")]
+    assert buttons and before > 0
+    buttons[0].click().run()
+    assert not at.exception, at.exception
+    with db.user_session(user) as conn:
+        after = review.queue_size(conn)
+        decided = conn.execute("select count(*) from corrections where source = 'review'").fetchone()[0]
+    assert decided == 1 and after < before
