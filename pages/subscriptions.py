@@ -24,15 +24,15 @@ def _row(s) -> None:
              if change.get("from") is not None else "")
     next_due = f"next {s.next_date:%d %b %Y} ≈ {common.money(abs(float(s.next_amount or 0)))}" \
         if s.next_date is not None else "no next date"
-    left, right = st.columns([5, 2])
+    left, confirm, dismiss = st.columns([6, 1.2, 1.6], vertical_alignment="center")
     badge = {"confirmed": " ✓ confirmed", "dismissed": " ✗ dismissed"}.get(s.user_status, "")
     left.markdown(f"**{s.merchant}** — {s.cadence}, {common.money(abs(float(s.last_amount or 0)))}"
                   f" · {next_due} · {s.status}{price}{badge}")
     sid = str(s.id)
     if s.user_status != "confirmed":
-        right.button("Confirm", key=f"conf-{sid}", on_click=_set, args=(sid, "confirmed"))
+        confirm.button("Confirm", key=f"conf-{sid}", on_click=_set, args=(sid, "confirmed"))
     if s.user_status != "dismissed":
-        right.button("Not recurring", key=f"dism-{sid}", on_click=_set, args=(sid, "dismissed"))
+        dismiss.button("Not recurring", key=f"dism-{sid}", on_click=_set, args=(sid, "dismissed"))
 
 
 def render() -> None:
