@@ -130,13 +130,25 @@ def _flow(page, port: int, creds: dict, expect) -> None:
         page.get_by_label("Password").first.fill(creds["password"])
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible(timeout=60_000)
+        # let the sign-in settle (the session cookie is written by a component, then a rerun)
+        for _ in range(60):
+            if any(c["name"] == "pfm_session" for c in page.context.cookies()):
+                break
+            page.wait_for_timeout(500)
+        page.wait_for_timeout(1000)
         page.get_by_role("link", name="Transactions").click()
         expect(page.get_by_role("heading", name="Transactions")).to_be_visible(timeout=60_000)
 
-        # import a real bank export into a new account
-        page.get_by_role("tab", name="Import").click()
-        _choose(page, "Into account", "+ New account")
-        expect(page.get_by_label("New account name")).to_be_visible(timeout=30_000)
+        # import a real bank export into a new account (a rerun may reset the tab: retry)
+        for attempt in range(3):
+            page.get_by_role("tab", name="Import").click()
+            _choose(page, "Into account", "+ New account")
+            try:
+                expect(page.get_by_label("New account name")).to_be_visible(timeout=15_000)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
         page.get_by_label("New account name").fill("BOI e2e")
         page.get_by_label("New account name").press("Enter")
         page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(BOI))
