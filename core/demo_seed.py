@@ -94,6 +94,17 @@ def load_household(conn: psycopg.Connection, user: AuthUser, household: DemoHous
     return n
 
 
+def add_demo_goals(conn: psycopg.Connection, today: dt.date) -> None:
+    """Three goals of the three kinds, so the Goals page has a plan to show."""
+    from core.planning_service import save_goal
+
+    save_goal(conn, None, "Emergency fund", "emergency_fund", 12000, saved=4000, priority=1)
+    save_goal(conn, None, "Summer holiday", "short_term", 2500, saved=300,
+              target_date=dt.date(today.year + 1, 7, 1), priority=2)
+    save_goal(conn, None, "House deposit", "long_term", 40000, saved=8000,
+              target_date=dt.date(today.year + 5, 1, 1), priority=3)
+
+
 def ensure_demo(db: Database, settings: Settings, *, seed: int = 7) -> DemoCredentials | None:
     """Create the demo user and household unless it exists; return its credentials."""
     existing = demo_credentials(settings)
@@ -108,6 +119,7 @@ def ensure_demo(db: Database, settings: Settings, *, seed: int = 7) -> DemoCrede
     household = generate_household(seed=seed)
     with db.user_session(user) as conn:
         load_household(conn, user, household)
+        add_demo_goals(conn, dt.date.today())
     creds = DemoCredentials(DEMO_EMAIL, password)
     _write_credentials(settings, creds)
     return creds
