@@ -30,6 +30,7 @@ from dateutil.relativedelta import relativedelta
 from core import demo_catalog as cat
 from core.demo_bills import add_bills, finish_transfers
 from core.demo_builder import Builder, add_holidays, add_purchases
+from core.taxonomy import CATEGORY_PARENT, DEFAULT_TAXONOMY  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +38,6 @@ CHECKING, SAVINGS, CREDIT = cat.CHECKING, cat.SAVINGS, cat.CREDIT
 COLUMNS = ["date", "amount", "currency", "description", "payee", "merchant", "account",
            "category", "is_transfer", "is_anomaly", "anomaly_kind", "external_id"]
 
-DEFAULT_TAXONOMY: dict[str, list[str]] = {
-    "Income": ["Salary", "Interest & Dividends", "Refunds", "Other Income"],
-    "Housing": ["Rent & Mortgage", "Utilities", "Home Insurance", "Home Maintenance"],
-    "Food": ["Groceries", "Restaurants", "Coffee & Snacks", "Takeaway & Delivery"],
-    "Transport": ["Fuel", "Public Transport", "Taxi & Rideshare", "Car Maintenance",
-                  "Parking & Tolls"],
-    "Bills & Subscriptions": ["Phone & Internet", "Streaming", "Software", "Memberships"],
-    "Shopping": ["Clothing", "Electronics", "Household", "Online Shopping"],
-    "Health": ["Pharmacy", "Doctor & Dentist", "Health Insurance", "Fitness"],
-    "Entertainment": ["Events & Culture", "Hobbies", "Games"],
-    "Travel": ["Flights", "Accommodation", "Holiday Activities"],
-    "Education": ["Tuition", "Books & Courses"],
-    "Personal Care": ["Hair & Beauty"],
-    "Family": ["Childcare", "Kids Activities", "Pets"],
-    "Gifts & Donations": ["Gifts", "Charity"],
-    "Fees & Charges": ["Bank Fees", "Interest Charges"],
-    "Cash": ["ATM Withdrawal"],
-    "Taxes": ["Income Tax", "Other Taxes"],
-    "Loans": ["Loan Repayment"],
-    "Transfers": ["Between Accounts", "Credit Card Payment", "Savings & Investments"],
-}
-CATEGORY_PARENT = {leaf: parent for parent, leaves in DEFAULT_TAXONOMY.items() for leaf in leaves}
 
 
 @dataclass(frozen=True)

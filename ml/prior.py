@@ -20,29 +20,11 @@ import logging
 import re
 from functools import lru_cache
 
+from core.taxonomy import DEFAULT_TAXONOMY as _TAXONOMY
+
 log = logging.getLogger(__name__)
 
-DEFAULT_TAXONOMY: dict[str, list[str]] = {
-    "Income": ["Salary", "Interest & Dividends", "Refunds", "Other Income"],
-    "Housing": ["Rent & Mortgage", "Utilities", "Home Insurance", "Home Maintenance"],
-    "Food": ["Groceries", "Restaurants", "Coffee & Snacks", "Takeaway & Delivery"],
-    "Transport": ["Fuel", "Public Transport", "Taxi & Rideshare", "Car Maintenance",
-                  "Parking & Tolls"],
-    "Bills & Subscriptions": ["Phone & Internet", "Streaming", "Software", "Memberships"],
-    "Shopping": ["Clothing", "Electronics", "Household", "Online Shopping"],
-    "Health": ["Pharmacy", "Doctor & Dentist", "Health Insurance", "Fitness"],
-    "Entertainment": ["Events & Culture", "Hobbies", "Games"],
-    "Travel": ["Flights", "Accommodation", "Holiday Activities"],
-    "Education": ["Tuition", "Books & Courses"],
-    "Personal Care": ["Hair & Beauty"],
-    "Family": ["Childcare", "Kids Activities", "Pets"],
-    "Gifts & Donations": ["Gifts", "Charity"],
-    "Fees & Charges": ["Bank Fees", "Interest Charges"],
-    "Cash": ["ATM Withdrawal"],
-    "Taxes": ["Income Tax", "Other Taxes"],
-    "Loans": ["Loan Repayment"],
-    "Transfers": ["Between Accounts", "Credit Card Payment", "Savings & Investments"],
-}
+DEFAULT_TAXONOMY: dict[str, list[str]] = _TAXONOMY
 DEFAULT_CATEGORIES: list[str] = [leaf for leaves in DEFAULT_TAXONOMY.values() for leaf in leaves]
 CATEGORY_PARENT: dict[str, str] = {
     leaf: parent for parent, leaves in DEFAULT_TAXONOMY.items() for leaf in leaves}
