@@ -3,10 +3,11 @@
 The statement is the German online-banking export of ``bench/parse_bench.py`` (Sparkasse
 layout: account details above the table, semicolons, decimal commas, ``dd.mm.yyyy``, latin-1,
 card payments, SEPA debits, transfers, ~1% pending rows). Each run imports it into a fresh
-account of one user exactly as the upload page does (``parse_statement`` then
-``core.importer.import_parsed`` in one user session under RLS: dedupe keys, fuzzy check,
-five user rules, raw lines encrypted, COPY through a staging table, transfer check, batch
-counts, commit), then imports the same file again, which must add 0 rows.
+account of a new user (with five rules) exactly as the upload page does
+(``parse_statement`` then ``core.importer.import_parsed`` in one user session under RLS:
+dedupe keys, fuzzy check, the rules, raw lines encrypted, COPY through a staging table,
+transfer check, batch counts, commit), then imports the same file again, which must add 0
+rows. The table keeps the earlier runs' rows (other users' data), as in a shared database.
 
 The database is a fresh embedded PostgreSQL in a temporary directory, or a fresh database on
 the server named by ``PFM_BENCH_DATABASE_URL`` (dropped afterwards).
@@ -16,7 +17,6 @@ Run: ``python bench/import_bench.py [rows] [runs]`` (defaults 100000 and 3).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
@@ -25,14 +25,13 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.parse_bench import generate_csv  # noqa: E402
-from core import embedded, migrate  # noqa: E402
+from core import migrate  # noqa: E402
 from core.admin_ops import keyring  # noqa: E402
 from core.auth import LocalAuth  # noqa: E402
 from core.config import Settings  # noqa: E402
@@ -43,37 +42,13 @@ from core.importer import import_parsed  # noqa: E402
 from core.importing import parse_statement  # noqa: E402
 from core.rules import Rule  # noqa: E402
 from core.rules_store import save_rule  # noqa: E402
+from core.scratch_db import bench_database  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 RULES = [("merchant", "REWE", "Groceries"), ("merchant", "SHELL", "Fuel"),
          ("merchant", "NETFLIX", "Streaming"), ("description", "MIETE", "Rent & Mortgage"),
          ("merchant", "DEUTSCHE BAHN", "Public Transport")]
-
-
-@contextlib.contextmanager
-def database(workdir: Path) -> Iterator[str]:
-    server = os.environ.get("PFM_BENCH_DATABASE_URL")
-    if server:
-        import psycopg
-        from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-        name = f"pfm_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'create database "{name}"')
-        params = conninfo_to_dict(server)
-        params["dbname"] = name
-        try:
-            yield make_conninfo(**params)
-        finally:
-            with psycopg.connect(server, autocommit=True) as conn:
-                conn.execute(f'drop database if exists "{name}" with (force)')
-    else:
-        pgdata = workdir / "pgdata"
-        try:
-            yield embedded.start(pgdata)
-        finally:
-            embedded.stop(pgdata)
 
 
 def _backend_cpu(pid: int) -> float | None:
@@ -103,29 +78,51 @@ def _import(db: Database, user, settings: Settings, account, data: bytes) -> dic
             "server_cpu": None if before is None or after is None else after - before}
 
 
+def _new_user(db: Database):
+    """A fresh user with the five rules."""
+    user = LocalAuth(db, "bench-" + uuid.uuid4().hex).sign_up(
+        f"bench-{uuid.uuid4().hex[:6]}@example.org", "Bench-Password-42", "Bench")
+    with db.user_session(user) as conn:
+        cats = dict(conn.execute("select name, id from categories"))
+        for fld, word, cat in RULES:
+            save_rule(conn, Rule(name=word, conditions=[{"field": fld, "op": "contains", "value": word}],
+                                 actions=[{"type": "set_category", "category_id": str(cats[cat])}]))
+    return user
+
+
+def _search_times(db: Database, user, runs: int = 5) -> dict[str, float]:
+    """Median seconds of the Transactions page's search (first page of 50 + the filter's
+    totals) over the last user's 100,000 rows: a common word, a word that matches nothing."""
+    from core.transactions_service import Filters, search
+
+    out = {}
+    for word in ("edeka", "zzqx"):
+        times = []
+        for _ in range(runs):
+            with db.user_session(user) as conn:
+                start = time.perf_counter()
+                page = search(conn, Filters(text=word), limit=50)
+                times.append(time.perf_counter() - start)
+        out[f"{word} ({page.total:,} rows)"] = statistics.median(times)
+    return out
+
+
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     data = generate_csv(rows)
     print(f"generated {rows:,} rows, {len(data) / 1e6:.1f} MB latin-1 CSV")
-    with tempfile.TemporaryDirectory() as tmp, database(Path(tmp)) as url:
+    with tempfile.TemporaryDirectory() as tmp, bench_database(Path(tmp)) as url:
         settings = Settings(data_dir=Path(tmp) / "data", database_url=url)
         migrate.migrate(url)
         db = Database(url, settings)
         try:
-            user = LocalAuth(db, "bench-" + uuid.uuid4().hex).sign_up(
-                f"bench-{uuid.uuid4().hex[:6]}@example.org", "Bench-Password-42", "Bench")
-            with db.user_session(user) as conn:
-                cats = dict(conn.execute("select name, id from categories"))
-                for fld, word, cat in RULES:
-                    save_rule(conn, Rule(name=word, conditions=[
-                        {"field": fld, "op": "contains", "value": word}],
-                        actions=[{"type": "set_category", "category_id": str(cats[cat])}]))
             first, again = [], []
             for run in range(runs):
+                user = _new_user(db)  # a user per run: runs are independent imports
                 with db.user_session(user) as conn:
                     account = create_account(conn, user_cipher(conn, user.id, keyring(settings)),
-                                             f"Giro {run}", currency="EUR")
+                                             "Giro", currency="EUR")
                 one = _import(db, user, settings, account, data)
                 summary = one["summary"]
                 assert summary.n_imported == rows, summary
@@ -139,6 +136,7 @@ def main() -> None:
                       f"{stages}); CPU: this process {one['client_cpu']:.2f} s, database {server} s; "
                       f"{summary.n_rule_matches:,} rows matched a rule; "
                       f"re-import {repeat['total']:.2f} s, 0 rows added", flush=True)
+            searches = _search_times(db, user)
         finally:
             db.close()
     def median(runs_: list[dict], key: str) -> float:
@@ -153,6 +151,8 @@ def main() -> None:
     print(f"median re-import (adds 0 rows): {med_again:.2f} s wall = {rows / med_again:,.0f} rows/s; "
           f"CPU: this process {median(again, 'client_cpu'):.2f} s, "
           f"database {median(again, 'server_cpu'):.2f} s")
+    print("search (page of 50 + totals, median of 5): " + ", ".join(
+        f"{word} {seconds:.3f} s" for word, seconds in searches.items()))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ median time of each stage from ``pipeline.job_runs``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import subprocess
@@ -19,38 +20,26 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-from core import embedded, migrate
+from core import migrate
 from core.auth import LocalAuth
 from core.config import Settings
 from core.db import Database
 from core.demo_data import generate_users
 from core.demo_seed import load_household
+from core.scratch_db import bench_database
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _database(tmp: Path) -> tuple[str, callable]:
-    server = os.environ.get("PFM_BENCH_DATABASE_URL")
-    if not server:
-        uri = embedded.start(tmp / "pgdata")
-        return uri, lambda: embedded.stop(tmp / "pgdata")
-    name = f"pfm_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    params = conninfo_to_dict(server)
-    params["dbname"] = name
-
-    def drop() -> None:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
-
-    return make_conninfo(**params), drop
+def _database(tmp: Path) -> tuple[str, Callable[[], None]]:
+    """The owner's conninfo of a fresh database (:func:`core.scratch_db.bench_database`) and
+    the call that removes it."""
+    stack = contextlib.ExitStack()
+    return stack.enter_context(bench_database(tmp)), stack.close
 
 
 def main() -> None:

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# every ASCII character but a-z, A-Z, 0-9: what ``_NOT_ALNUM`` removes from ASCII text
+_ASCII_DROP = {c: None for c in range(128) if not chr(c).isalnum()}
 
 
 def normalize_text(text: str | None) -> str:
@@ -45,28 +47,45 @@ def normalize_text(text: str | None) -> str:
     if not text:
         return ""
     if text.isascii():
-        return _NOT_ALNUM.sub("", text.lower())
+        return text.lower().translate(_ASCII_DROP)
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode() or text
     return _NOT_ALNUM.sub("", folded.casefold())
 
 
-def dedupe_keys(rows: Iterable[tuple[dt.date, Decimal, str, str | None, str | None]]) -> list[str]:
-    """Keys for ``(date, amount, description, payee, external_id)`` rows, in file order."""
-    seen: dict[str, int] = defaultdict(int)
-    keys = []
-    for date, amount, description, payee, external_id in rows:
+class KeyMaker:
+    """Dedupe keys one row at a time, in file order (the ``#n`` counts need the order)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = defaultdict(int)
+        self._names: dict[str | None, str] = {}  # payees repeat: normalize each once
+
+    def key(self, date: dt.date, amount: Decimal, description: str, payee: str | None,
+            external_id: str | None) -> str:
         if external_id and external_id.strip():
             base = "x:" + external_id.strip()[:200]
-            seen[base] += 1
-            n = seen[base]
-            keys.append(base if n == 1 else f"{base}#{n}")
-            continue
-        text = f"{date.isoformat()}|{amount.quantize(CENT)}|{normalize_text(description)}|" \
-               f"{normalize_text(payee)}"
+            self._seen[base] += 1
+            n = self._seen[base]
+            return base if n == 1 else f"{base}#{n}"
+        name = self._names.get(payee)
+        if name is None:
+            name = self._names[payee] = normalize_text(payee)
+        text = f"{date.isoformat()}|{amount.quantize(CENT)}|{normalize_text(description)}|{name}"
         base = "k:" + hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-        seen[base] += 1
-        keys.append(f"{base}#{seen[base]}")
-    return keys
+        self._seen[base] += 1
+        return f"{base}#{self._seen[base]}"
+
+
+def dedupe_keys(rows: Iterable[tuple[dt.date, Decimal, str, str | None, str | None]]) -> list[str]:
+    """Keys for ``(date, amount, description, payee, external_id)`` rows, in file order."""
+    maker = KeyMaker()
+    return [maker.key(*row) for row in rows]
+
+
+def bank_id_keys(external_ids: Iterable[str | None]) -> list[str]:
+    """The ``x:`` keys of a file's rows (the same as :func:`dedupe_keys` gives them), from
+    their bank ids alone: enough to look up existing rows before the other keys exist."""
+    maker, day, zero = KeyMaker(), dt.date(2000, 1, 1), Decimal(0)
+    return [maker.key(day, zero, "", None, e) for e in external_ids if e and e.strip()]
 
 
 @dataclass(slots=True)
@@ -139,49 +158,67 @@ def _reason(new: Incoming, old: Existing) -> tuple[int, str] | None:
     return None
 
 
+class ExactMatcher:
+    """Claims existing rows for incoming rows with the same key (or a confirmed alias), one to
+    one, in the order rows are offered; collects the result's ``duplicates`` and ``posted``."""
+
+    def __init__(self, existing: Sequence[Existing]) -> None:
+        self.existing = existing
+        self.by_key: dict[str, Existing] = {}
+        for row in existing:
+            for key in row.keys:
+                self.by_key.setdefault(key, row)
+        self.claimed: set[uuid.UUID] = set()
+        self.result = DedupeResult()
+
+    def offer(self, index: int, key: str, pending: bool) -> bool:
+        """True if the row is new (no unclaimed existing row has its key)."""
+        match = self.by_key.get(key)
+        if match is None or match.id in self.claimed:
+            self.result.new.append(index)
+            return True
+        self.claimed.add(match.id)
+        self.result.duplicates[index] = match.id
+        if match.pending and not pending:
+            self.result.posted.append(match.id)
+        return False
+
+    def possible(self, rest: Sequence[Incoming], *,
+                 tolerance_days: int = 3) -> dict[int, tuple[uuid.UUID, str]]:
+        """Fuzzy matches of the new rows ``rest`` among existing rows no exact key claimed
+        (call after every row was offered); claims them too and stores them in ``result``."""
+        by_amount: dict[Decimal, list[Existing]] = defaultdict(list)
+        for row in self.existing:
+            if row.id not in self.claimed:
+                by_amount[row.amount.quantize(CENT)].append(row)
+        pairs: list[tuple[int, int, int, Incoming, Existing, str]] = []
+        for new in rest:
+            for old in by_amount.get(new.amount.quantize(CENT), ()):
+                days = abs((new.date - old.date).days)
+                if days > tolerance_days:
+                    continue
+                found = _reason(new, old)
+                if found:
+                    pairs.append((-found[0], days, new.index, new, old, found[1]))
+        pairs.sort(key=lambda p: p[:3])
+        taken_new: set[int] = set()
+        for _, _, idx, _new, old, reason in pairs:
+            if idx in taken_new or old.id in self.claimed:
+                continue
+            taken_new.add(idx)
+            self.claimed.add(old.id)
+            self.result.possible[idx] = (old.id, reason)
+        return self.result.possible
+
+
 def classify(incoming: Sequence[Incoming], existing: Sequence[Existing], *,
              tolerance_days: int = 3) -> DedupeResult:
     """Split ``incoming`` into new rows, exact duplicates and possible duplicates."""
-    result = DedupeResult()
-    by_key: dict[str, Existing] = {}
-    for row in existing:
-        for key in row.keys:
-            by_key.setdefault(key, row)
-    claimed: set[uuid.UUID] = set()
-    rest: list[Incoming] = []
-    for row in incoming:
-        match = by_key.get(row.key)
-        if match is not None and match.id not in claimed:
-            claimed.add(match.id)
-            result.duplicates[row.index] = match.id
-            if match.pending and not row.pending:
-                result.posted.append(match.id)
-        else:
-            rest.append(row)
-    result.new = [r.index for r in rest]
-    if not rest:
-        return result
-    by_amount: dict[Decimal, list[Existing]] = defaultdict(list)
-    for row in existing:
-        if row.id not in claimed:
-            by_amount[row.amount.quantize(CENT)].append(row)
-    pairs: list[tuple[int, int, int, Incoming, Existing, str]] = []
-    for new in rest:
-        for old in by_amount.get(new.amount.quantize(CENT), ()):
-            days = abs((new.date - old.date).days)
-            if days > tolerance_days:
-                continue
-            found = _reason(new, old)
-            if found:
-                pairs.append((-found[0], days, new.index, new, old, found[1]))
-    pairs.sort(key=lambda p: p[:3])
-    taken_new: set[int] = set()
-    for _, _, idx, _new, old, reason in pairs:
-        if idx in taken_new or old.id in claimed:
-            continue
-        taken_new.add(idx)
-        claimed.add(old.id)
-        result.possible[idx] = (old.id, reason)
+    matcher = ExactMatcher(existing)
+    rest = [row for row in incoming if matcher.offer(row.index, row.key, row.pending)]
+    if rest and existing:
+        matcher.possible(rest, tolerance_days=tolerance_days)
+    result = matcher.result
     log.debug("dedupe: %d new (%d possible duplicates), %d duplicates", len(result.new),
               len(result.possible), len(result.duplicates))
     return result

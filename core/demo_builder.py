@@ -109,8 +109,10 @@ class Builder:
             self.add(on(y, m, day, roll), cents, desc.format(ref=self.ref(6)), merchant,
                      category, account, payee)
 
-    def inject_anomalies(self) -> None:
-        """Ground-truth anomalies in the later part of the window (after some history)."""
+    def inject_anomalies(self, live: bool = False) -> None:
+        """Ground-truth anomalies in the later part of the window (after some history); with
+        ``live``, one more amount spike in the last three weeks, so that the demo (whatever
+        today is) always has a current high-risk alert to show."""
         rng, span = self.rng, (self.end - self.start).days
         lo = self.start + dt.timedelta(days=max(min(90, span // 2), int(span * 0.5)))
         hi = self.end - dt.timedelta(days=3) if span > 6 else self.end
@@ -141,6 +143,17 @@ class Builder:
             when = min(day + dt.timedelta(days=rng.choice((0, 0, 1))), self.end)
             self.add(when, -rng.randint(99, 699), self.fill(tpl, merchant), merchant, category,
                      CREDIT, kind="burst")
+        if not live:
+            return
+        recent = max(lo, self.end - dt.timedelta(days=21))
+        idx = [i for i, r in enumerate(self.rows) if recent <= r[0] <= hi and r[1] <= -1500
+               and r[6] in ("Groceries", "Restaurants") and r[8] is None]
+        if idx:  # 6.5-8.5x what this merchant usually costs: high risk
+            i = rng.choice(idx)
+            r = self.rows[i]
+            usual = sorted(q[1] for q in self.rows if q[4] == r[4])
+            self.rows[i] = (r[0], int(usual[len(usual) // 2] * rng.uniform(6.5, 8.5)), *r[2:8],
+                            "amount_spike")
 
 
 def add_purchases(b: Builder) -> None:

@@ -85,7 +85,8 @@ def remembered_mapping(conn: psycopg.Connection, account_id: Any, signature: str
 def remember_mapping(conn: psycopg.Connection, account_id: Any, layout: FileLayout,
                      mapping: dict[str, str], date_order: str | None) -> None:
     """Store (or replace) the confirmed mapping for this account and layout."""
-    clean = {k: v for k, v in mapping.items() if v not in (None, "") and (k in ROLES or k == "sign")}
+    # "" means "the file has no such column" and is remembered as such
+    clean = {k: v for k, v in mapping.items() if v is not None and (k in ROLES or k == "sign")}
     conn.execute("""
         insert into public.import_mappings (account_id, layout_signature, mapping, date_order, columns)
         values (%s, %s, %s, %s, %s)

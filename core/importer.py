@@ -8,8 +8,9 @@
 2. computes dedupe keys and classifies rows against the account's existing rows
    (:mod:`core.dedupe`): exact duplicates are skipped, fuzzy ones inserted and flagged;
 3. creates the ``import_batches`` row, runs the user's rules (:mod:`core.rules`) on the new
-   rows, encrypts each raw line (``raw_enc``) with the user's data key, and bulk-inserts
-   through a binary COPY into a staging table (:mod:`core.import_writer`);
+   rows and bulk-inserts them through a binary COPY into a staging table
+   (:mod:`core.import_writer`); the raw lines are stored once per batch, encrypted with the
+   user's data key (:mod:`core.import_raw`);
 4. stores QIF split lines in ``transaction_splits``, marks pending rows that are now booked,
    pairs transfers with the user's other accounts (:mod:`core.transfers`), writes the counts
    to the batch and an audit entry.
@@ -35,10 +36,13 @@ import psycopg
 from core import audit
 from core.bulk import copy_insert
 from core.crypto import KeyProvider, UserCipher, user_cipher
-from core.dedupe import CENT, Existing, Incoming, classify, dedupe_keys
+from core.dedupe import CENT, ExactMatcher, KeyMaker, bank_id_keys
+from core.dedupe_store import existing_rows, flag_possible
 from core.identity import AuthUser
-from core.import_writer import CHUNK, build_rows, insert_rows
+from core.import_raw import seal_lines, store_batch_lines
+from core.import_writer import CHUNK, FIRST_CHUNK, build_rows, insert_rows, time_ordered_ids
 from core.importing import ParsedTransaction, ParseResult, RejectedRow, parse_statement
+from core.importing.parse import gc_paused
 from core.rules import compile_rules
 from core.rules_store import list_rules
 from core.transfers import detect_transfers, unpair_batch
@@ -104,22 +108,6 @@ def _account(conn: psycopg.Connection, account_id: Any) -> tuple[uuid.UUID, str]
     return row[0], row[1]
 
 
-def _existing(conn: psycopg.Connection, account_id: uuid.UUID, txns: list[ParsedTransaction],
-              keys: list[str], tolerance_days: int) -> list[Existing]:
-    """The account's rows that an incoming row may duplicate: those dated in the file's range
-    (widened by the tolerance), plus any row holding one of the file's bank ids."""
-    start = min(t.date for t in txns)
-    end = max(t.date for t in txns)
-    columns = ("select id, date, amount, dedupe_key, dedupe_aliases, description, coalesce(merchant, ''),"
-               " pending from public.transactions where account_id = %s and ")
-    rows = {r[0]: r for r in conn.execute(columns + "date between %s::date - %s and %s::date + %s",
-                                          [account_id, start, tolerance_days, end, tolerance_days])}
-    bank_ids = [k for k in keys if k.startswith("x:")]
-    if bank_ids:
-        rows.update((r[0], r) for r in conn.execute(columns + "dedupe_key = any(%s)", [account_id, bank_ids]))
-    return [Existing(r[0], r[1], r[2], (r[3], *r[4]), r[5], r[6], r[7]) for r in rows.values()]
-
-
 def _split_rows(conn: psycopg.Connection, user_id: Any, inserted: dict[str, uuid.UUID],
                 txns: list[ParsedTransaction], keys: list[str], new: list[int]) -> list[tuple]:
     cats = dict(conn.execute("select lower(name), id from public.categories"
@@ -144,6 +132,14 @@ def import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher, 
                   result: ParseResult, *, file_sha256: str | None = None,
                   progress: Progress | None = None, tolerance_days: int = 3) -> ImportSummary:
     """Write ``result`` into ``account_id`` for ``user`` (see the module docstring)."""
+    with gc_paused():  # ~100k short-lived row objects: no cyclic collection while building them
+        return _import_parsed(conn, user, cipher, account_id, result, file_sha256=file_sha256,
+                              progress=progress, tolerance_days=tolerance_days)
+
+
+def _import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher, account_id: Any,
+                   result: ParseResult, *, file_sha256: str | None, progress: Progress | None,
+                   tolerance_days: int) -> ImportSummary:
     progress = progress or _noop
     account, account_currency = _account(conn, account_id)
     conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"import:{account}"])
@@ -164,33 +160,43 @@ def import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher, 
         warnings.append("this file was imported into this account before; only new rows are added")
     progress(0.1, "checking for duplicates")
     clock = _Clock()
-    keys = dedupe_keys((t.date, t.amount, t.description, t.payee, t.external_id) for t in txns)
-    incoming = [Incoming(i, t.date, t.amount, t.description, t.merchant, keys[i], t.pending)
-                for i, t in enumerate(txns)]
-    found = classify(incoming, _existing(conn, account, txns, keys, tolerance_days) if txns else [],
-                     tolerance_days=tolerance_days)
-    start = min((t.date for t in txns), default=None)
-    end = max((t.date for t in txns), default=None)
+    start, end = min(t.date for t in txns), max(t.date for t in txns)
+    matcher = ExactMatcher(existing_rows(conn, account, start, end,
+                                         bank_id_keys(t.external_id for t in txns), tolerance_days))
     batch = conn.execute(
         "insert into public.import_batches (account_id, filename, file_format, file_sha256, date_from,"
         " date_to) values (%s, %s, %s, %s, %s, %s) returning id",
         [account, result.filename[:255], result.file_format, file_sha256, start, end]).fetchone()[0]
-    clock.lap("dedupe")
-    progress(0.3, f"saving {len(found.new):,} new transactions")
     rules = compile_rules(list_rules(conn))
-    total, matched = max(1, len(found.new)), 0
+    clock.lap("dedupe")
+    keys, total, matched, raw_blob = [""] * len(txns), len(txns), 0, []
+    found = matcher.result
 
     def chunks():
+        """Keys, exact duplicates, rules and rows one chunk at a time, so that the database
+        inserts a chunk while the next one is built."""
         nonlocal matched
-        for begin in range(0, len(found.new), CHUNK):
-            built = build_rows(txns, found.new[begin:begin + CHUNK], keys, user_id=user.id,
-                               account_id=account, account_currency=account_currency, batch_id=batch,
-                               cipher=cipher, rules=rules, possible=found.possible)
+        maker, next_id = KeyMaker(), time_ordered_ids()
+        bounds = [0, *range(min(FIRST_CHUNK, total), total, CHUNK), total]  # small first: DB starts early
+        for begin, stop in zip(bounds, bounds[1:], strict=False):
+            first = len(found.new)
+            for i in range(begin, stop):
+                t = txns[i]
+                keys[i] = key = maker.key(t.date, t.amount, t.description, t.payee, t.external_id)
+                matcher.offer(i, key, t.pending)
+            built = build_rows(txns, found.new[first:], keys, user_id=user.id, account_id=account,
+                               account_currency=account_currency, batch_id=batch, rules=rules,
+                               first_pos=first, next_id=next_id)
             matched += built.rule_matches
-            progress(0.3 + 0.5 * begin / total, f"saving {min(begin + CHUNK, total):,} of {total:,}")
+            progress(0.1 + 0.7 * begin / total, f"saving rows {begin + 1:,}-{stop:,} of {total:,}")
             yield built.rows
+        if found.new:  # sealed while the writer thread inserts the last chunk
+            raw_blob.append(seal_lines(cipher, [txns[i].raw for i in found.new]))
 
     inserted = insert_rows(conn, chunks())
+    if inserted and raw_blob:
+        store_batch_lines(conn, batch, raw_blob[0])
+    possible = flag_possible(conn, user.id, account, matcher, txns, keys, inserted, tolerance_days)
     clock.lap("insert")
     progress(0.85, "splits, transfers and totals")
     if any(t.splits for t in txns):
@@ -207,7 +213,6 @@ def import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher, 
                                           if keys[i] in inserted}) if inserted else 0
     ruled = matched
     clock.lap("splits_and_transfers")
-    possible = sum(1 for i in found.possible if keys[i] in inserted)
     rejected_json = [{"line": r.line, "field": r.field, "value": r.value[:200], "reason": r.reason}
                      for r in rejected]
     summary = ImportSummary(

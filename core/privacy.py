@@ -36,6 +36,7 @@ from core import audit
 from core.crypto import DecryptionError, KeyProvider, UserCipher, user_cipher
 from core.db import Database
 from core.identity import AuthUser
+from core.import_raw import raw_lines_for
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,9 @@ ENCRYPTED_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
 # key material: useless to the user and never to leave the database in the clear
 WITHHELD = {("user_keys", "wrapped_key"), ("user_secrets", "value_enc")}
 WITHHELD_TEXT = "[withheld: key material]"
+# one sealed blob of raw lines per import batch: exported per transaction as ``raw_line``
+BATCH_RAW = ("import_batches", "raw_enc")
+BATCH_RAW_TEXT = "[raw lines: see raw_line in transactions]"
 
 
 class DeletionRefused(Exception):
@@ -95,6 +99,8 @@ def _decrypt(cipher: UserCipher | None, table: str, column: str, blob: Any) -> s
         return None
     if (table, column) in WITHHELD:
         return WITHHELD_TEXT
+    if (table, column) == BATCH_RAW:
+        return BATCH_RAW_TEXT
     _, field = ENCRYPTED_FIELDS.get((table, column), (column, column.removesuffix("_enc")))
     if cipher is None:
         return "[encrypted]"
@@ -117,7 +123,19 @@ def _table_records(conn: psycopg.Connection, table: str, user: AuthUser,
         for name, out, value in zip(names, out_names, row, strict=True):
             rec[out] = _decrypt(cipher, table, name, value) if name in binary else _plain(value)
         records.append(rec)
+    if table == "transactions" and cipher is not None:
+        _batch_raw_lines(conn, cipher, records)
     return out_names, records
+
+
+def _batch_raw_lines(conn: psycopg.Connection, cipher: UserCipher, records: list[dict[str, Any]]) -> None:
+    """Fill ``raw_line`` of rows whose raw line lives in their import batch's blob."""
+    missing = [r for r in records if r.get("raw_line") is None and r.get("raw_pos") is not None]
+    if not missing:
+        return
+    lines = raw_lines_for(conn, cipher, [r["id"] for r in missing], unreadable="[encrypted]")
+    for rec in missing:
+        rec["raw_line"] = lines.get(uuid.UUID(rec["id"]))
 
 
 def _csv(columns: list[str], records: list[dict[str, Any]]) -> str:

@@ -85,12 +85,17 @@ def detect_transfers(conn: psycopg.Connection, batch_id: uuid.UUID, *, tolerance
         amounts = set(listed or [])
     if not amounts or start is None or end is None:
         return 0
+    accounts = [r[0] for r in conn.execute("select id from public.accounts where id <> %s",
+                                           [account[0]]).fetchall()]
+    if not accounts:  # the user's only account: nothing to pair with
+        return 0
     others = conn.execute("""
         select t.id, t.date, t.amount, t.currency, t.account_id from public.transactions t
-        where t.account_id <> %s and t.date between %s and %s and t.amount = any(%s::numeric[])
+        where t.account_id = any(%s::uuid[]) and t.date between %s and %s
+          and t.amount = any(%s::numeric[])
           and t.amount <> 0 and t.transfer_pair_id is null and not t.excluded
           and t.possible_duplicate_of is null""",
-                          [account[0], start - dt.timedelta(days=tolerance_days),
+                          [accounts, start - dt.timedelta(days=tolerance_days),
                            end + dt.timedelta(days=tolerance_days), list({-a for a in amounts})]).fetchall()
     if not others:
         return 0

@@ -6,6 +6,10 @@ user's auto-apply threshold are applied (``category_source = 'model'``); the res
 review queue (``needs_review``, no category, top suggestions kept). Every target row records
 confidence, explanation, model version and run id. The writes set ``pfm.pipeline_write`` so
 they do not mark the user dirty again.
+
+The model also gets the shared prior (:mod:`jobs.shared_prior`: how users who consented to
+``model_training`` file merchants, aggregated over at least K users) for this user's merchants;
+it only speaks for merchants the user has no history for.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import pandas as pd
 
 from core.config import Settings
 from core.embedding_store import DbEmbeddingCache
+from jobs import shared_prior
 from jobs.context import StageContext
 from ml.categorizer import TransactionCategorizer
 from ml.embeddings import Embedder
+from ml.text import merchant_key
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +96,12 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
         row = conn.execute("select auto_apply_threshold from public.profiles").fetchone()
     labeled = tx[tx["category_source"].isin(DECIDED) & tx["category"].isin(leaves)]
     labeled = supersede(labeled, _corrections(ctx))
+    shared = shared_prior.load(ctx.db, {merchant_key(k) for k in
+                                        merchant_keys(pd.concat([labeled, targets])).unique()})
     model = TransactionCategorizer(
         embedder=embedder(settings.embedding_model),
         embedding_cache=DbEmbeddingCache(ctx.db, settings.embedding_model, role="job"),
-        categories=sorted(leaves))
+        categories=sorted(leaves), shared_prior=shared or None)
     model.fit(_frame(labeled), labeled["category"])
     # the user's own setting, else the level at which the replayed history was >= 95% precise
     threshold = (float(row[0]) if row and row[0] is not None

@@ -22,29 +22,35 @@ from core.db import Database, get_database
 log = logging.getLogger(__name__)
 
 QUEUE = "pipeline"
-blueprint = procrastinate.Blueprint()
 
 
-@blueprint.task(name="run_user_pipeline", queue=QUEUE,
-                retry=procrastinate.RetryStrategy(max_attempts=4, exponential_wait=10))
 def run_user_pipeline(user_id: str) -> None:
     from jobs.pipeline import run_user
 
     run_user(get_database(), get_settings(), user_id)
 
 
-@blueprint.task(name="deliver_alerts", queue=QUEUE)
 def deliver_alerts(user_id: str) -> None:
     from jobs.pipeline import run_user
 
     run_user(get_database(), get_settings(), user_id, only={"deliver"})
 
 
+def _blueprint() -> procrastinate.Blueprint:
+    """A new blueprint per App: ``App.add_tasks_from`` renames the blueprint's tasks in place
+    (``pfm:...``), so sharing one blueprint would break every App after the first."""
+    blueprint = procrastinate.Blueprint()
+    blueprint.task(name="run_user_pipeline", queue=QUEUE,
+                   retry=procrastinate.RetryStrategy(max_attempts=4, exponential_wait=10))(run_user_pipeline)
+    blueprint.task(name="deliver_alerts", queue=QUEUE)(deliver_alerts)
+    return blueprint
+
+
 def make_app(db: Database) -> procrastinate.App:
     """A procrastinate App connected as the job role, with the pipeline tasks."""
     conninfo = make_conninfo(db.jobs_conninfo, options="-c search_path=procrastinate")
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
-    app.add_tasks_from(blueprint, namespace="pfm")
+    app.add_tasks_from(_blueprint(), namespace="pfm")
     return app
 
 

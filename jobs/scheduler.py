@@ -3,10 +3,11 @@
 The scheduler decides what runs when (fixed job ids, coalescing, a misfire grace time in
 minutes): every ``--interval`` seconds it queues a pipeline run for each user with new
 transactions, corrections or verdicts (the ``pipeline.user_state`` dirty marker set by
-triggers), every 5 minutes it queues due alert deliveries, and at 03:00 it queues a full run for
-every user. The worker executes queued units; more workers (``python -m jobs --worker-only``)
-may run anywhere. ``python -m jobs --once`` queues everything pending, drains the queue and
-exits (tests, benchmarks, cron).
+triggers), every 5 minutes it queues due alert deliveries, at 02:30 it rebuilds the shared
+merchant prior from consenting users (:mod:`jobs.shared_prior`) and at 03:00 it queues a full
+run for every user. The worker executes queued units; more workers (``python -m jobs
+--worker-only``) may run anywhere. ``python -m jobs --once`` rebuilds the shared prior, queues
+everything pending, drains the queue and exits (tests, benchmarks, cron).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from core.config import get_settings
 from core.db import Database, get_database
-from jobs import queue
+from jobs import queue, shared_prior
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,15 @@ def enqueue_deliveries(db: Database, app) -> int:
     return queue.enqueue_users(app, users_with_due_deliveries(db), task="deliver_alerts")
 
 
+def rebuild_shared_prior(db: Database) -> int:
+    """Rebuild the shared prior; a failure is logged and the previous table stays in use."""
+    try:
+        return shared_prior.rebuild(db)
+    except Exception:
+        log.exception("shared prior rebuild failed; keeping the previous one")
+        return -1
+
+
 def abandon_dead_runs(db: Database, older_than_seconds: float) -> int:
     """Close run records left 'running' by a worker that died (their stage is rerun anyway)."""
     with db.job_session() as conn:
@@ -78,6 +88,8 @@ def make_scheduler(db: Database, app, interval: int) -> BackgroundScheduler:
                       id="enqueue-dirty-users", replace_existing=True)
     scheduler.add_job(enqueue_deliveries, IntervalTrigger(minutes=5), args=[db, app],
                       id="enqueue-deliveries", replace_existing=True)
+    scheduler.add_job(rebuild_shared_prior, CronTrigger(hour=2, minute=30), args=[db],
+                      id="shared-prior-rebuild", replace_existing=True)
     scheduler.add_job(enqueue_all, CronTrigger(hour=3, minute=0), args=[db, app],
                       id="nightly-full-run", replace_existing=True)
     return scheduler
@@ -103,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     worker_opts = {"queues": [queue.QUEUE], "update_heartbeat_interval": min(5.0, stalled / 3),
                    "stalled_worker_timeout": stalled, "delete_jobs": "successful"}
     if args.once:
+        rebuild_shared_prior(db)
         with app.open():
             (enqueue_all if args.all else enqueue_pending)(db, app)
             enqueue_deliveries(db, app)

@@ -6,6 +6,10 @@ transactions into log-likelihood ratios and similarities for every (row, categor
 a few features of the "a category not seen yet" candidate. The categorizer weighs them with a
 conditional logit; the names in :data:`FEATURES` and :data:`GROUPS` are what explanations are
 built from.
+
+The ``shared`` feature is other users' filing of a merchant (:class:`ml.prior.SharedTable`,
+mapped onto the user's categories through the same ``leaf_map`` as the built-in prior). It only
+speaks for merchants the user has no history for: the user's own memory always takes over.
 """
 
 from __future__ import annotations
@@ -14,13 +18,16 @@ import logging
 from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
 
 from ml.history import History, Rows, TextBlock
+from ml.prior import SharedTable
+from ml.text import key_of_normalized
 
 log = logging.getLogger(__name__)
 
 FEATURES = ("mem_frac", "mem_count", "mem_last", "brand_frac", "knn_max", "centroid", "word_sim",
-            "char_sim", "zs", "leaf", "log_prior", "key_prior", "sign", "amount", "day",
+            "char_sim", "zs", "leaf", "shared", "log_prior", "key_prior", "sign", "amount", "day",
             "weekday", "account")
 NOVEL_FEATURES = ("nov_bias", "nov_maxsim", "nov_seen", "nov_logn")
 GROUPS = {
@@ -28,18 +35,22 @@ GROUPS = {
     "similar": ("brand_frac", "knn_max", "centroid"),
     "words": ("word_sim", "char_sim"),
     "builtin": ("zs", "leaf"),
+    "shared": ("shared",),
     "pattern": ("sign", "amount", "day", "weekday", "account"),
     "frequency": ("log_prior", "key_prior"),
 }
 W0: dict[str, float] = {
     "mem_frac": 2.0, "mem_count": 1.0, "mem_last": 1.0, "brand_frac": 1.0, "knn_max": 3.0,
     "centroid": 2.0, "word_sim": 2.0, "char_sim": 2.0, "zs": 2.0, "leaf": 1.0,
+    "shared": 1.5,
     "log_prior": 0.3, "key_prior": 0.3, "sign": 1.0, "amount": 0.3, "day": 0.1, "weekday": 0.1,
     "account": 0.3,
     "nov_bias": 0.0, "nov_maxsim": -3.0, "nov_seen": -2.0, "nov_logn": -0.3,
 }
 """Built-in weights: used as they are by a model without history, and as the centre the fitted
 weights are shrunk towards."""
+Shared = tuple[SharedTable, np.ndarray]
+"""The shared prior of a fit: the table and its (merchants, C) evidence (:func:`shared_evidence`)."""
 _BF16_MIN = 4_000_000  # use bfloat16 similarity matmuls above this many (query x history) pairs
 
 
@@ -104,10 +115,36 @@ GROUP_NAMES = tuple(GROUPS)
 _GROUP_OF = {f: GROUP_NAMES.index(g) for g, fs in GROUPS.items() for f in fs}
 
 
-def _row_features(hist: History, q: Rows) -> Iterator[tuple[str, np.ndarray | tuple]]:
+def shared_codes(table: SharedTable | None, keys: np.ndarray) -> np.ndarray:
+    """Each row's index into the shared table (-1: not shared). A row's shared key is
+    :func:`ml.text.merchant_key` of its merchant (memory key ``m:<merchant>``) or of its
+    description (memory key = that already)."""
+    out = np.full(len(keys), -1, dtype=int)
+    if table is None or not len(keys):
+        return out
+    codes, distinct = pd.factorize(keys, use_na_sentinel=False)
+    pos = table.pos
+    lookup = np.array([pos.get(key_of_normalized(k[2:]) if k.startswith("m:") else k, -1)
+                       for k in map(str, distinct)], dtype=int)
+    return lookup[codes]
+
+
+def shared_evidence(table: SharedTable, leaf_map: np.ndarray) -> np.ndarray:
+    """(merchants, C): log P(class | other users' filing) / (1/C), in [-5, 5]: the shared
+    leaf shares carried onto the user's categories by ``leaf_map`` (P(class | leaf))."""
+    p = table.leaf @ leaf_map
+    return np.clip(np.log(np.maximum(p, 1e-12) * p.shape[1]), -5.0, 5.0)
+
+
+def _row_features(hist: History, q: Rows, shared: Shared | None = None
+                  ) -> Iterator[tuple[str, np.ndarray | tuple]]:
     """The row-level features one at a time: ``(name, (rows, C) array)`` or, for the sparse
-    merchant-memory features, ``(name, (row_index, values))``."""
+    merchant-memory and shared features, ``(name, (row_index, values))``."""
     n, c = len(q), hist.n_classes
+    if shared is not None:
+        codes = shared_codes(shared[0], q.key)
+        rows = np.flatnonzero((codes >= 0) & ~known_keys(hist, q))
+        yield "shared", (rows, shared[1][codes[rows]])
     yield "log_prior", np.broadcast_to(np.log((hist.class_n + 1.0) / (hist.n + c)), (n, c))
     if hist.key_n is not None:
         kn = hist.key_n
@@ -167,7 +204,8 @@ def novel_features(hist: History, q: Rows, tfeats: dict[str, np.ndarray],
 
 
 def candidate_features(hist: History, q: Rows, tfeats: dict[str, np.ndarray], pos: np.ndarray,
-                       mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                       mask: np.ndarray, shared: Shared | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Features of every (query row, class) pair and of the novel-category candidate.
 
     ``tfeats``: output of :func:`text_features`; ``pos``: for each row of ``q`` its position
@@ -179,7 +217,7 @@ def candidate_features(hist: History, q: Rows, tfeats: dict[str, np.ndarray], po
     for name in TEXT_FEATURES:
         if name in tfeats:
             feats[:, :, ix[name]] = tfeats[name][pos]
-    for name, val in _row_features(hist, q):
+    for name, val in _row_features(hist, q, shared):
         if isinstance(val, tuple):
             feats[val[0], :, ix[name]] = val[1]
         else:
@@ -201,14 +239,14 @@ def text_partials(tfeats: dict[str, np.ndarray], weights: dict[str, float]
 
 
 def score_rows(hist: History, q: Rows, partials: dict[int, np.ndarray], pos: np.ndarray,
-               weights: dict[str, float]) -> np.ndarray:
+               weights: dict[str, float], shared: Shared | None = None) -> np.ndarray:
     """(rows, C, groups) weighted evidence per explanation group; its sum over the last axis
     equals ``candidate_features(...) @ w`` for all classes (predict-time: every class is a
     candidate)."""
     out = np.zeros((len(q), hist.n_classes, len(GROUP_NAMES)))
     for g, part in partials.items():
         out[:, :, g] += part[pos]
-    for name, val in _row_features(hist, q):
+    for name, val in _row_features(hist, q, shared):
         w, g = weights[name], _GROUP_OF[name]
         if w == 0.0:
             continue

@@ -9,6 +9,8 @@ How it decides (see :mod:`ml.candidates` for the evidence):
    cosine to the category's word 1-2-gram and character 3-5-gram centroids; similarity of the
    description to the category name; the built-in prior (keyword lexicon + category
    descriptions) mapped onto the user's categories through how they filed similar things;
+   optionally the shared prior (how consenting users file the merchant, ``shared_prior``),
+   mapped the same way and only for merchants the user has no history for;
    category frequency and breadth; amount sign, log-amount, day-of-month, weekday and
    account fit.
 3. A conditional logit (one shared weight per feature, weights >= 0 for evidence) turns them
@@ -27,7 +29,7 @@ handful of rows -> weights stay close to the defaults.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -102,6 +104,11 @@ class TransactionCategorizer(BaseEstimator):
         an unfitted model then spreads its probability evenly).
     categories: the user's category names (the label space even before any label exists);
         ``None``: the labels seen in ``y`` (the default taxonomy when there are none).
+    shared_prior: other users' filing of merchants, ``{merchant key: {default category
+        name: share of users}}`` (keys as :func:`ml.text.merchant_key` of the merchant, or of
+        the description without one). Extra built-in evidence for merchants absent from the
+        user's history; its weight is fitted with the others. ``None``: not used. Ignored
+        with ``prior=False``.
     reg: strength of the pull of the feature weights towards the built-in defaults.
     n_meta_blocks, max_meta_rows, max_replay_rows: how the history is replayed to fit the
         weights: the most recent ``max_replay_rows`` rows in ``n_meta_blocks`` time blocks,
@@ -116,13 +123,15 @@ class TransactionCategorizer(BaseEstimator):
 
     def __init__(self, embedder: Embedder | None = None,
                  embedding_cache: EmbeddingCache | None = None, prior: bool = True,
-                 categories: Sequence[str] | None = None, reg: float = 1.0,
+                 categories: Sequence[str] | None = None,
+                 shared_prior: Mapping[str, Mapping[str, float]] | None = None, reg: float = 1.0,
                  n_meta_blocks: int = 8, max_meta_rows: int = 3000,
                  max_replay_rows: int = 20_000, random_state: int = 0) -> None:
         self.embedder = embedder
         self.embedding_cache = embedding_cache
         self.prior = prior
         self.categories = categories
+        self.shared_prior = shared_prior
         self.reg = reg
         self.n_meta_blocks = n_meta_blocks
         self.max_meta_rows = max_meta_rows
@@ -143,7 +152,7 @@ class TransactionCategorizer(BaseEstimator):
         keep = labels.notna().to_numpy() & (labels.astype(str).str.strip() != "").to_numpy()
         X, labels = X.loc[keep], labels.loc[keep].astype(str)
         state = build_state(X, labels, self._get_embedder(), self.embedding_cache,
-                            self.categories, self.prior)
+                            self.categories, self.prior, self.shared_prior)
         threshold = DEFAULT_THRESHOLD
         if len(labels) >= 2:
             state.weights, threshold = self._meta_fit(state)
@@ -181,9 +190,10 @@ class TransactionCategorizer(BaseEstimator):
                 q = np.sort(rng.choice(q, cap, replace=False))
             qrows = st.rows.take(q)
             tids, pos = np.unique(qrows.text_id, return_inverse=True)
-            tf = cd.text_features(hist, st.texts.emb, st.texts, tids, st.zs,
-                                  hist.leaf_map(st.leaf_prior))
-            feats, novel = cd.candidate_features(hist, qrows, tf, pos, mask)
+            leaf_map = hist.leaf_map(st.leaf_prior)
+            tf = cd.text_features(hist, st.texts.emb, st.texts, tids, st.zs, leaf_map)
+            feats, novel = cd.candidate_features(hist, qrows, tf, pos, mask,
+                                                 st.shared_for(leaf_map))
             target = np.where(mask[st.y[q]], st.y[q], len(st.classes))
             # later blocks look most like prediction time (a long history): weigh them more
             parts.append((feats, novel, np.tile(mask, (len(q), 1)), target,
@@ -203,7 +213,7 @@ class TransactionCategorizer(BaseEstimator):
         cached = getattr(self, "_prior_cache", None)
         if cached is None:
             cached = prior_state(self._get_embedder(), self.embedding_cache, self.categories,
-                                 self.prior)
+                                 self.prior, self.shared_prior)
             self._prior_cache = cached
         return cached
 
@@ -219,13 +229,14 @@ class TransactionCategorizer(BaseEstimator):
         tf = cd.text_features(st.hist, st.texts.emb, qtexts, tids, zs, st.leaf_map)
         w = dict(zip((*cd.FEATURES, *cd.NOVEL_FEATURES), st.weights.tolist(), strict=True))
         partials = cd.text_partials(tf, w)
+        shared = st.shared_for(st.leaf_map)
         w_nov = st.weights[_NF:]
         probs = np.zeros((len(rows), len(st.classes) + 1))
         lead = np.zeros((len(rows), len(cd.GROUP_NAMES)))
         for s in range(0, len(rows), chunk):
             idx = np.arange(s, min(s + chunk, len(rows)))
             part = rows.take(idx)
-            evidence = cd.score_rows(st.hist, part, partials, part.text_id, w)
+            evidence = cd.score_rows(st.hist, part, partials, part.text_id, w, shared)
             z = np.concatenate([evidence.sum(axis=2),
                                 (cd.novel_features(st.hist, part, tf, part.text_id)
                                  @ w_nov)[:, None]], axis=1)

@@ -8,6 +8,7 @@ the runner-up. Each group has one sentence template:
 - similar: "Similar to 'TESCO STORES 2231' (Groceries)"
 - words:   "Looks like Groceries from the words 'tesco', 'store'"
 - builtin: "Built-in guess: 'netflix' is usually Streaming"
+- shared:  "Other users file 'tesco stores' under Groceries" (the shared prior)
 - pattern: "Amount and timing match your Rent & Mortgage transactions"
 - otherwise "Best guess: Groceries (little evidence)"
 """
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_ORDER = ("memory", "similar", "words", "builtin", "pattern")
+_ORDER = ("memory", "shared", "similar", "words", "builtin", "pattern")
 
 
 def _plural(n: int, word: str) -> str:
@@ -83,12 +84,13 @@ def explain_rows(st: State, rows: hs.Rows, qtexts: hs.TextBlock, lead: np.ndarra
     # rows with the same text, merchant key, winner, runner-up and group ranking share a reason
     ok_all = scores > 1e-6
     powers = len(_ORDER) ** np.arange(len(_ORDER))
-    combo = np.column_stack([rows.text_id, rows.key_code, best, second, rank @ powers,
+    shared = cd.shared_codes(st.shared, rows.key)
+    combo = np.column_stack([rows.text_id, rows.key_code, shared, best, second, rank @ powers,
                              ok_all @ (2 ** np.arange(len(_ORDER)))]).astype(np.int64)
     uniques, first, codes = np.unique(combo, axis=0, return_index=True, return_inverse=True)
     memo: dict[tuple, str] = {}
     texts: list[str] = []
-    for (tid, kid, c, sec, _, _), i in zip(uniques.tolist(), first.tolist(), strict=True):
+    for (tid, kid, sc, c, sec, _, _), i in zip(uniques.tolist(), first.tolist(), strict=True):
         order, ok = rank[i], ok_all[i]
         name, text = st.classes[c], ""
         for g in order:
@@ -100,6 +102,8 @@ def explain_rows(st: State, rows: hs.Rows, qtexts: hs.TextBlock, lead: np.ndarra
                 if n:
                     text = (f"Same merchant as {_plural(n, 'transaction')} you filed under "
                             f"{name}")
+            elif group == "shared":
+                text = _shared_reason(st, int(sc), int(c))
             else:
                 mkey = (group, tid, c, sec)
                 if mkey not in memo:
@@ -109,6 +113,23 @@ def explain_rows(st: State, rows: hs.Rows, qtexts: hs.TextBlock, lead: np.ndarra
                 break
         texts.append(text or f"Best guess: {name} (little evidence)")
     return [texts[i] for i in np.asarray(codes).ravel()]
+
+
+def _shared_reason(st: State, code: int, c: int) -> str:
+    """The reason "Other users file 'x' under Groceries": the default leaf that most supports
+    class ``c`` (through the user's ``leaf_map``), with its share unless others are unanimous."""
+    if code < 0 or st.shared is None or not st.leaf_map.shape[0]:
+        return ""
+    share = st.shared.share[code]
+    support = share * st.leaf_map[:, c]
+    leaf = int(np.argmax(support))
+    if support[leaf] <= 0:
+        return ""
+    key, leaf_name, name = st.shared.keys[code], DEFAULT_CATEGORIES[leaf], st.classes[c]
+    part = "" if share[leaf] >= 0.995 else f" ({share[leaf]:.0%} of them)"
+    if leaf_name == name:
+        return f"Other users file '{key}' under {name}{part}"
+    return f"Other users file '{key}' under {leaf_name}{part}, which you file as {name}"
 
 
 def _text_reason(group: str, st: State, qtexts: hs.TextBlock, tid: int, c: int,

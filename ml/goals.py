@@ -9,9 +9,13 @@ of the goals, so a "what if" (another target, date or monthly amount) just calls
 
 Rules of :meth:`GoalPlanner.plan`:
 
-- The safe monthly budget is the ``safety_quantile`` (p10) of the monthly surplus minus
-  ``obligations`` (commitments the forecast does not know yet), floored at 0: the plan never
-  spends more than the p10 surplus allows. A wider (more volatile) surplus lowers it.
+- The safe monthly budget is the ``safety_quantile`` (p10) over simulated futures of the
+  average monthly surplus over the next ``horizon_months`` (12) months, minus
+  ``obligations`` (commitments the forecast does not know yet), floored at 0: in 9 futures out
+  of 10 the surplus sustains it. A plan runs for many months and a bad month is made up by
+  the next ones (see ``confidence``), so the p10 of a single month would plan nothing for
+  anyone whose spending varies from month to month; a wider (more volatile) surplus still
+  lowers the budget, and a future whose months are all bad stays bad.
 - Order: the emergency fund first, then goals with a future deadline (earliest first), then
   the others; ``priority`` (1 = highest) breaks ties.
 - A user-fixed ``monthly`` amount (what-if) is honoured first, cut to what the budget allows
@@ -94,8 +98,10 @@ class GoalPlanner:
     """Plans savings goals from the simulated surplus (scikit-learn style; see module doc)."""
 
     def __init__(self, safety_quantile: float = 0.1, obligations: float = 0.0,
-                 n_paths: int = 1000, max_months: int = 360, random_state: int = 0) -> None:
+                 n_paths: int = 1000, max_months: int = 360, random_state: int = 0,
+                 horizon_months: int = 12) -> None:
         self.safety_quantile = safety_quantile
+        self.horizon_months = horizon_months
         self.obligations = obligations
         self.n_paths = n_paths
         self.max_months = max_months
@@ -111,9 +117,10 @@ class GoalPlanner:
             self.safe_monthly_ = 0.0
             self.sims_ = np.zeros((self.n_paths, self.max_months))
             return self
-        q = float(np.quantile(samples, self.safety_quantile))
+        sustained = samples[:, :max(int(self.horizon_months), 1)].mean(axis=1)  # per future
+        q = float(np.quantile(sustained, self.safety_quantile))
         self.surplus_p10_ = q
-        self.surplus_p50_ = float(np.median(samples))
+        self.surplus_p50_ = float(np.median(sustained))
         self.safe_monthly_ = max(q - float(self.obligations), 0.0)
         rng = np.random.default_rng(self.random_state)
         rows = rng.integers(0, samples.shape[0], size=(self.n_paths, 1))
@@ -251,8 +258,8 @@ def _explain(g: Goal, status: str, alloc: float, when: dt.date | None, conf: flo
     if status == "reached":
         return f"{g.name} is fully funded."
     if status == "no_surplus":
-        return (f"No safe surplus to save for {g.name}: in a bad month (1 in 10) spending "
-                "uses all income, so nothing is planned.")
+        return (f"No safe surplus to save for {g.name}: in 1 future in 10 spending uses all "
+                "income over the coming months, so nothing is planned.")
     if alloc <= 0:
         base = f"Nothing is left for {g.name} yet: the safe surplus goes to the goals before it"
     else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +24,14 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from ml import candidates as cd
 from ml import history as hs
 from ml.embeddings import Embedder, EmbeddingCache
-from ml.prior import DEFAULT_CATEGORIES, EXPECTED_SIGN, category_text, lexicon_match
+from ml.prior import (
+    DEFAULT_CATEGORIES,
+    EXPECTED_SIGN,
+    SharedTable,
+    category_text,
+    lexicon_match,
+    shared_table,
+)
 from ml.text import key_of_normalized, normalize_description
 
 log = logging.getLogger(__name__)
@@ -56,6 +63,13 @@ class State:
     text_pos: dict[str, int]  # normalized history description -> index in ``texts``
     key_pos: dict[str, int]  # merchant key -> row of the history's key table
     brand_pos: dict[str, int]  # first word of a merchant key -> row of the brand table
+    shared: SharedTable | None = None  # other users' filing of merchants (``shared_prior``)
+
+    def shared_for(self, leaf_map: np.ndarray) -> cd.Shared | None:
+        """The shared prior with its evidence for the classes, through ``leaf_map``."""
+        if self.shared is None or not leaf_map.shape[0]:
+            return None
+        return self.shared, cd.shared_evidence(self.shared, leaf_map)
 
     @property
     def n_rows(self) -> int:
@@ -178,8 +192,12 @@ def _rows(frame: pd.DataFrame, text_ids: np.ndarray, keys: np.ndarray,
     n = len(frame)
     raw = frame["description"].to_numpy(dtype=object)
     raw = np.where(pd.isna(raw), "", raw).astype(str).astype(object)
-    amount = (pd.to_numeric(frame["amount"].map(_to_float), errors="coerce").to_numpy(dtype=float)
-              if "amount" in frame.columns else np.full(n, np.nan))
+    if "amount" not in frame.columns:
+        amount = np.full(n, np.nan)
+    else:
+        col = frame["amount"]
+        amount = pd.to_numeric(col if pd.api.types.is_numeric_dtype(col) else col.map(_to_float),
+                               errors="coerce").to_numpy(dtype=float)
     dates = _dates(frame)
     has_date = dates.notna().to_numpy()
     ns = dates.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
@@ -189,10 +207,11 @@ def _rows(frame: pd.DataFrame, text_ids: np.ndarray, keys: np.ndarray,
     account = (frame["account"].astype(object).where(frame["account"].notna(), "").astype(str)
                .to_numpy(dtype=object) if "account" in frame.columns
                else np.full(n, "", dtype=object))
+    codes, distinct_keys = pd.factorize(keys, use_na_sentinel=False)  # look each key up once
     return hs.Rows(text_id=text_ids, key=keys,
-                   key_code=np.array([key_pos.get(k, -1) for k in keys], dtype=int),
-                   brand_code=np.array([brand_pos.get(brand_of(k), -1) for k in keys],
-                                       dtype=int),
+                   key_code=np.array([key_pos.get(k, -1) for k in distinct_keys], dtype=int)[codes],
+                   brand_code=np.array([brand_pos.get(brand_of(k), -1) for k in distinct_keys],
+                                       dtype=int)[codes],
                    sign=np.nan_to_num(np.sign(amount)).astype(np.int8),
                    logamt=np.log1p(np.abs(amount)), dom=dom, wd=wd, account=account,
                    raw=raw, day=day)
@@ -221,8 +240,10 @@ def _ngrams(texts: list[str]) -> tuple[sp.csr_matrix | None, sp.csr_matrix | Non
 
 def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,
                 cache: EmbeddingCache | None, categories: Sequence[str] | None,
-                use_prior: bool) -> State:
-    """The state for labeled rows ``frame``/``labels`` (both may be empty: prior only)."""
+                use_prior: bool,
+                shared_prior: Mapping[str, Mapping[str, float]] | None = None) -> State:
+    """The state for labeled rows ``frame``/``labels`` (both may be empty: prior only);
+    ``shared_prior`` (merchant key -> {default leaf: share}) is used only with the prior."""
     given = [str(c) for c in categories] if categories else []
     seen = sorted(set(labels.astype(str)))
     classes = list(dict.fromkeys(given + seen)) or list(DEFAULT_CATEGORIES)
@@ -256,16 +277,18 @@ def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,
                  weights=np.array([cd.W0[f] for f in (*cd.FEATURES, *cd.NOVEL_FEATURES)]),
                  use_prior=use_prior, raw_norm=raw_norm,
                  text_pos={t: i for i, t in enumerate(distinct)}, key_pos=key_pos,
-                 brand_pos=brand_pos)
+                 brand_pos=brand_pos, shared=shared_table(shared_prior) if use_prior else None)
 
 
 def prior_state(embedder: Embedder, cache: EmbeddingCache | None,
-                categories: Sequence[str] | None, use_prior: bool) -> State:
+                categories: Sequence[str] | None, use_prior: bool,
+                shared_prior: Mapping[str, Mapping[str, float]] | None = None) -> State:
     """The state of a user without any labeled transaction."""
     empty = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"),
                           "description": pd.Series(dtype=object),
                           "amount": pd.Series(dtype=float)})
-    return build_state(empty, pd.Series(dtype=object), embedder, cache, categories, use_prior)
+    return build_state(empty, pd.Series(dtype=object), embedder, cache, categories, use_prior,
+                       shared_prior)
 
 
 def prepare_rows(st: State, frame: pd.DataFrame, embedder: Embedder,

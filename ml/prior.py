@@ -11,14 +11,19 @@
 - :data:`EXPECTED_SIGN`: whether a leaf is usually money in (+1), out (-1) or either (0).
 
 Pure data plus :func:`lexicon_match`; the categorizer turns these into low-confidence
-predictions when the user has no history.
+predictions when the user has no history. :func:`shared_table` turns the *shared* prior (how
+consenting users file merchants, aggregated by the job process) into the same leaf space.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 from core.taxonomy import DEFAULT_TAXONOMY as _TAXONOMY
 
@@ -266,3 +271,42 @@ def category_text(name: str) -> str:
     """The text embedded for a category: its description for default leaves, else its name."""
     desc = DESCRIPTIONS.get(name)
     return f"{name}: {desc}" if desc else name
+
+
+SHARED_SMOOTHING = 0.2
+"""Weight of a uniform guess mixed into a shared merchant's leaf shares (other users' majority
+is evidence, not certainty)."""
+
+
+@dataclass(frozen=True)
+class SharedTable:
+    """The shared prior as arrays: ``leaf[pos[key]]`` is P(default leaf | merchant key)."""
+
+    keys: list[str]
+    pos: dict[str, int]
+    leaf: np.ndarray  # (merchants, len(DEFAULT_CATEGORIES)), rows sum to 1
+    share: np.ndarray  # (merchants, leaves) the raw shares, for explanations
+
+
+def shared_table(shared_prior: Mapping[str, Mapping[str, float]] | None) -> SharedTable | None:
+    """``{merchant key: {default leaf: share of users}}`` as a :class:`SharedTable` (smoothed
+    towards uniform by :data:`SHARED_SMOOTHING`); names outside the default taxonomy and
+    non-positive shares are ignored. ``None`` when nothing usable is left."""
+    if not shared_prior:
+        return None
+    leaf_pos = {c: i for i, c in enumerate(DEFAULT_CATEGORIES)}
+    keys: list[str] = []
+    rows: list[np.ndarray] = []
+    for key, shares in shared_prior.items():
+        row = np.zeros(len(DEFAULT_CATEGORIES))
+        for name, value in shares.items():
+            if name in leaf_pos and float(value) > 0:
+                row[leaf_pos[name]] += float(value)
+        if str(key).strip() and row.sum() > 0:
+            keys.append(str(key))
+            rows.append(row / row.sum())
+    if not keys:
+        return None
+    share = np.vstack(rows)
+    leaf = (1.0 - SHARED_SMOOTHING) * share + SHARED_SMOOTHING / len(DEFAULT_CATEGORIES)
+    return SharedTable(keys=keys, pos={k: i for i, k in enumerate(keys)}, leaf=leaf, share=share)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,15 @@ def normalize_description(s: object) -> str:
     """
     if s is None or (isinstance(s, float) and s != s):
         return ""
-    text = str(s).lower()
+    return _normalize(str(s))
+
+
+@lru_cache(maxsize=1 << 18)
+def _normalize(s: str) -> str:
+    """:func:`normalize_description` of a string, remembered: a long-lived job process refits
+    each user's model after corrections and sees the same descriptions again and again
+    (bounded: at most 262,144 strings, some 30 MB)."""
+    text = s.lower()
     if _MAY_HAVE_NOISE.search(text):
         text = _DASH_NUM.sub(" ", _KEEP.sub(" ", _NOISE.sub(" ", text)))
         tokens = [tok for raw in text.split() for tok in _TOKEN_OK.findall(raw)

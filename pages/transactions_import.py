@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 NEW = "+ New account"
 AUTO = "(detect)"
+NONE = "(no such column)"  # sent to the parser as "": detection leaves the role empty
 ORDERS = {"detect": None, "day first (31/12/2024)": "dmy", "month first (12/31/2024)": "mdy"}
 SIGNS = {"detect": None, "amounts as in the file": "as_is", "flip every sign": "negate"}
 
@@ -45,11 +46,12 @@ def _mapping_form(upload: Upload, file_id: str) -> tuple[dict[str, str], str | N
     cols = st.columns(4)
     for n, role in enumerate(ROLES):
         current = upload.mapping.get(role)
-        options = [AUTO, *columns] + ([current] if current and current not in columns else [])
+        current = NONE if current == "" else current
+        options = [AUTO, NONE, *columns] + ([current] if current and current not in (NONE, *columns) else [])
         pick = cols[n % 4].selectbox(role.replace("_", " "), options, key=f"imp_role_{role}_{file_id}",
                                      index=options.index(current) if current in options else 0)
         if pick != AUTO:
-            chosen[role] = pick
+            chosen[role] = "" if pick == NONE else pick
     c1, c2 = st.columns(2)
     order = c1.radio("Dates", list(ORDERS), horizontal=True, key=f"imp_order_{file_id}")
     sign = c2.radio("Signs", list(SIGNS), horizontal=True, key=f"imp_sign_{file_id}",

@@ -15,9 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -26,6 +24,7 @@ from core.auth import LocalAuth  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.db import Database, set_database  # noqa: E402
 from core.identity import AuthUser  # noqa: E402
+from core.scratch_db import scratch_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -42,14 +41,8 @@ def shared_data() -> Path:
 def owner_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = os.environ.get("PFM_TEST_DATABASE_URL")
     if server:
-        name = f"pfm_test_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'create database "{name}"')
-        params = conninfo_to_dict(server)
-        params["dbname"] = name
-        yield make_conninfo(**params)
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
+        with scratch_database(server, "pfm_test") as url:
+            yield url
     else:
         # a private directory, not pytest's rotating basetemp (another pytest run may prune it)
         root = Path(tempfile.mkdtemp(prefix="pfm-test-pg-"))

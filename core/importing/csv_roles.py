@@ -86,15 +86,21 @@ def profile_columns(layout: Layout) -> list[Profile]:
 
 
 def detect_roles(layout: Layout, mapping: dict[str, str] | None = None) -> Roles:
-    """Assign roles to columns. Raises ``KeyError`` naming a mapped column that is missing."""
+    """Assign roles to columns. Raises ``KeyError`` naming a mapped column that is missing.
+
+    A role mapped to ``""`` is left without a column (detection does not fill it)."""
     profiles = profile_columns(layout)
     names = layout.header or [""] * layout.width
     scores = [header_scores(n) if n else {} for n in names]
     roles = Roles()
     used: set[int] = set()
+    cleared: set[str] = set()  # roles the caller says the file does not have (mapped to "")
     if mapping:
         for role, ref in mapping.items():
             if role in ("sign",):
+                continue
+            if not ref.strip():
+                cleared.add(role)
                 continue
             idxs = [_resolve(layout, part) for part in ref.split("+")]
             if role == "description":
@@ -111,7 +117,7 @@ def detect_roles(layout: Layout, mapping: dict[str, str] | None = None) -> Roles
         return -max(cands)[1] if cands else None
 
     def take(role: str, idx: int | None) -> None:
-        if idx is not None and role not in roles.columns:
+        if idx is not None and role not in roles.columns and role not in cleared:
             roles.columns[role] = idx
             used.add(idx)
 
@@ -141,7 +147,7 @@ def detect_roles(layout: Layout, mapping: dict[str, str] | None = None) -> Roles
     )
     take("balance", best("balance", numeric, minimum=0.6))
     take("payee", best("payee", lambda p: p.text >= 0.5, minimum=0.6))
-    if not roles.description:
+    if not roles.description and "description" not in cleared:
         _assign_description(roles, profiles, scores, used, layout)
     take("reference", best("reference", lambda p: p.fill > 0, minimum=0.6))
     take("status", best("status", lambda p: p.status_words, minimum=0.0))

@@ -59,13 +59,13 @@ def parse_statement(
             expected=SUPPORTED + " (export the statement as CSV if this is Excel or PDF)",
             got="binary content",
         )
-    with _gc_paused():
+    with gc_paused():
         result = _parse(data, filename, mapping, date_order, default_currency)
     return _finish(result, default_currency)
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building ~100k small objects.
 
     A large CSV allocates one row list and one record per line; the collector would scan

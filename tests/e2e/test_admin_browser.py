@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _stop, database_url  # noqa: F401
+from launch import (CHROMIUM, CHROMIUM_ARGS, ROOT, app_env, free_port, open_page, sign_in, start_app,
+                    stop_app)
 
 from core import embedded
 from core.auth import LocalAuth
@@ -30,34 +28,7 @@ from core.demo_data import generate_users
 from core.demo_seed import load_household
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Staff-Browser-Pass-9"
-
-
-def _env(data_dir: Path, url: str | None) -> dict[str, str]:
-    env = {**os.environ, "PFM_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
-    env.pop("DATABASE_URL", None)
-    env.pop("PFM_DATABASE_URL", None)
-    env.pop("PFM_K_ANONYMITY", None)
-    if url:
-        env["DATABASE_URL"] = url
-    return env
-
-
-def _start(data_dir: Path, port: int, url: str | None) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port), "--no-jobs"], cwd=ROOT,
-                            env=_env(data_dir, url), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        assert proc.poll() is None, f"app exited early: {proc.stdout.read()}"
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise AssertionError("app did not start listening in time")
 
 
 def _populate(data_dir: Path, url: str | None) -> tuple[str, str]:
@@ -75,7 +46,7 @@ def _populate(data_dir: Path, url: str | None) -> tuple[str, str]:
     finally:
         db.close()
     out = subprocess.run([sys.executable, "-m", "app", "set-role", email, "staff"], cwd=ROOT,
-                         env=_env(data_dir, url), capture_output=True, text=True, timeout=180)
+                         env=app_env(data_dir, url), capture_output=True, text=True, timeout=180)
     assert out.returncode == 0 and f"{email} is now staff." in out.stdout, out.stdout + out.stderr
     return email, PASSWORD
 
@@ -83,26 +54,29 @@ def _populate(data_dir: Path, url: str | None) -> tuple[str, str]:
 def test_staff_sees_analytics_and_downloads_csv(tmp_path: Path, database_url) -> None:  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
 
-    port = _free_port()
-    proc = _start(tmp_path, port, database_url)
+    port = free_port()
+    proc = start_app(tmp_path, port, database_url, "--no-jobs")
     try:
         email, password = _populate(tmp_path, database_url)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-            page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
-            page.get_by_label("Email").first.fill(email)
-            page.get_by_label("Password").first.fill(password)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Dashboard")).to_be_visible(timeout=60_000)
-            page.get_by_role("link", name="Admin").click()
-            expect(page.get_by_role("heading", name="Admin")).to_be_visible(timeout=60_000)
+            sign_in(page, port, email, password, expect)
+            open_page(page, "Admin", "Admin", expect)
             expect(page.get_by_text("Aggregates over at least 10 users only")).to_be_visible()
             users = page.locator('[data-testid="stMetric"]').filter(has_text="Users").first
             expect(users).to_contain_text("12")  # demo household + 10 members + the staff account
-            page.get_by_role("tab", name="Spend trends").click()
-            expect(page.get_by_text("Money out by month and category").first).to_be_visible(timeout=30_000)
-            expect(page.locator(".js-plotly-plot:visible").first).to_be_visible(timeout=30_000)
+            for attempt in range(3):  # a rerun of the page may reset the tab: retry
+                page.get_by_role("tab", name="Spend trends").click()
+                expect(page.get_by_text("Money out by month and category").first).to_be_visible(
+                    timeout=30_000)
+                try:
+                    expect(page.locator(".js-plotly-plot:visible").first).to_be_visible(timeout=20_000)
+                    break
+                except AssertionError:
+                    page.screenshot(path=str(tmp_path / f"admin-attempt-{attempt}.png"), full_page=True)
+                    if attempt == 2:
+                        raise
             page.screenshot(path=str(tmp_path / "admin.png"), full_page=True)
             button = page.locator('[data-testid="stDownloadButton"]:visible').first
             with page.expect_download(timeout=30_000) as info:
@@ -117,4 +91,4 @@ def test_staff_sees_analytics_and_downloads_csv(tmp_path: Path, database_url) ->
             browser.close()
     finally:
         if proc.poll() is None:
-            _stop(proc)
+            stop_app(proc)

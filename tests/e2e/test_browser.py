@@ -9,81 +9,19 @@ the data.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from launch import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def database_url():
-    server = os.environ.get("PFM_TEST_DATABASE_URL")
-    if not server:
-        yield None
-        return
-    name = f"pfm_e2e_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    params = conninfo_to_dict(server)
-    params["dbname"] = name
-    yield make_conninfo(**params)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
-
-
-def _start(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen:
-    env = {**os.environ, "PFM_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
-    env.pop("DATABASE_URL", None)
-    env.pop("PFM_DATABASE_URL", None)
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        assert proc.poll() is None, f"app exited early: {proc.stdout.read()}"
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise AssertionError("app did not start listening in time")
-
-
-def _stop(proc: subprocess.Popen) -> str:
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0, out
-    assert "Stopped." in out
-    return out
 
 
 def test_sign_in_to_demo_see_dashboard_sign_out(tmp_path: Path, database_url) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    port = _free_port()
-    proc = _start(tmp_path, port, database_url)
+    port = free_port()
+    proc = start_app(tmp_path, port, database_url)
     try:
         creds = json.loads((tmp_path / "demo-credentials.json").read_text())
         with sync_playwright() as p:
@@ -121,10 +59,10 @@ def test_sign_in_to_demo_see_dashboard_sign_out(tmp_path: Path, database_url) ->
             browser.close()
     finally:
         if proc.poll() is None:
-            out = _stop(proc)
+            out = stop_app(proc)
     if not database_url:
         assert not (tmp_path / "pgdata" / "postmaster.pid").exists(), "database left running"
     # a second start reuses the data: the same demo account, nothing seeded twice
-    proc = _start(tmp_path, port, database_url)
-    out = _stop(proc)
+    proc = start_app(tmp_path, port, database_url)
+    out = stop_app(proc)
     assert f"password: {creds['password']}" in out

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from core.crypto import DecryptionError
+from core.import_raw import open_lines, raw_lines_for
 from core.importing import StatementParseError, parse_statement
 from core.transactions_service import cipher_for
 
@@ -122,17 +124,47 @@ def test_raw_line_is_encrypted_and_readable_by_the_owner_only(db, make_user, imp
     user, other = make_user(name="raw").user, make_user(name="raw2").user
     summary = import_file(user, "bank2ynab/test/test-data/test_BOI_TransactionExport.csv", "BOI")
     with db.owner_connection() as conn:
-        blobs = conn.execute("select raw_enc from transactions where batch_id = %s",
-                             [summary.batch_id]).fetchall()
-    assert len(blobs) == summary.n_imported and all(b[0] for b in blobs)
-    assert not any(b"Random Bill" in bytes(b[0]) for b in blobs)
+        blob = conn.execute("select raw_enc from import_batches where id = %s",
+                            [summary.batch_id]).fetchone()[0]
+        positions = [r[0] for r in conn.execute(
+            "select raw_pos from transactions where batch_id = %s order by raw_pos", [summary.batch_id])]
+    assert blob and b"Random Bill" not in bytes(blob)  # one sealed blob per batch, not plain text
+    assert positions == list(range(summary.n_imported))
     text = (statements / "bank2ynab/test/test-data/test_BOI_TransactionExport.csv").read_text("utf-8")
     with db.user_session(user) as conn:
         cipher = cipher_for(conn, user.id)
-        raws = [cipher.decrypt(r[0], "raw_line") for r in conn.execute(
-            "select raw_enc from transactions where batch_id = %s", [summary.batch_id])]
-    assert "01/09/2017,Random Bill,512.0,," in raws
-    assert all(r in text for r in raws)
+        ids = [r[0] for r in conn.execute("select id from transactions where batch_id = %s",
+                                          [summary.batch_id])]
+        raws = raw_lines_for(conn, cipher, ids)
+    assert len(raws) == summary.n_imported and all(raws.values())
+    assert "01/09/2017,Random Bill,512.0,," in raws.values()
+    assert all(r in text for r in raws.values())
     with db.user_session(other) as conn:
         assert conn.execute("select count(*) from transactions where batch_id = %s",
                             [summary.batch_id]).fetchone()[0] == 0
+        assert raw_lines_for(conn, cipher_for(conn, other.id), ids) == {}
+        with pytest.raises(DecryptionError):  # another user's key cannot open the blob
+            open_lines(cipher_for(conn, other.id), blob)
+
+
+def test_export_gives_each_imported_row_its_raw_line(db, make_user, import_file, statements,
+                                                     settings) -> None:
+    import io
+    import json
+    import zipfile
+
+    from core import privacy
+    from core.admin_ops import keyring
+
+    user = make_user(name="rawexport").user
+    summary = import_file(user, "bank2ynab/test/test-data/test_BOI_TransactionExport.csv", "BOI")
+    data = privacy.export_user_data(db, user, keyring(settings))
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        rows = json.loads(zf.read("json/transactions.json"))
+        batches = json.loads(zf.read("json/import_batches.json"))
+    mine = [r for r in rows if r["batch_id"] == str(summary.batch_id)]
+    assert len(mine) == summary.n_imported
+    text = (statements / "bank2ynab/test/test-data/test_BOI_TransactionExport.csv").read_text("utf-8")
+    assert all(r["raw_line"] and r["raw_line"] in text for r in mine)
+    assert "01/09/2017,Random Bill,512.0,," in {r["raw_line"] for r in mine}
+    assert [b["raw"] for b in batches] == [privacy.BATCH_RAW_TEXT]

@@ -54,6 +54,10 @@ def _cat(db, user, name: str):
 
 def test_text_search_by_word_prefix(db, world, statements) -> None:
     user = world["user"]
+    page = _search(db, user, text="DOMI")
+    assert list(page.rows["description"]) == ["POS10SEP DOMINO'S PIZ"]
+    assert _search(db, user, text="omino").total == 0  # inside a word: not a word start
+    assert _search(db, user, text="o_s").total == 0  # "_" is a literal, not a LIKE wildcard
     page = _search(db, user, text="domino")
     assert list(page.rows["description"]) == ["POS10SEP DOMINO'S PIZ"]
     hofer = sum("HOFER" in line for line in (statements / GIRO).read_text("utf-8").splitlines()[1:])

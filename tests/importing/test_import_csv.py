@@ -162,6 +162,17 @@ def test_mapping_override_and_unknown_column(parse_file) -> None:
         parse_file("csv2ofx/data/test/outbank.csv", mapping={"amount": "Nope"})
 
 
+def test_mapping_a_role_to_nothing_clears_a_detected_column(parse_file) -> None:
+    detected = parse_file("csv2ofx/data/test/outbank.csv")
+    assert "payee" in detected.column_mapping
+    assert any(t.payee for t in detected.transactions)
+    cleared = parse_file("csv2ofx/data/test/outbank.csv", mapping={"payee": ""})
+    assert "payee" not in cleared.column_mapping
+    assert all(t.payee is None for t in cleared.transactions)
+    assert [t.amount for t in cleared.transactions] == [t.amount for t in detected.transactions]
+    assert cleared.column_mapping.get("date") == detected.column_mapping.get("date")
+
+
 AMBIGUOUS = (
     b"Date,Description,Amount\n05/03/2021,Coffee,-3.50\n01/02/2021,Rent,-900.00\n04/06/2021,Salary,2500.00\n"
 )

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,30 +13,10 @@ from sklearn.base import clone
 
 from ml.categorizer import TransactionCategorizer
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
-from ml.evaluate import load_labeled_csv, prepare_labeled
 from ml.prior import DEFAULT_CATEGORIES
 from ml.text import merchant_key
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-LABELED = SHARED_DATA / "labeled" / "yassirawad_za_labeled" / "data" / "transactions.csv"
 COLS = ["date", "description", "amount"]
-
-
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    return Embedder()
-
-
-@pytest.fixture(scope="module")
-def cache() -> InMemoryEmbeddingCache:
-    return InMemoryEmbeddingCache()
-
-
-@pytest.fixture(scope="module")
-def labeled() -> pd.DataFrame:
-    data, dropped = prepare_labeled(load_labeled_csv(LABELED))
-    assert dropped == 0 and len(data) == 451
-    return data
 
 
 def _model(embedder: Embedder, cache: InMemoryEmbeddingCache, **kw: object

@@ -20,7 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import psycopg
 import pytest
 from privacy_data import (
     STAGES,
@@ -30,13 +29,13 @@ from privacy_data import (
     load_labeled,
     simulate_categorizer,
 )
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from core import migrate
 from core.auth import LocalAuth
 from core.config import Settings
 from core.db import Database
 from core.identity import AuthUser
+from core.scratch_db import scratch_database
 from jobs import pipeline
 
 PASSWORD = "Correct-Horse-42"
@@ -79,18 +78,11 @@ class FreshInstall:
 
 @pytest.fixture(scope="package")
 def fresh_db(owner_url: str, settings: Settings) -> Iterator[FreshInstall]:
-    name = f"pfm_privacy_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(owner_url, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    params = conninfo_to_dict(owner_url)
-    params["dbname"] = name
-    url = make_conninfo(**params)
-    migrate.migrate(url)
-    database = Database(url, settings)
-    yield FreshInstall(database, LocalAuth(database, "privacy-signing-key-" + uuid.uuid4().hex))
-    database.close()
-    with psycopg.connect(owner_url, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    with scratch_database(owner_url, "pfm_privacy") as url:
+        migrate.migrate(url)
+        database = Database(url, settings)
+        yield FreshInstall(database, LocalAuth(database, "privacy-signing-key-" + uuid.uuid4().hex))
+        database.close()
 
 
 

@@ -1,0 +1,100 @@
+"""Starting and stopping the real app (``python -m app``) for the browser tests.
+
+One place for what every end-to-end test needs: Debian's Chromium and its flags, a free
+port, the environment of a fresh data directory (optionally on a database of the server in
+``PFM_TEST_DATABASE_URL``, see the ``database_url`` fixture in ``conftest.py``), and the
+launcher's start (wait until it listens) and stop (SIGINT, "Stopped.").
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    """This process's environment for an app on ``data_dir`` (and ``database_url``, if any)."""
+    env = {**os.environ, "PFM_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    for name in ("DATABASE_URL", "PFM_DATABASE_URL", "PFM_K_ANONYMITY"):
+        env.pop(name, None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def start_app(data_dir: Path, port: int, database_url: str | None, *args: str) -> subprocess.Popen:
+    """Run the launcher (extra ``args`` such as ``--no-jobs``) until it listens on ``port``."""
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port), *args], cwd=ROOT,
+                            env=app_env(data_dir, database_url), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        assert proc.poll() is None, f"app exited early: {proc.stdout.read()}"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise AssertionError("app did not start listening in time")
+
+
+def stop_app(proc: subprocess.Popen, timeout: float = 60) -> str:
+    """SIGINT, as Ctrl-C would; the launcher must stop everything and say so."""
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, out
+    assert "Stopped." in out
+    return out
+
+
+def sign_in(page, port: int, email: str, password: str, expect) -> None:
+    """Sign in through the form and wait until the sign-in has settled.
+
+    The session cookie is written by a component, which then reruns the page; a click on a
+    sidebar link during that rerun can be overtaken by it (the app stays on the Dashboard),
+    so wait for the cookie and a moment of quiet before anything else."""
+    page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+    page.get_by_label("Email").first.fill(email)
+    page.get_by_label("Password").first.fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible(timeout=60_000)
+    for _ in range(60):
+        if any(c["name"] == "pfm_session" for c in page.context.cookies()):
+            break
+        page.wait_for_timeout(500)
+    else:
+        raise AssertionError("the session cookie was never written")
+    page.wait_for_timeout(1000)
+
+
+def open_page(page, link: str, heading: str, expect, attempts: int = 3) -> None:
+    """Click the sidebar ``link`` until the page with ``heading`` shows (a rerun may win)."""
+    for attempt in range(attempts):
+        page.get_by_role("link", name=link).click()
+        try:
+            expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=30_000)
+            return
+        except AssertionError:
+            log.warning("page %s did not open on attempt %d", link, attempt + 1)
+            if attempt == attempts - 1:
+                raise
