@@ -17,8 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from launch import (CHROMIUM, CHROMIUM_ARGS, ROOT, app_env, free_port, open_page, sign_in, start_app,
-                    stop_app)
+from launch import CHROMIUM, CHROMIUM_ARGS, ROOT, app_env, free_port, open_page, sign_in, start_app, stop_app
 
 from core import embedded
 from core.auth import LocalAuth
