@@ -9,6 +9,7 @@ import io
 import json
 import zipfile
 
+import numpy as np
 import psycopg
 import pytest
 from privacy_data import owner_counts, simulate_categorizer
@@ -169,6 +170,35 @@ def test_deletion_removes_every_row_and_the_key_and_leaves_one_clean_audit_entry
     # the append-only rule still holds for everyone else, the owner included
     with pytest.raises(psycopg.errors.InsufficientPrivilege), db.owner_connection() as conn:
         conn.execute("delete from audit_log where user_id = %s", [str(b.user.id)])
+
+
+def test_deletion_erases_the_users_cached_embeddings(db, make_user, settings) -> None:
+    """The shared cache keeps no vector of a deleted user's descriptions (for any model); a
+    text only the other user has stays cached."""
+    from core.embedding_store import DbEmbeddingCache, cache_key
+    from ml.text import merchant_key
+
+    a = make_user(name="erin")
+    with db.user_session(a.user) as conn:
+        load_household(conn, a.user, generate_household(seed=11, months=2))
+        mine = {merchant_key(r[0]) for r in conn.execute("select description from transactions")}
+    theirs = {"frank only bakery"}
+    vec = np.ones(384, dtype=np.float32)
+    for model in (settings.embedding_model, "another-model"):  # as the job's cache stores them
+        DbEmbeddingCache(db, model, role="job").put_many({t: vec for t in mine | theirs})
+
+    def cached(texts: set[str]) -> int:
+        keys = [cache_key(m, t) for m in (settings.embedding_model, "another-model") for t in texts]
+        with db.owner_connection() as conn:
+            return conn.execute("select count(*) from ml_cache.embeddings where key = any(%s)",
+                                [keys]).fetchone()[0]
+
+    assert len(mine) > 10 and cached(mine) == 2 * len(mine)
+    result = privacy.delete_account(db, a.user, a.email)
+    assert result["cached_embeddings_deleted"] >= 2 * len(mine)
+    assert cached(mine) == 0 and cached(theirs) == 2
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), db.job_session() as conn:
+        conn.execute("delete from ml_cache.embeddings")  # only the app erases, on deletion
 
 
 def test_consent_ledger_history_defaults_and_append_only(db, make_user) -> None:
