@@ -84,7 +84,23 @@ def sign_in(page, port: int, email: str, password: str, expect) -> None:
         page.wait_for_timeout(500)
     else:
         raise AssertionError("the session cookie was never written")
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(500)
+    wait_idle(page)
+
+
+def wait_idle(page, quiet_ms: int = 600, timeout_ms: int = 60_000) -> None:
+    """Wait until the app has not been running a script for ``quiet_ms`` (Streamlit's
+    ``data-test-script-state`` on the app root): a widget set during a rerun can be reset
+    by it."""
+    root = page.locator('[data-testid="stApp"]')
+    waited = quiet = 0
+    while quiet < quiet_ms:
+        if waited > timeout_ms:
+            raise AssertionError(f"the app kept running for {timeout_ms} ms")
+        state = root.get_attribute("data-test-script-state") if root.count() else "initial"
+        quiet = quiet + 100 if state == "notRunning" else 0
+        page.wait_for_timeout(100)
+        waited += 100
 
 
 def open_page(page, link: str, heading: str, expect, attempts: int = 3) -> None:
@@ -93,6 +109,7 @@ def open_page(page, link: str, heading: str, expect, attempts: int = 3) -> None:
         page.get_by_role("link", name=link).click()
         try:
             expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=30_000)
+            wait_idle(page)
             return
         except AssertionError:
             log.warning("page %s did not open on attempt %d", link, attempt + 1)
