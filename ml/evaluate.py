@@ -16,10 +16,10 @@ By default the model knows nothing about a category until a row of it is reveale
 user's categories exist before any transaction is filed under them). ``--demo`` evaluates on
 the demo generator's household (``--seed``, ``--months``) instead of a file.
 
-The CSV needs ``date``, ``description``, ``amount`` and ``category`` (or ``label``) columns;
-dates may mix ``YYYY-MM-DD HH:MM:SS`` and ISO ``T`` forms, amounts may carry thousands
-separators or stray text (the last number wins). Rows without a date, description or label are
-dropped and counted. Only :func:`main` and :func:`load_labeled_csv` do IO.
+The CSV needs a date, a description, an amount (or debit and credit) and a category (or
+label) column, under any of the usual names, with any common delimiter, number and date format
+(see :mod:`ml.labeled_data`). Rows without a date, description or label are dropped and
+counted. Only :func:`main` and :func:`load_labeled_csv` do IO.
 """
 
 from __future__ import annotations
@@ -27,11 +27,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -43,49 +41,9 @@ from ml.baseline import BaselineCategorizer
 from ml.calibration import expected_calibration_error, threshold_for_precision
 from ml.categorizer import TransactionCategorizer
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
+from ml.labeled_data import prepare_labeled, read_labeled_text
 
 log = logging.getLogger(__name__)
-
-_NUMBER = re.compile(r"[-+]?\d{1,3}(?:[ \u00a0',]\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
-
-
-def parse_amount(value: object) -> Decimal | None:
-    """A signed Decimal from messy text ("-1 300.00", "Bank -3.00"); None if there is none."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, int | float | Decimal):
-        return Decimal(str(value))
-    found = _NUMBER.findall(str(value).replace("\u2212", "-"))
-    if not found:
-        return None
-    try:
-        return Decimal(re.sub(r"[ \u00a0',+]", "", found[-1]))
-    except InvalidOperation:
-        return None
-
-
-def prepare_labeled(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Columns ``date, description, amount, category`` in date order, and the dropped count."""
-    cols = {str(c).strip().lower(): c for c in raw.columns}
-    label = cols.get("category", cols.get("label"))
-    missing = [c for c in ("date", "description") if c not in cols] + ([] if label else ["category"])
-    if missing:
-        raise ValueError(f"labeled data needs columns {missing}")
-    df = pd.DataFrame({
-        "date": pd.to_datetime(raw[cols["date"]], errors="coerce", format="mixed"),
-        "description": raw[cols["description"]].astype(object),
-        "amount": (raw[cols["amount"]].map(parse_amount) if "amount" in cols
-                   else pd.Series(None, index=raw.index, dtype=object)),
-        "category": raw[label].astype(object),
-    })
-    desc_ok = df["description"].notna() & (df["description"].astype(str).str.strip() != "")
-    cat_ok = df["category"].notna() & (df["category"].astype(str).str.strip() != "")
-    ok = df["date"].notna() & desc_ok & cat_ok
-    df = df.loc[ok].copy()
-    df["category"] = df["category"].astype(str).str.strip()
-    df["amount"] = df["amount"].map(lambda d: float(d) if d is not None else np.nan)
-    return df.sort_values("date", kind="stable").reset_index(drop=True), int((~ok).sum())
-
 
 def _metrics(y_true: Sequence[str], y_pred: Sequence[object], conf: np.ndarray,
              applied: np.ndarray) -> dict[str, Any]:
@@ -154,7 +112,7 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
 
 
 def load_labeled_csv(path: Path) -> pd.DataFrame:
-    """Read a labeled CSV as text (UTF-8, else the detected encoding)."""
+    """Read a labeled CSV as text (UTF-8, else the detected encoding; delimiter sniffed)."""
     data = Path(path).read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -163,9 +121,7 @@ def load_labeled_csv(path: Path) -> pd.DataFrame:
 
         best = from_bytes(data).best()
         text = str(best) if best is not None else data.decode("latin-1")
-    from io import StringIO
-
-    return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False)
+    return read_labeled_text(text)
 
 
 def demo_frame(seed: int = 7, months: int = 24) -> pd.DataFrame:

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
-from ml.evaluate import load_labeled_csv, prepare_labeled
+from ml.evaluate import load_labeled_csv
+from ml.labeled_data import prepare_labeled
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 LABELED = SHARED_DATA / "labeled" / "yassirawad_za_labeled" / "data" / "transactions.csv"

@@ -8,10 +8,12 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from ml.evaluate import load_labeled_csv, parse_amount, prepare_labeled
+from ml.evaluate import load_labeled_csv
+from ml.labeled_data import parse_amount, prepare_labeled
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELED = ROOT / ".." / "shared" / "data" / "labeled" / "yassirawad_za_labeled" / "data" / \
@@ -82,3 +84,52 @@ def test_prepare_labeled_parses_the_messy_real_file():
                                             "Description": ["x", "y"], "Amount": ["1", "2"],
                                             "Category": ["A", "B"]}))
     assert len(renamed[0]) == 1 and renamed[1] == 1
+
+
+@pytest.mark.parametrize(("raw", "comma", "expected"), [
+    ("1.234,56", True, Decimal("1234.56")), ("1 234,56", True, Decimal("1234.56")),
+    ("-3,00", True, Decimal("-3.00")), ("€ 12,5", True, Decimal("12.5")),
+    ("(12.50)", False, Decimal("-12.50")), ("12.50-", False, Decimal("-12.50")),
+    ("- $220.00", False, Decimal("-220.00")), ("$20,053.01", False, Decimal("20053.01")),
+    ("11'373.94", False, Decimal("11373.94")), ("100.00 DR", False, Decimal("-100.00")),
+])
+def test_parse_amount_in_other_notations(raw, comma, expected):
+    assert parse_amount(raw, comma) == expected
+
+
+def _dialect(frame: pd.DataFrame, kind: str) -> str:
+    """The real file re-written the way other banks and tools export labeled data."""
+    out = pd.DataFrame()
+    dates = pd.to_datetime(frame["date"], format="mixed")
+    amounts = frame["amount"].astype(float)
+    if kind == "semicolon-comma-dayfirst":
+        out["Booking date"] = dates.dt.strftime("%d.%m.%Y")
+        out["Details"] = frame["description"]
+        out["Amount (ZAR)"] = [f"{a:.2f}".replace(".", ",") for a in amounts]
+        out["Category"] = frame["category"]
+        return out.to_csv(sep=";", index=False)
+    out["Transaction Date"] = dates.dt.strftime("%m/%d/%Y")
+    out["Memo"] = frame["description"]
+    out["Debit"] = [f"{-a:,.2f}" if a < 0 else "" for a in amounts]
+    out["Credit"] = [f"{a:,.2f}" if a >= 0 else "" for a in amounts]
+    out["Label"] = frame["category"]
+    return out.to_csv(sep="\t", index=False)
+
+
+@pytest.mark.parametrize("kind", ["semicolon-comma-dayfirst", "tab-debit-credit-monthfirst"])
+def test_other_dialects_of_the_real_file_read_the_same(tmp_path, kind):
+    reference, _ = prepare_labeled(load_labeled_csv(LABELED))
+    reference = reference.dropna(subset=["amount"]).reset_index(drop=True)
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(_dialect(reference, kind), encoding="utf-8")
+    data, dropped = prepare_labeled(load_labeled_csv(path))
+    assert dropped == 0 and len(data) == len(reference) == 450
+    assert (data["date"].dt.date == reference["date"].dt.date).all()
+    assert (data["description"] == reference["description"]).all()
+    assert (data["category"] == reference["category"]).all()
+    assert np.allclose(data["amount"], reference["amount"].round(2))
+
+
+def test_missing_columns_are_named_with_what_the_file_has():
+    with pytest.raises(ValueError, match=r"needs columns \['category'\]; the file has \['Date', 'Memo'"):
+        prepare_labeled(pd.DataFrame({"Date": ["2024-01-01"], "Memo": ["x"], "Amount": ["1"]}))
