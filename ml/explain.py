@@ -2,7 +2,8 @@
 
 The conditional logit adds up weighted evidence per category, so the reason a category won is
 the group of evidence (see :data:`ml.candidates.GROUPS`) that contributed most to its lead over
-the runner-up. Each group has one sentence template:
+the runner-up (the user's own memory of the merchant comes first whenever it favours the
+winner). Each group has one sentence template:
 
 - memory:  "Same merchant as 12 earlier transactions you filed under Groceries"
 - similar: "Similar to 'TESCO STORES 2231' (Groceries)"
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _ORDER = ("memory", "shared", "similar", "words", "builtin", "pattern")
+_MEMORY = _ORDER.index("memory")
 
 
 def _plural(n: int, word: str) -> str:
@@ -92,6 +94,8 @@ def explain_rows(st: State, rows: hs.Rows, qtexts: hs.TextBlock, lead: np.ndarra
     texts: list[str] = []
     for (tid, kid, sc, c, sec, _, _), i in zip(uniques.tolist(), first.tolist(), strict=True):
         order, ok = rank[i], ok_all[i]
+        if ok[_MEMORY]:  # the user's own filing of this merchant is the reason they recognise
+            order = [_MEMORY, *(g for g in order if g != _MEMORY)]
         name, text = st.classes[c], ""
         for g in order:
             group = _ORDER[g]

@@ -235,6 +235,15 @@ KEYWORDS: dict[str, str] = {
 }
 
 
+_POSSESSIVE = re.compile(r"(?<=[a-z])(?:['\u2019]s(?![\w'&+])| s(?= |$))|(?<=[a-z])['\u2019](?=[a-z])")
+
+
+def fold_possessive(text: str) -> str:
+    """``mcdonald's``, ``mcdonald s`` (a bank that dropped the apostrophe) and ``mcdonalds``
+    all become ``mcdonalds``; other apostrophes inside words go too (``o'reilly``)."""
+    return _POSSESSIVE.sub(lambda m: "s" if m.group(0).endswith("s") else "", text)
+
+
 @lru_cache(maxsize=1)
 def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, float]]]:
     table: dict[str, tuple[str, float]] = {}
@@ -243,8 +252,9 @@ def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, float]]]:
         for raw in spec.split("|"):
             tier = tiers.get(raw[:1], 1.0)
             kw = raw.lstrip("~!").strip().lower()
-            if kw and (kw not in table or table[kw][1] < tier):
-                table[kw] = (leaf, tier)
+            for form in {kw, fold_possessive(kw)}:
+                if form and (form not in table or table[form][1] < tier):
+                    table[form] = (leaf, tier)
     alternatives = sorted(table, key=len, reverse=True)
     pattern = re.compile(
         r"(?<![\w&+@])(?:" + "|".join(re.escape(k) for k in alternatives) + r")(?![\w&+])")
@@ -256,10 +266,14 @@ def lexicon_match(normalized: str) -> tuple[str, str, float] | None:
 
     Decisive keywords beat strong (brand) ones, which beat weak (generic) ones; among equals
     the longest keyword wins, then the first. ``strength`` is 1.5 / 1.0 / 0.5 by tier.
+    The text is matched as it is and with possessives folded (:func:`fold_possessive`).
     """
     pattern, table = _lexicon()
     best: tuple[str, str, float] | None = None
-    for m in pattern.finditer(normalized):
+    folded = fold_possessive(normalized)
+    matches = [*pattern.finditer(normalized), *(pattern.finditer(folded) if folded != normalized
+                                                 else ())]
+    for m in matches:
         kw = m.group(0)
         leaf, strength = table[kw]
         if best is None or (strength, len(kw)) > (best[2], len(best[0])):

@@ -46,6 +46,7 @@ CHANNEL_WORDS = frozenset("""
 pos purchase purchases card cards debit credit visa mastercard maestro contactless recurring
 online payment pmt dd so sto direct standing order eft fpi fps bacs chaps sepa transaction
 trx txn tfr via ltd pty plc gmbh inc llc bv sa co the of at in on from to for and
+sq tst sumup iz izettle zettle paypal pp yoco zapper snapscan ikh magtape gpay applepay
 """.split())
 
 

@@ -38,6 +38,11 @@ def test_merchant_key_drops_payment_channel_words():
     assert merchant_key("POS Purchase Woolworths * 12 Oct") == merchant_key("Woolworths (Card )")
     assert merchant_key("Recurring Card Purchase: Netflix.com") == "netflix com"
     assert merchant_key("Card Purchase") == "card purchase"  # nothing else left: keep it
+    # payment processors are not the merchant
+    assert merchant_key("SQ *BLUE BOTTLE COFFEE") == merchant_key("Blue Bottle Coffee")
+    assert merchant_key("PAYPAL *SPOTIFY") == merchant_key("SPOTIFY")
+    assert merchant_key("POS Purchase Zapper *Bamboo Shac * 03 Sep") == "bamboo shac"
+    assert merchant_key("PAYPAL") == "paypal"
 
 
 def test_default_taxonomy_and_prior_tables_agree():
@@ -54,6 +59,10 @@ def test_default_taxonomy_and_prior_tables_agree():
     ("Cash Withdrawal Fee", "Bank Fees"),  # a decisive "fee" beats "cash withdrawal"
     ("School Fees St Marys", "Tuition"),
     ("DD BT GROUP PLC", "Phone & Internet"),
+    ("MCDONALD'S F1234", "Takeaway & Delivery"),  # possessives fold onto "mcdonalds"
+    ("POS Purchase Mcdonald  S Craigh  * 27 Oct", "Takeaway & Delivery"),  # apostrophe lost
+    ("TRADER JOE'S #552", "Groceries"),  # ... without breaking a keyword that is the stem
+    ("LOWES #1234", "Home Maintenance"),
 ])
 def test_lexicon_match(text, leaf):
     hit = lexicon_match(normalize_description(text))
