@@ -35,7 +35,6 @@ from psycopg import sql
 from core import audit
 from core.crypto import DecryptionError, KeyProvider, UserCipher, user_cipher
 from core.db import Database
-from core.embedding_store import embedded_texts, forget_texts
 from core.identity import AuthUser
 from core.import_raw import raw_lines_for
 
@@ -187,22 +186,13 @@ def delete_account(db: Database, user: AuthUser, confirmation: str) -> dict[str,
     """Delete ``user``'s account and all their data; ``confirmation`` must be their email.
 
     Raises :class:`DeletionRefused` (nothing deleted) when the confirmation does not match or
-    the user is the last admin. Returns ``{"rows_deleted", "tables", "key_destroyed",
-    "cached_embeddings_deleted"}``: after the rows, the shared embedding cache loses the
-    entries of the user's descriptions (``None`` if that erasure failed; it is logged)."""
+    the user is the last admin. Returns ``{"rows_deleted", "tables", "key_destroyed"}``."""
     if confirmation.strip().lower() != user.email.strip().lower():
         raise DeletionRefused("Type your email address exactly to confirm.")
     try:
         with db.user_session(user) as conn:
-            texts = embedded_texts(conn)
             result = conn.execute("select private.delete_my_account(%s)", [confirmation]).fetchone()[0]
     except (psycopg.errors.InvalidParameterValue, psycopg.errors.CheckViolation) as exc:
         raise DeletionRefused(exc.diag.message_primary or "Deletion refused.") from exc
     log.info("account %s deleted (%s)", user.id, result)
-    result = dict(result)
-    try:
-        result["cached_embeddings_deleted"] = forget_texts(db, texts)
-    except psycopg.Error:
-        log.exception("account %s: cached embeddings were not erased", user.id)
-        result["cached_embeddings_deleted"] = None
-    return result
+    return dict(result)

@@ -20,9 +20,9 @@ import logging
 import pandas as pd
 
 from core.config import Settings
-from core.embedding_store import DbEmbeddingCache
 from jobs import shared_prior
 from jobs.context import StageContext
+from jobs.embedding_store import DbEmbeddingCache, record_owners
 from ml.categorizer import TransactionCategorizer
 from ml.embeddings import Embedder
 from ml.text import merchant_key
@@ -108,6 +108,8 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
                  else float(getattr(model, "auto_apply_threshold_", DEFAULT_THRESHOLD)))
     features = _frame(targets)
     pred, top = model.predict(features), model.top_k(features, 3)
+    record_owners(ctx.db, ctx.user_id, settings.embedding_model,
+                  {merchant_key(d) for d in pd.concat([labeled, targets])["description"].fillna("")})
     rows = []
     for i in targets.index:
         name, conf = pred.at[i, "category"], float(pred.at[i, "confidence"])

@@ -1,11 +1,49 @@
 -- Erasure of a deleted account's cached embeddings.
 --
 -- ml_cache.embeddings is shared by all users (keys are SHA-256 of model + merchant key, so a
--- text common to several users is embedded once). When an account is deleted, the app
--- (core.privacy.delete_account) removes the entries for that user's descriptions, for every
--- model: a vector can be partly inverted to its text, so it must not outlive the account.
--- Another user with the same text simply has it embedded again. The cache has no user_id
--- column and no RLS (it is reachable only by the app and job login roles, see
--- 20261121350000_categorization.sql); the app role may now delete from it.
+-- text common to several users is embedded once). A vector can be partly inverted to its
+-- text, so no entry may outlive the last account whose transactions use it:
+--
+-- * ml_cache.embedding_owners records which user's transactions use which entry (written by
+--   the categorization job, jobs/embedding_store.record_owners);
+-- * private.user_data_schemas() now includes ml_cache, so private.delete_my_account()
+--   deletes the user's owner rows with the rest of their data;
+-- * a statement trigger then drops every entry that no remaining owner uses.
+--
+-- ml_cache is not exposed to the API (no RLS, like the rest of the schema): only the job
+-- login role reads and writes it, and deletion runs inside the security-definer function.
 
-grant delete on ml_cache.embeddings to pfm_app;
+create table if not exists ml_cache.embedding_owners (
+  user_id uuid not null references auth.users (id) on delete cascade,
+  model text not null,
+  key bytea not null,
+  primary key (user_id, model, key)
+);
+create index if not exists embedding_owners_entry_idx on ml_cache.embedding_owners (model, key);
+revoke all on ml_cache.embedding_owners from public;
+grant select, insert on ml_cache.embedding_owners to pfm_job_worker;
+
+create or replace function private.forget_unowned_embeddings() returns trigger
+language plpgsql volatile security definer set search_path = ''
+as $$
+begin
+  delete from ml_cache.embeddings e
+  using (select distinct o.model, o.key from gone o) g
+  where e.model = g.model and e.key = g.key
+    and not exists (select 1 from ml_cache.embedding_owners w
+                    where w.model = g.model and w.key = g.key);
+  return null;
+end
+$$;
+revoke all on function private.forget_unowned_embeddings() from public;
+
+drop trigger if exists embedding_owners_forget on ml_cache.embedding_owners;
+create trigger embedding_owners_forget
+  after delete on ml_cache.embedding_owners
+  referencing old table as gone
+  for each statement execute function private.forget_unowned_embeddings();
+
+create or replace function private.user_data_schemas() returns text[]
+language sql immutable set search_path = ''
+as $$ select array['public', 'private', 'pipeline', 'analytics', 'ml_cache'] $$;
+revoke all on function private.user_data_schemas() from public;

@@ -9,7 +9,6 @@ import io
 import json
 import zipfile
 
-import numpy as np
 import psycopg
 import pytest
 from privacy_data import owner_counts, simulate_categorizer
@@ -23,7 +22,7 @@ from core.demo_seed import load_household
 from jobs import pipeline
 from jobs.queue import enqueue_users, make_app
 
-SCHEMAS = ("public", "pipeline", "private", "analytics")
+SCHEMAS = ("public", "pipeline", "private", "analytics", "ml_cache")
 NOTE = "Birthday present for Jo — keep it secret"
 IBAN = "NL91ABNA0417164300"
 RAW = "2026-10-02;ACME CORP;-12,50;raw line as in the file"
@@ -172,33 +171,39 @@ def test_deletion_removes_every_row_and_the_key_and_leaves_one_clean_audit_entry
         conn.execute("delete from audit_log where user_id = %s", [str(b.user.id)])
 
 
-def test_deletion_erases_the_users_cached_embeddings(db, make_user, settings) -> None:
-    """The shared cache keeps no vector of a deleted user's descriptions (for any model); a
-    text only the other user has stays cached."""
-    from core.embedding_store import DbEmbeddingCache, cache_key
-    from ml.text import merchant_key
+def test_deletion_erases_cached_embeddings_nobody_else_uses(db, make_user, settings) -> None:
+    """The categorization job records whose transactions use which cached embedding; deleting
+    an account drops the entries only that account used (for every model) and keeps the
+    ones another user's transactions still need."""
+    a, b = make_user(name="erin"), make_user(name="frank")
+    for made, seed in ((a, 11), (b, 12)):
+        with db.user_session(made.user) as conn:
+            load_household(conn, made.user, generate_household(seed=seed, months=2))
+        pipeline.run_user(db, settings, made.user.id)  # the real categorizer embeds and records
 
-    a = make_user(name="erin")
-    with db.user_session(a.user) as conn:
-        load_household(conn, a.user, generate_household(seed=11, months=2))
-        mine = {merchant_key(r[0]) for r in conn.execute("select description from transactions")}
-    theirs = {"frank only bakery"}
-    vec = np.ones(384, dtype=np.float32)
-    for model in (settings.embedding_model, "another-model"):  # as the job's cache stores them
-        DbEmbeddingCache(db, model, role="job").put_many({t: vec for t in mine | theirs})
-
-    def cached(texts: set[str]) -> int:
-        keys = [cache_key(m, t) for m in (settings.embedding_model, "another-model") for t in texts]
+    def owned(user, others: bool = False) -> set[tuple[str, bytes]]:
         with db.owner_connection() as conn:
-            return conn.execute("select count(*) from ml_cache.embeddings where key = any(%s)",
-                                [keys]).fetchone()[0]
+            return {(m, bytes(k)) for m, k in conn.execute(
+                "select model, key from ml_cache.embedding_owners where (user_id = %s) <> %s",
+                [str(user.id), others])}
 
-    assert len(mine) > 10 and cached(mine) == 2 * len(mine)
-    result = privacy.delete_account(db, a.user, a.email)
-    assert result["cached_embeddings_deleted"] >= 2 * len(mine)
-    assert cached(mine) == 0 and cached(theirs) == 2
+    def cached(entries: set[tuple[str, bytes]]) -> int:
+        with db.owner_connection() as conn:
+            return sum(conn.execute("select count(*) from ml_cache.embeddings"
+                                    " where model = %s and key = %s", [m, k]).fetchone()[0]
+                       for m, k in entries)
+
+    mine, theirs = owned(a.user), owned(b.user)
+    only_mine, both = mine - owned(a.user, others=True), mine & theirs
+    assert len(only_mine) > 10 and len(both) > 10  # two demo households share many merchants
+    assert cached(mine) == len(mine)  # every recorded entry is in the cache
+    privacy.delete_account(db, a.user, a.email)
+    assert owned(a.user) == set() and owned(b.user) == theirs
+    assert cached(only_mine) == 0 and cached(both) == len(both)
     with pytest.raises(psycopg.errors.InsufficientPrivilege), db.job_session() as conn:
-        conn.execute("delete from ml_cache.embeddings")  # only the app erases, on deletion
+        conn.execute("delete from ml_cache.embeddings")  # nobody deletes entries by hand
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), db.app_session() as conn:
+        conn.execute("select * from ml_cache.embedding_owners")  # the app never reads owners
 
 
 def test_consent_ledger_history_defaults_and_append_only(db, make_user) -> None:

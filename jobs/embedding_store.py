@@ -1,13 +1,13 @@
-"""The shared embedding cache in the database (``ml_cache.embeddings``).
+"""The shared embedding cache in the database (``ml_cache.embeddings``) and its owners.
 
 Implements the ``get_many``/``put_many`` protocol of :class:`ml.embeddings.EmbeddingCache`, so
-the app (after a correction) and the job process (bulk categorization) embed each distinct
-normalized description once. Keys are SHA-256 of model name and text; vectors are float32 bytes.
+every categorization run (in any worker process, for any user) embeds each distinct merchant
+key once. Keys are SHA-256 of model name and text; vectors are float32 bytes.
 Each call is its own short transaction on the login role (not inside a user's session).
 
-:func:`forget_texts` erases the entries of given texts for every model (account deletion: a
-vector can be partly inverted to its text, so none may outlive the account);
-:func:`embedded_texts` lists what was embedded for a user's descriptions.
+:func:`record_owners` notes which user's transactions use which entries; deleting an account
+deletes its owner rows, and the database then drops every entry nobody else uses (a vector
+can be partly inverted to its text, so none may outlive the account).
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ import hashlib
 import logging
 
 import numpy as np
-import psycopg
 
 from core.db import Database
-from ml.text import merchant_key
 
 log = logging.getLogger(__name__)
 
@@ -29,30 +27,23 @@ def cache_key(model: str, text: str) -> bytes:
     return hashlib.sha256(f"{model}\x00{text}".encode()).digest()
 
 
-def embedded_texts(conn: psycopg.Connection) -> set[str]:
-    """The texts the categorizer embeds for the session user's transactions (their merchant
-    keys, see :func:`ml.text.merchant_key`); read under RLS, so only that user's."""
-    rows = conn.execute("select distinct description from transactions").fetchall()
-    return {merchant_key(r[0]) for r in rows}
-
-
-def forget_texts(db: Database, texts: set[str]) -> int:
-    """Delete the cached embeddings of ``texts`` for every model; returns how many rows went."""
+def record_owners(db: Database, user_id: object, model: str, texts: set[str]) -> None:
+    """Note that ``user_id``'s transactions use the embeddings of ``texts`` (by ``model``), in
+    ``ml_cache.embedding_owners``: when the last user of an entry deletes their account, the
+    database drops the entry (see migration 20261122200000_embedding_erasure)."""
     if not texts:
-        return 0
-    with db.app_session() as conn:
-        models = [r[0] for r in conn.execute("select distinct model from ml_cache.embeddings")]
-        keys = [cache_key(m, t) for m in models for t in texts]
-        deleted = conn.execute("delete from ml_cache.embeddings where key = any(%s)",
-                               [keys]).rowcount if keys else 0
-    log.info("forgot %d cached embedding(s) of %d text(s)", deleted, len(texts))
-    return deleted
+        return
+    keys = [cache_key(model, t) for t in texts]
+    with db.job_session() as conn:
+        conn.execute("insert into ml_cache.embedding_owners (user_id, model, key)"
+                     " select %s, %s, k from unnest(%s::bytea[]) k on conflict do nothing",
+                     [str(user_id), model, keys])
 
 
 class DbEmbeddingCache:
     """Database-backed embedding cache for one model, with a small per-process memo."""
 
-    def __init__(self, db: Database, model: str, *, role: str = "app") -> None:
+    def __init__(self, db: Database, model: str, *, role: str = "job") -> None:
         self.db = db
         self.model = model
         self.role = role
