@@ -2,9 +2,10 @@
 ``date, description, amount, category`` in date order.
 
 Real labeled exports differ: a comma, semicolon, tab or pipe delimiter; ``Category`` or
-``label``; ``Transaction Date`` or ``Booking date``; one signed amount or separate debit and
-credit columns; ``1 234.56``, ``1.234,56``, ``(12.50)``, ``12.50-`` or ``€ -3,00``; ISO,
-month-first or day-first dates. :func:`read_labeled_text` picks the delimiter,
+``label``; ``Transaction Date`` or ``Booking date``; one signed amount, an unsigned one with a
+debit/credit flag column (Mint's ``Transaction Type``), or separate debit and credit columns;
+``1 234.56``, ``1.234,56``, ``(12.50)``, ``12.50-`` or ``€ -3,00``; ISO, month-first or
+day-first dates. :func:`read_labeled_text` picks the delimiter,
 :func:`prepare_labeled` finds the columns (:data:`ALIASES`), the decimal separator of each
 amount column and the date order, and drops (and counts) rows without a date, description or
 label. Pure functions on text and frames; reading the file is the caller's job.
@@ -34,6 +35,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "debit": ("debit", "debit amount", "withdrawal", "withdrawals", "money out", "paid out",
               "out"),
     "credit": ("credit", "credit amount", "deposit", "deposits", "money in", "paid in", "in"),
+    "flag": ("transaction type", "debit/credit", "credit/debit", "dr/cr", "cr/dr", "type",
+             "credit debit indicator", "af bij", "af/bij"),
     "category": ("category", "label", "class", "budget category", "categorie", "kategorie",
                  "categoria", "catégorie"),
 }
@@ -143,8 +146,23 @@ def prepare_labeled(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return df.sort_values("date", kind="stable").reset_index(drop=True), int((~ok).sum())
 
 
+_OUT_FLAGS = frozenset({"debit", "dr", "d", "af", "soll", "withdrawal", "out"})
+_IN_FLAGS = frozenset({"credit", "cr", "c", "bij", "haben", "deposit", "in"})
+
+
+def _flag_signs(values: pd.Series) -> np.ndarray | None:
+    """-1/+1 per row from a debit/credit flag column (Mint's ``Transaction Type``), or None
+    when the column does not hold such flags."""
+    flags = values.astype(str).str.strip().str.lower()
+    known = flags.isin(_OUT_FLAGS | _IN_FLAGS)
+    if known.mean() < 0.9:
+        return None
+    return np.where(flags.isin(_OUT_FLAGS), -1, 1)
+
+
 def _amounts(raw: pd.DataFrame, cols: dict[str, object]) -> pd.Series:
-    """Signed amounts: the amount column, else credit minus debit; None where unknown."""
+    """Signed amounts: the amount column (unsigned amounts take their sign from a debit/credit
+    flag column when there is one), else credit minus debit; None where unknown."""
     def column(role: str) -> pd.Series | None:
         if role not in cols:
             return None
@@ -154,6 +172,11 @@ def _amounts(raw: pd.DataFrame, cols: dict[str, object]) -> pd.Series:
 
     amount = column("amount")
     if amount is not None:
+        signs = _flag_signs(raw[cols["flag"]]) if "flag" in cols else None
+        if signs is not None and all(a is None or a >= 0 for a in amount):
+            return pd.Series([None if a is None else a * int(g) for a, g in zip(amount, signs,
+                                                                               strict=True)],
+                             index=raw.index, dtype=object)
         return amount
     debit, credit = column("debit"), column("credit")
     if debit is None and credit is None:

@@ -108,6 +108,14 @@ def _dialect(frame: pd.DataFrame, kind: str) -> str:
         out["Amount (ZAR)"] = [f"{a:.2f}".replace(".", ",") for a in amounts]
         out["Category"] = frame["category"]
         return out.to_csv(sep=";", index=False)
+    if kind == "mint":  # Mint's export: unsigned amounts, the sign in "Transaction Type"
+        out["Date"] = [f"{d.month}/{d.day}/{d.year}" for d in dates]
+        out["Description"] = frame["description"]
+        out["Original Description"] = frame["description"].str.upper()
+        out["Amount"] = [f"{abs(a):,.2f}" for a in amounts]
+        out["Transaction Type"] = ["debit" if a < 0 else "credit" for a in amounts]
+        out["Category"] = frame["category"]
+        return out.to_csv(index=False, lineterminator="\r")
     out["Transaction Date"] = dates.dt.strftime("%m/%d/%Y")
     out["Memo"] = frame["description"]
     out["Debit"] = [f"{-a:,.2f}" if a < 0 else "" for a in amounts]
@@ -116,7 +124,7 @@ def _dialect(frame: pd.DataFrame, kind: str) -> str:
     return out.to_csv(sep="\t", index=False)
 
 
-@pytest.mark.parametrize("kind", ["semicolon-comma-dayfirst", "tab-debit-credit-monthfirst"])
+@pytest.mark.parametrize("kind", ["semicolon-comma-dayfirst", "tab-debit-credit-monthfirst", "mint"])
 def test_other_dialects_of_the_real_file_read_the_same(tmp_path, kind):
     reference, _ = prepare_labeled(load_labeled_csv(LABELED))
     reference = reference.dropna(subset=["amount"]).reset_index(drop=True)
@@ -133,3 +141,10 @@ def test_other_dialects_of_the_real_file_read_the_same(tmp_path, kind):
 def test_missing_columns_are_named_with_what_the_file_has():
     with pytest.raises(ValueError, match=r"needs columns \['category'\]; the file has \['Date', 'Memo'"):
         prepare_labeled(pd.DataFrame({"Date": ["2024-01-01"], "Memo": ["x"], "Amount": ["1"]}))
+
+
+def test_a_real_mint_export_with_cr_line_ends_reads(shared_data):
+    path = shared_data / "statements" / "csv2ofx" / "data" / "test" / "mint.csv"
+    data, dropped = prepare_labeled(load_labeled_csv(path))
+    assert dropped == 0 and list(data["amount"]) == [-1000.0, -1500.0, 2000.0, -2500.0]
+    assert list(data["category"]) == ["Checking", "Savings", "Savings", "Savings"]
