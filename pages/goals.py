@@ -72,9 +72,8 @@ def _what_if(goals: pd.DataFrame) -> None:
     c1, c2, c3 = st.columns(3)
     target = c1.number_input("Target", min_value=1.0, step=100.0, value=float(row["target"]),
                              key=f"whatif_target_{gid}")
-    date = c2.date_input("Date", key=f"whatif_date_{gid}", value=(
-        row["target_date"] if not pd.isna(row["target_date"])
-        else dt.date.today() + dt.timedelta(days=365)))
+    date = c2.date_input("Date (empty: no deadline)", key=f"whatif_date_{gid}", value=(
+        None if pd.isna(row["target_date"]) else row["target_date"]))
     monthly = c3.number_input("Monthly amount (0 = planner's choice)", min_value=0.0, step=10.0,
                               value=float(0 if pd.isna(row["monthly"]) else row["monthly"]),
                               key=f"whatif_monthly_{gid}")

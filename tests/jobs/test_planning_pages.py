@@ -70,6 +70,12 @@ def test_goals_page_what_if_and_readiness(db: Database, settings: Settings,
     plan = at.dataframe[0].value
     assert list(plan["goal"]) == ["Rainy day", "New car"] and plan["monthly"].str.startswith("€").all()
     before = at.dataframe[1].value
+    with db.user_session(user) as conn:
+        rainy = conn.execute("select id::text from goals where name = 'Rainy day'").fetchone()[0]
+    # a goal without a deadline keeps none in the what-if: the untouched what-if is the plan
+    assert at.date_input(key=f"whatif_date_{rainy}").value is None
+    for column in ("confidence", "status", "monthly"):
+        assert list(before[column]) == list(plan[column]), column
     at.selectbox(key="whatif_goal").select_index(1).run()
     with db.user_session(user) as conn:
         gid = conn.execute("select id::text from goals where name = 'New car'").fetchone()[0]
