@@ -42,8 +42,11 @@ def expected_calibration_error(correct: Sequence[bool] | np.ndarray,
 def threshold_for_precision(y_true: Sequence[object], y_pred: Sequence[object],
                             confidence: Sequence[float] | np.ndarray, target: float = 0.95,
                             min_samples: int = 50, min_applied: int = 20) -> float:
-    """The smallest threshold ``t`` such that predictions with confidence >= ``t`` were at
-    least ``target`` precise on this calibration data.
+    """The smallest threshold ``t`` such that the predictions with confidence >= ``t`` are at
+    least ``target`` precise, judged on this calibration data twice: their observed precision
+    less one standard error (``sqrt(p (1 - p) / n)``, at least ``0.1 / sqrt(n)``), and their
+    mean confidence. Picking the largest set whose observed precision just reaches the target
+    favours lucky runs, and the next predictions above such a threshold fall short of it.
 
     Fallbacks: fewer than ``min_samples`` calibration rows -> :data:`DEFAULT_THRESHOLD` (0.9);
     no threshold with at least ``min_applied`` predictions above it reaches the target ->
@@ -61,7 +64,13 @@ def threshold_for_precision(y_true: Sequence[object], y_pred: Sequence[object],
     order = np.argsort(-conf, kind="stable")
     ok = (yt[order] == yp[order]).astype(float)
     c = conf[order]
-    precision = np.cumsum(ok) / np.arange(1, len(ok) + 1)
+    n = np.arange(1, len(ok) + 1)
+    observed = np.cumsum(ok) / n
+    expected = np.cumsum(c) / n
+    # both what was observed, less one standard error (a lucky run of past guesses must not
+    # set the threshold), and what the confidences themselves promise must reach the target
+    precision = np.minimum(observed - np.sqrt(np.maximum(observed * (1 - observed), 0.01) / n),
+                           expected)
     # a threshold can only sit at the last position of a run of equal confidences
     last_of_run = np.r_[c[1:] != c[:-1], True]
     feasible = last_of_run & (precision >= target) & (np.arange(1, len(ok) + 1) >= min_applied)

@@ -97,6 +97,22 @@ def test_threshold_for_precision():
     assert threshold_for_precision(["a"] * 100, ["b"] * 100, conf[:100]) == NEVER
 
 
+@pytest.mark.parametrize("shape", [(4.0, 1.5), (8.0, 1.0)])
+def test_threshold_holds_the_precision_on_the_next_predictions(shape):
+    """Chosen on 300 past predictions of a calibrated model, the threshold keeps the next 300
+    auto-applied ones >= 95% precise (pooled over 300 repetitions); the plain "largest set at
+    95% observed" rule gave 92.6% and 94.4% here."""
+    rng = np.random.default_rng(1)
+    right = applied = 0
+    for _ in range(300):
+        conf = rng.beta(*shape, 600)
+        ok = rng.uniform(size=600) < conf
+        t = threshold_for_precision(["a"] * 300, np.where(ok[:300], "a", "b"), conf[:300])
+        above = conf[300:] >= t
+        right, applied = right + int(ok[300:][above].sum()), applied + int(above.sum())
+    assert applied > 0 and right / applied >= 0.95
+
+
 def test_expected_calibration_error():
     assert expected_calibration_error([True, False], [1.0, 0.0]) == 0.0
     assert expected_calibration_error([False] * 4, [0.9] * 4) == pytest.approx(0.9)
