@@ -100,7 +100,7 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
                                         merchant_keys(pd.concat([labeled, targets])).unique()})
     model = TransactionCategorizer(
         embedder=embedder(settings.embedding_model),
-        embedding_cache=DbEmbeddingCache(ctx.db, settings.embedding_model, role="job"),
+        embedding_cache=DbEmbeddingCache(ctx.db, settings.embedding_model),
         categories=sorted(leaves), shared_prior=shared or None)
     model.fit(_frame(labeled), labeled["category"])
     # the user's own setting, else the level at which the replayed history was >= 95% precise

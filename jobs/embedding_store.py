@@ -3,7 +3,8 @@
 Implements the ``get_many``/``put_many`` protocol of :class:`ml.embeddings.EmbeddingCache`, so
 every categorization run (in any worker process, for any user) embeds each distinct merchant
 key once. Keys are SHA-256 of model name and text; vectors are float32 bytes.
-Each call is its own short transaction on the login role (not inside a user's session).
+Each call is its own short transaction on the job login role (not inside a user's session);
+the app role has no access to the cache.
 
 :func:`record_owners` notes which user's transactions use which entries; deleting an account
 deletes its owner rows, and the database then drops every entry nobody else uses (a vector
@@ -43,17 +44,16 @@ def record_owners(db: Database, user_id: object, model: str, texts: set[str]) ->
 class DbEmbeddingCache:
     """Database-backed embedding cache for one model, with a small per-process memo."""
 
-    def __init__(self, db: Database, model: str, *, role: str = "job") -> None:
+    def __init__(self, db: Database, model: str) -> None:
         self.db = db
         self.model = model
-        self.role = role
         self._memo: dict[str, np.ndarray] = {}
 
     def _key(self, text: str) -> bytes:
         return cache_key(self.model, text)
 
     def _session(self):
-        return self.db.app_session() if self.role == "app" else self.db.job_session()
+        return self.db.job_session()
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
         found = {k: self._memo[k] for k in keys if k in self._memo}

@@ -12,6 +12,9 @@
 --
 -- ml_cache is not exposed to the API (no RLS, like the rest of the schema): only the job
 -- login role reads and writes it, and deletion runs inside the security-definer function.
+-- The app role never embeds (categorization runs in the job process), so it loses the access
+-- to the cache it was granted in 20261121350000_categorization.
+revoke all on ml_cache.embeddings from pfm_app;
 
 create table if not exists ml_cache.embedding_owners (
   user_id uuid not null references auth.users (id) on delete cascade,

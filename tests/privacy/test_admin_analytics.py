@@ -78,11 +78,17 @@ def _call_all(db, staff, world: dict) -> dict[tuple[str, int], Any]:
 
 
 def _target_secrets(world: dict, frame: pd.DataFrame) -> tuple[set[str], set[Decimal]]:
-    """Strings and amounts that belong to the target alone."""
+    """Strings and amounts that belong to the target alone (an amount someone else also
+    paid, such as a 79.99 subscription, can be an honest aggregate over others)."""
     target = world["target"]
     texts = {d.lower() for d in frame["description"]} | {str(target.id), target.email.lower()}
+    with world["db"].owner_connection() as conn:
+        others = {r[0] for r in conn.execute(
+            "select distinct abs(amount)::numeric(14, 2) from transactions where user_id <> %s",
+            [str(target.id)])}
     amounts = {abs(a).quantize(Decimal("0.01")) for a in frame["amount"]
-               if abs(a) >= 10 and abs(a) != abs(a).to_integral()}
+               if abs(a) >= 10 and abs(a) != abs(a).to_integral()} - others
+    assert len(amounts) > 100  # most of the target's amounts are still its own to look for
     return texts, amounts
 
 

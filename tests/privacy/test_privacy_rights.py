@@ -218,8 +218,9 @@ def test_deletion_erases_cached_embeddings_nobody_else_uses(db, make_user, setti
     assert cached(only_mine) == 0 and cached(both) == len(both)
     with pytest.raises(psycopg.errors.InsufficientPrivilege), db.job_session() as conn:
         conn.execute("delete from ml_cache.embeddings")  # nobody deletes entries by hand
-    with pytest.raises(psycopg.errors.InsufficientPrivilege), db.app_session() as conn:
-        conn.execute("select * from ml_cache.embedding_owners")  # the app never reads owners
+    for table in ("embedding_owners", "embeddings"):  # the app role has no access at all
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), db.app_session() as conn:
+            conn.execute(f"select * from ml_cache.{table}")
 
 
 def test_consent_ledger_history_defaults_and_append_only(db, make_user) -> None:
