@@ -8,7 +8,8 @@ the app role has no access to the cache.
 
 :func:`record_owners` notes which user's transactions use which entries; deleting an account
 deletes its owner rows, and the database then drops every entry nobody else uses (a vector
-can be partly inverted to its text, so none may outlive the account).
+can be partly inverted to its text, so none may outlive the account). :func:`prune_unowned`
+(nightly) drops entries nobody ever recorded.
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ def record_owners(db: Database, user_id: object, model: str, texts: set[str]) ->
         conn.execute("insert into ml_cache.embedding_owners (user_id, model, key)"
                      " select %s, %s, k from unnest(%s::bytea[]) k on conflict do nothing",
                      [str(user_id), model, keys])
+
+
+def prune_unowned(db: Database, min_age_hours: int = 48) -> int:
+    """Drop cached entries no user has recorded for ``min_age_hours`` (nightly); returns how
+    many went. An entry in use is embedded again, and recorded, by the next run needing it."""
+    with db.job_session() as conn:
+        n = int(conn.execute("select private.prune_unowned_embeddings(%s)",
+                             [min_age_hours]).fetchone()[0])
+    log.info("pruned %d unowned cached embedding(s)", n)
+    return n
 
 
 class DbEmbeddingCache:

@@ -4,8 +4,9 @@ The scheduler decides what runs when (fixed job ids, coalescing, a misfire grace
 minutes): every ``--interval`` seconds it queues a pipeline run for each user with new
 transactions, corrections or verdicts (the ``pipeline.user_state`` dirty marker set by
 triggers), every 5 minutes it queues due alert deliveries, at 02:30 it rebuilds the shared
-merchant prior from consenting users (:mod:`jobs.shared_prior`) and at 03:00 it queues a full
-run for every user. The worker executes queued units; more workers (``python -m jobs
+merchant prior from consenting users (:mod:`jobs.shared_prior`), at 02:45 it prunes cached
+embeddings no user has recorded, and at 03:00 it queues a full run for every user. The
+worker executes queued units; more workers (``python -m jobs
 --worker-only``) may run anywhere. ``python -m jobs --once`` rebuilds the shared prior, queues
 everything pending, drains the queue and exits (tests, benchmarks, cron).
 """
@@ -22,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from core.config import get_settings
 from core.db import Database, get_database
-from jobs import queue, shared_prior
+from jobs import embedding_store, queue, shared_prior
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,15 @@ def rebuild_shared_prior(db: Database) -> int:
         return -1
 
 
+def prune_embeddings(db: Database) -> int:
+    """Nightly: drop cached embeddings no user has recorded (see :mod:`jobs.embedding_store`)."""
+    try:
+        return embedding_store.prune_unowned(db)
+    except Exception:
+        log.exception("pruning unowned embeddings failed")
+        return -1
+
+
 def abandon_dead_runs(db: Database, older_than_seconds: float) -> int:
     """Close run records left 'running' by a worker that died (their stage is rerun anyway)."""
     with db.job_session() as conn:
@@ -90,6 +100,8 @@ def make_scheduler(db: Database, app, interval: int) -> BackgroundScheduler:
                       id="enqueue-deliveries", replace_existing=True)
     scheduler.add_job(rebuild_shared_prior, CronTrigger(hour=2, minute=30), args=[db],
                       id="shared-prior-rebuild", replace_existing=True)
+    scheduler.add_job(prune_embeddings, CronTrigger(hour=2, minute=45), args=[db],
+                      id="embedding-prune", replace_existing=True)
     scheduler.add_job(enqueue_all, CronTrigger(hour=3, minute=0), args=[db, app],
                       id="nightly-full-run", replace_existing=True)
     return scheduler

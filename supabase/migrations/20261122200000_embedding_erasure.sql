@@ -50,3 +50,24 @@ create or replace function private.user_data_schemas() returns text[]
 language sql immutable set search_path = ''
 as $$ select array['public', 'private', 'pipeline', 'analytics', 'ml_cache'] $$;
 revoke all on function private.user_data_schemas() from public;
+
+-- Entries nobody has recorded (a job that stopped between embedding and recording, entries
+-- cached before this migration whose user has not been categorized since) are pruned nightly
+-- by the job process once they are p_min_age_hours old; the next run that needs one embeds it
+-- again and records its owner.
+create or replace function private.prune_unowned_embeddings(p_min_age_hours integer default 48)
+returns bigint
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare v_n bigint;
+begin
+  delete from ml_cache.embeddings e
+  where e.created_at < now() - make_interval(hours => greatest(coalesce(p_min_age_hours, 48), 1))
+    and not exists (select 1 from ml_cache.embedding_owners o
+                    where o.model = e.model and o.key = e.key);
+  get diagnostics v_n = row_count;
+  return v_n;
+end
+$$;
+revoke all on function private.prune_unowned_embeddings(integer) from public;
+grant execute on function private.prune_unowned_embeddings(integer) to pfm_job_worker;

@@ -10,6 +10,7 @@ import json
 import uuid
 import zipfile
 
+import numpy as np
 import psycopg
 import pytest
 from privacy_data import owner_counts, simulate_categorizer
@@ -21,8 +22,9 @@ from core.crypto import user_cipher
 from core.demo_data import generate_household
 from core.demo_seed import load_household
 from jobs import pipeline
-from jobs.embedding_store import cache_key
+from jobs.embedding_store import DbEmbeddingCache, cache_key, prune_unowned, record_owners
 from jobs.queue import enqueue_users, make_app
+from jobs.scheduler import make_scheduler
 from ml.text import merchant_key
 
 SCHEMAS = ("public", "pipeline", "private", "analytics", "ml_cache")
@@ -221,6 +223,26 @@ def test_deletion_erases_cached_embeddings_nobody_else_uses(db, make_user, setti
     for table in ("embedding_owners", "embeddings"):  # the app role has no access at all
         with pytest.raises(psycopg.errors.InsufficientPrivilege), db.app_session() as conn:
             conn.execute(f"select * from ml_cache.{table}")
+
+
+def test_nightly_prune_drops_only_old_entries_nobody_recorded(db, make_user, settings) -> None:
+    user = make_user(name="gina").user
+    word = "".join(chr(97 + int(h, 16)) for h in uuid.uuid4().hex[:10])
+    old_owned, old_orphan, new_orphan = (f"{word} {k}" for k in ("kept", "gone", "young"))
+    DbEmbeddingCache(db, settings.embedding_model).put_many(
+        {t: np.ones(384, dtype=np.float32) for t in (old_owned, old_orphan, new_orphan)})
+    record_owners(db, user.id, settings.embedding_model, {old_owned})
+    keys = {t: cache_key(settings.embedding_model, t) for t in (old_owned, old_orphan, new_orphan)}
+    with db.owner_connection() as conn:
+        conn.execute("update ml_cache.embeddings set created_at = now() - interval '3 days'"
+                     " where key = any(%s)", [[keys[old_owned], keys[old_orphan]]])
+    assert prune_unowned(db) >= 1
+    with db.owner_connection() as conn:
+        left = {bytes(r[0]) for r in conn.execute(
+            "select key from ml_cache.embeddings where key = any(%s)", [list(keys.values())])}
+    assert left == {keys[old_owned], keys[new_orphan]}
+    job = make_scheduler(db, make_app(db), 15).get_job("embedding-prune")
+    assert job is not None and "hour='2'" in str(job.trigger) and "minute='45'" in str(job.trigger)
 
 
 def test_consent_ledger_history_defaults_and_append_only(db, make_user) -> None:
