@@ -63,22 +63,23 @@ def enqueue_deliveries(db: Database, app) -> int:
     return queue.enqueue_users(app, users_with_due_deliveries(db), task="deliver_alerts")
 
 
-def rebuild_shared_prior(db: Database) -> int:
-    """Rebuild the shared prior; a failure is logged and the previous table stays in use."""
+def _logged(what: str, task, db: Database) -> int:
+    """``task(db)``; a failure is logged (the next night tries again) and gives -1."""
     try:
-        return shared_prior.rebuild(db)
+        return task(db)
     except Exception:
-        log.exception("shared prior rebuild failed; keeping the previous one")
+        log.exception("%s failed", what)
         return -1
+
+
+def rebuild_shared_prior(db: Database) -> int:
+    """Rebuild the shared prior; on failure the previous table stays in use."""
+    return _logged("shared prior rebuild", shared_prior.rebuild, db)
 
 
 def prune_embeddings(db: Database) -> int:
     """Nightly: drop cached embeddings no user has recorded (see :mod:`jobs.embedding_store`)."""
-    try:
-        return embedding_store.prune_unowned(db)
-    except Exception:
-        log.exception("pruning unowned embeddings failed")
-        return -1
+    return _logged("pruning unowned embeddings", embedding_store.prune_unowned, db)
 
 
 def abandon_dead_runs(db: Database, older_than_seconds: float) -> int:
