@@ -9,7 +9,9 @@ Both :class:`~ml.categorizer.TransactionCategorizer` and
 Reported per model: accuracy, macro-F1 (over the true categories), the auto-apply threshold
 (chosen before each block from the earlier blocks' predictions only, see
 :func:`ml.calibration.threshold_for_precision`), coverage (share auto-applied) and precision
-on the auto-applied rows, expected calibration error (15 bins) and n.
+on the auto-applied rows, expected calibration error (15 bins) and n; and both models' accuracy
+by what was known when a row was predicted (:func:`breakdown`: merchant seen, new merchant,
+new category).
 
 By default the model knows nothing about a category until a row of it is revealed (strict);
 ``--categories-known`` gives it the list of category names up front, as the product does (the
@@ -42,6 +44,7 @@ from ml.calibration import expected_calibration_error, threshold_for_precision
 from ml.categorizer import TransactionCategorizer
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
 from ml.labeled_data import prepare_labeled, read_labeled_text
+from ml.text import merchant_key
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +104,8 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
         result[name] = m
     result["model"]["final_threshold"] = threshold_for_precision(
         y, rec["model"]["pred"], rec["model"]["conf"], target)
+    result["breakdown"] = breakdown(X["description"], y, rec["model"]["pred"],
+                                    rec["baseline"]["pred"], block)
     base_err, model_err = result["baseline"]["errors"], result["model"]["errors"]
     result.update({
         "n_rows": len(data), "n_categories": len(names), "block": block,
@@ -109,6 +114,31 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
         "seconds": round(time.perf_counter() - started, 1),
     })
     return result
+
+
+def breakdown(descriptions: pd.Series, y: np.ndarray, model_pred: Sequence[object],
+              base_pred: Sequence[object], block: int) -> dict[str, dict[str, Any]]:
+    """Rows by what was known when their block was predicted: ``merchant_seen`` (its merchant
+    key occurred before), ``new_merchant`` (a new key, a known category) and
+    ``new_category`` (its category never occurred before); n and both models' accuracy each."""
+    keys = descriptions.map(merchant_key).to_numpy(dtype=object)
+    group = np.empty(len(y), dtype=object)
+    seen_keys: set[object] = set()
+    seen_cats: set[object] = set()
+    for s in range(0, len(y), block):
+        for i in range(s, min(s + block, len(y))):
+            group[i] = ("new_category" if y[i] not in seen_cats
+                        else "merchant_seen" if keys[i] in seen_keys else "new_merchant")
+        seen_keys.update(keys[s:s + block])
+        seen_cats.update(y[s:s + block])
+    out: dict[str, dict[str, Any]] = {}
+    for name in ("merchant_seen", "new_merchant", "new_category"):
+        rows = np.flatnonzero(group == name)
+        out[name] = {"n": len(rows)}
+        for label, pred in (("model", model_pred), ("baseline", base_pred)):
+            right = [pred[i] == y[i] for i in rows]
+            out[name][f"{label}_accuracy"] = float(np.mean(right)) if len(rows) else None
+    return out
 
 
 def load_labeled_csv(path: Path) -> pd.DataFrame:
@@ -170,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{'n/a' if prec is None else f'{prec:.3f}'}  ECE {m['ece']:.3f}  n {m['n']}")
     if res["error_reduction"] is not None:
         print(f"error reduction vs baseline: {res['error_reduction']:.1%}")
+    for group, b in res["breakdown"].items():
+        if b["n"]:
+            print(f"  {group:14} n {b['n']:5}  model {b['model_accuracy']:.3f}"
+                  f"  baseline {b['baseline_accuracy']:.3f}")
     return 0
 
 

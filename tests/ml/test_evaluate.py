@@ -148,3 +148,18 @@ def test_a_real_mint_export_with_cr_line_ends_reads(shared_data):
     data, dropped = prepare_labeled(load_labeled_csv(path))
     assert dropped == 0 and list(data["amount"]) == [-1000.0, -1500.0, 2000.0, -2500.0]
     assert list(data["category"]) == ["Checking", "Savings", "Savings", "Savings"]
+
+
+def test_breakdown_groups_rows_by_what_was_known_before_their_block():
+    from ml.evaluate import breakdown
+
+    desc = pd.Series(["TESCO 1", "NETFLIX", "TESCO 2", "SHELL", "NETFLIX", "RENT"])
+    y = np.array(["Groceries", "TV", "Groceries", "Fuel", "TV", "Housing"], dtype=object)
+    model = ["Groceries", "TV", "Groceries", "Groceries", "TV", "Housing"]
+    base = ["Groceries", "Groceries", "Groceries", "Groceries", "TV", "TV"]
+    out = breakdown(desc, y, model, base, block=2)
+    # block 1 (rows 0-1): nothing known; block 2: Tesco seen, Shell a new category ...
+    assert out["new_category"]["n"] == 4  # Groceries, TV, Fuel, Housing at first sight
+    assert out["merchant_seen"] == {"n": 2, "model_accuracy": 1.0, "baseline_accuracy": 1.0}
+    assert out["new_merchant"] == {"n": 0, "model_accuracy": None, "baseline_accuracy": None}
+    assert out["new_category"]["model_accuracy"] == 0.75
