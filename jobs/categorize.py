@@ -96,8 +96,8 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
         row = conn.execute("select auto_apply_threshold from public.profiles").fetchone()
     labeled = tx[tx["category_source"].isin(DECIDED) & tx["category"].isin(leaves)]
     labeled = supersede(labeled, _corrections(ctx))
-    shared = shared_prior.load(ctx.db, {merchant_key(k) for k in
-                                        merchant_keys(pd.concat([labeled, targets])).unique()})
+    seen = pd.concat([labeled, targets])
+    shared = shared_prior.load(ctx.db, {merchant_key(k) for k in merchant_keys(seen).unique()})
     model = TransactionCategorizer(
         embedder=embedder(settings.embedding_model),
         embedding_cache=DbEmbeddingCache(ctx.db, settings.embedding_model),
@@ -108,8 +108,8 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
                  else float(getattr(model, "auto_apply_threshold_", DEFAULT_THRESHOLD)))
     features = _frame(targets)
     pred, top = model.predict(features), model.top_k(features, 3)
-    record_owners(ctx.db, ctx.user_id, settings.embedding_model,
-                  {merchant_key(d) for d in pd.concat([labeled, targets])["description"].fillna("")})
+    record_owners(ctx.db, ctx.user_id, settings.embedding_model,  # what the model embedded
+                  {merchant_key(d) for d in seen["description"].fillna("").unique()})
     rows = []
     for i in targets.index:
         name, conf = pred.at[i, "category"], float(pred.at[i, "confidence"])

@@ -63,15 +63,12 @@ class DbEmbeddingCache:
     def _key(self, text: str) -> bytes:
         return cache_key(self.model, text)
 
-    def _session(self):
-        return self.db.job_session()
-
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
         found = {k: self._memo[k] for k in keys if k in self._memo}
         missing = [k for k in keys if k not in found]
         if missing:
             by_hash = {self._key(k): k for k in missing}
-            with self._session() as conn:
+            with self.db.job_session() as conn:
                 rows = conn.execute("select key, vector from ml_cache.embeddings"
                                     " where model = %s and key = any(%s)",
                                     [self.model, list(by_hash)]).fetchall()
@@ -86,7 +83,7 @@ class DbEmbeddingCache:
             return
         rows = [(self.model, self._key(k), np.asarray(v, dtype=np.float32).tobytes())
                 for k, v in items.items()]
-        with self._session() as conn:
+        with self.db.job_session() as conn:
             with conn.cursor() as cur:
                 cur.executemany("insert into ml_cache.embeddings (model, key, vector)"
                                 " values (%s, %s, %s) on conflict do nothing", rows)

@@ -73,7 +73,7 @@ def threshold_for_precision(y_true: Sequence[object], y_pred: Sequence[object],
                            expected)
     # a threshold can only sit at the last position of a run of equal confidences
     last_of_run = np.r_[c[1:] != c[:-1], True]
-    feasible = last_of_run & (precision >= target) & (np.arange(1, len(ok) + 1) >= min_applied)
+    feasible = last_of_run & (precision >= target) & (n >= min_applied)
     if not feasible.any():
         return NEVER
     best = int(np.flatnonzero(feasible).max())

@@ -78,14 +78,19 @@ def sign_in(page, port: int, email: str, password: str, expect) -> None:
     page.get_by_label("Password").first.fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible(timeout=60_000)
-    for _ in range(60):
-        if any(c["name"] == "pfm_session" for c in page.context.cookies()):
-            break
-        page.wait_for_timeout(500)
-    else:
-        raise AssertionError("the session cookie was never written")
+    wait_for_session_cookie(page)
     page.wait_for_timeout(500)
     wait_idle(page)
+
+
+def wait_for_session_cookie(page, present: bool = True, timeout_ms: int = 30_000) -> None:
+    """Wait until the browser holds (``present``) or no longer holds the session cookie; the
+    component that writes or deletes it acts a moment after the page has rendered."""
+    for _ in range(timeout_ms // 500):
+        if any(c["name"] == "pfm_session" for c in page.context.cookies()) == present:
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"the session cookie was {'never written' if present else 'not deleted'}")
 
 
 def wait_idle(page, quiet_ms: int = 600, timeout_ms: int = 60_000) -> None:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from launch import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app
+from launch import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app, wait_for_session_cookie
 
 pytestmark = pytest.mark.e2e
 
@@ -37,10 +37,7 @@ def test_sign_in_to_demo_see_dashboard_sign_out(tmp_path: Path, database_url) ->
             expect(page.get_by_text("Spending by category").first).to_be_visible()
             page.screenshot(path=str(tmp_path / "dashboard.png"))
             # a reload keeps the user signed in (signed session cookie)
-            for _ in range(60):
-                if any(c["name"] == "pfm_session" for c in page.context.cookies()):
-                    break
-                page.wait_for_timeout(500)
+            wait_for_session_cookie(page)
             cookie = next(c for c in page.context.cookies() if c["name"] == "pfm_session")
             assert cookie["sameSite"] == "Strict" and creds["password"] not in cookie["value"]
             page.reload(wait_until="domcontentloaded")
@@ -49,10 +46,7 @@ def test_sign_in_to_demo_see_dashboard_sign_out(tmp_path: Path, database_url) ->
             expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=30_000)
             expect(page.get_by_role("heading", name="Dashboard")).to_have_count(0)
             # ... and after signing out, a reload does not sign back in
-            for _ in range(60):
-                if not any(c["name"] == "pfm_session" for c in page.context.cookies()):
-                    break
-                page.wait_for_timeout(500)
+            wait_for_session_cookie(page, present=False)
             page.reload(wait_until="domcontentloaded")
             expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=60_000)
             expect(page.get_by_role("heading", name="Dashboard")).to_have_count(0)
