@@ -8,6 +8,7 @@ import pytest
 from ml.calibration import (
     DEFAULT_THRESHOLD,
     NEVER,
+    calibrated_ece_reference,
     expected_calibration_error,
     threshold_for_precision,
 )
@@ -117,3 +118,19 @@ def test_expected_calibration_error():
     assert expected_calibration_error([True, False], [1.0, 0.0]) == 0.0
     assert expected_calibration_error([False] * 4, [0.9] * 4) == pytest.approx(0.9)
     assert expected_calibration_error([], []) == 0.0
+
+
+def test_calibrated_ece_reference_is_the_small_sample_floor():
+    rng = np.random.default_rng(3)
+    conf = rng.uniform(0.1, 1.0, 450)
+    ref = calibrated_ece_reference(conf)
+    # a perfectly calibrated model's ECE on 450 rows is far from 0, and the reference says so
+    observed = [expected_calibration_error(rng.random(450) < conf, conf) for _ in range(400)]
+    assert 0.02 < ref["median"] < ref["p90"] < 0.1
+    assert abs(np.median(observed) - ref["median"]) < 0.005
+    assert abs(np.mean(np.asarray(observed) <= ref["p90"]) - 0.9) < 0.05
+    # more rows, smaller floor; certain predictions have none; same seed, same answer
+    assert calibrated_ece_reference(np.tile(conf, 20))["median"] < ref["median"] / 3
+    assert calibrated_ece_reference([1.0, 0.0, 1.0]) == {"median": 0.0, "p90": 0.0}
+    assert calibrated_ece_reference(conf) == ref
+    assert calibrated_ece_reference([]) == {"median": 0.0, "p90": 0.0}

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.evaluate import load_labeled_csv
+from ml.evaluate import error_reduction_interval, load_labeled_csv
 from ml.labeled_data import parse_amount, prepare_labeled
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,16 +45,34 @@ def test_cli_json_reports_model_and_baseline(labeled_report):
 def test_online_calibration_and_accuracy_on_real_data(labeled_report):
     model, base = labeled_report["model"], labeled_report["baseline"]
     assert model["ece"] < 0.1
+    ref = model["ece_if_calibrated"]
+    assert 0 < ref["median"] < ref["p90"] < 0.1  # 451 rows: ECE has a noise floor
+    lo, hi = labeled_report["error_reduction_interval"]
+    assert lo < labeled_report["error_reduction"] < hi
     assert model["accuracy"] > base["accuracy"]
     assert labeled_report["error_reduction"] > 0
     assert model["precision_at_threshold"] >= 0.9
     assert model["coverage"] > 0.3
 
 
+def test_error_reduction_interval_resamples_blocks():
+    rng = np.random.default_rng(0)
+    base_ok = rng.random(500) < 0.6
+    model_ok = base_ok | (rng.random(500) < 0.5)  # fixes about half the baseline's errors
+    point = 1 - (~model_ok).sum() / (~base_ok).sum()
+    lo, hi = error_reduction_interval(model_ok, base_ok, 25)
+    assert lo < point < hi and 0.2 < lo and hi < 0.8
+    lo2, hi2 = error_reduction_interval(np.tile(model_ok, 16), np.tile(base_ok, 16), 25)
+    assert hi2 - lo2 < (hi - lo) / 2  # 16 times the blocks, a quarter of the width
+    assert error_reduction_interval(base_ok, base_ok, 25) == [0.0, 0.0]
+    assert error_reduction_interval(model_ok, np.ones(500, bool), 25) is None
+
+
 def test_cli_demo_and_text_output():
     proc = _cli("--demo", "--months", "3", "--block", "50")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "model" in proc.stdout and "baseline" in proc.stdout and "ECE" in proc.stdout
+    assert "perfectly calibrated model" in proc.stdout and "90% interval" in proc.stdout
 
 
 def test_cli_rejects_a_file_without_usable_rows(tmp_path):
