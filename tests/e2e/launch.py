@@ -4,6 +4,10 @@ One place for what every end-to-end test needs: Debian's Chromium and its flags,
 port, the environment of a fresh data directory (optionally on a database of the server in
 ``PFM_TEST_DATABASE_URL``, see the ``database_url`` fixture in ``conftest.py``), and the
 launcher's start (wait until it listens) and stop (SIGINT, "Stopped.").
+
+While Streamlit swaps a page's elements during a rerun, a locator can briefly match both the
+old and the new copy (two "Dashboard" headings); Playwright's strict mode then fails at once
+instead of waiting, so the tests wait for ``.first`` of what they expect to see.
 """
 
 from __future__ import annotations
@@ -77,7 +81,7 @@ def sign_in(page, port: int, email: str, password: str, expect) -> None:
     page.get_by_label("Email").first.fill(email)
     page.get_by_label("Password").first.fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible(timeout=60_000)
     wait_for_session_cookie(page)
     page.wait_for_timeout(500)
     wait_idle(page)
@@ -113,7 +117,7 @@ def open_page(page, link: str, heading: str, expect, attempts: int = 3) -> None:
     for attempt in range(attempts):
         page.get_by_role("link", name=link).click()
         try:
-            expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=30_000)
+            expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=30_000)
             wait_idle(page)
             return
         except AssertionError:
