@@ -7,6 +7,10 @@ Its ``confidence`` column is 1.0 (the guess is applied as if certain), so its au
 coverage is 100% and its calibration error is 1 - accuracy.
 
 Fallbacks: no labels -> ``category`` is None; one category -> always that category.
+
+It is fitted on the distinct (description, category) pairs weighted by how often each occurs:
+the same objective as on every row (the hinge loss is a sum over rows), several times faster on
+real ledgers, where most descriptions repeat.
 """
 
 from __future__ import annotations
@@ -39,11 +43,15 @@ class BaselineCategorizer(BaseEstimator):
         self.classes_ = np.array(sorted(set(labels)), dtype=object)
         self.pipeline_: Pipeline | None = None
         if len(self.classes_) >= 2:
+            pairs = pd.DataFrame({"text": text.to_numpy(), "label": labels.to_numpy()})
+            counts = pairs.value_counts(sort=False).reset_index(name="n")
             try:
                 with warnings.catch_warnings():  # "many classes for few samples" is expected
                     warnings.simplefilter("ignore", UserWarning)
-                    self.pipeline_ = make_pipeline(CountVectorizer(ngram_range=(1, 3)),
-                                                   LinearSVC(C=self.c)).fit(text, labels)
+                    self.pipeline_ = make_pipeline(
+                        CountVectorizer(ngram_range=(1, 3)), LinearSVC(C=self.c)
+                    ).fit(counts["text"], counts["label"],
+                          linearsvc__sample_weight=counts["n"].to_numpy(dtype=float))
             except ValueError:  # empty vocabulary
                 self.pipeline_ = None
         return self
