@@ -31,7 +31,7 @@ def render() -> None:
     st.caption("Ordered by how much one decision helps: frequent, uncertain merchants first. "
                "A decision also files that merchant's other undecided transactions.")
     for row in queue.itertuples(index=False):
-        with st.container(border=True):
+        with st.container(border=True, key=f"rv-card-{row.example_id}"):
             st.markdown(f"**{row.merchant}** · {row.n} transaction(s) · latest "
                         f"{row.last_date:%d %b %Y} {common.money(row.amount)}")
             st.caption(f"{row.example} — {row.explanation or 'no explanation'}")
