@@ -18,7 +18,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,23 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextmanager
+def chromium_page(playwright, name: str, **page_args) -> Iterator:
+    """A page in Debian's Chromium; when the body fails, a full-page screenshot is saved as
+    ``<tmp>/pfm-e2e-<name>-failure.png`` (its path is printed) before the browser closes."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page(**page_args)
+    try:
+        yield page
+    except Exception:
+        shot = Path(tempfile.gettempdir()) / f"pfm-e2e-{name}-failure.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot of the failure: {shot}")
+        raise
+    finally:
+        browser.close()
 
 
 def free_port() -> int:

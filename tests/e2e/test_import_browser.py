@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from launch import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, open_page, sign_in, start_app, wait_idle
+from launch import ROOT, chromium_page, free_port, open_page, sign_in, start_app, wait_idle
 
 pytestmark = pytest.mark.e2e
 BOI = ROOT.parent / "shared" / "data" / "statements" / "bank2ynab" / "test" / "test-data" / \
@@ -70,18 +70,9 @@ def test_import_search_correct_undo_in_a_browser(app, data_dir: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     port, creds = app
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            _flow(page, port, creds, expect)
-        except Exception:
-            shot = Path(tempfile.gettempdir()) / "pfm-e2e-import-failure.png"
-            page.screenshot(path=str(shot), full_page=True)
-            print(f"screenshot of the failure: {shot}")
-            raise
-        finally:
-            browser.close()
+    with sync_playwright() as p, chromium_page(p, "import",
+                                               viewport={"width": 1400, "height": 1000}) as page:
+        _flow(page, port, creds, expect)
 
 
 def _flow(page, port: int, creds: dict, expect) -> None:

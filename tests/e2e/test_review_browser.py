@@ -14,16 +14,14 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 from launch import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     ROOT,
     app_env,
+    chromium_page,
     free_port,
     open_page,
     sign_in,
@@ -56,18 +54,9 @@ def test_review_queue_one_click_files_a_merchant(tmp_path: Path, database_url) -
         creds = json.loads((tmp_path / "demo-credentials.json").read_text())
         summary = _import(tmp_path, database_url, creds["email"])
         assert summary["n_imported"] > 400
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            try:
-                _flow(page, port, creds, expect)
-            except Exception:
-                shot = Path(tempfile.gettempdir()) / "pfm-e2e-review-failure.png"
-                page.screenshot(path=str(shot), full_page=True)
-                print(f"screenshot of the failure: {shot}")
-                raise
-            finally:
-                browser.close()
+        with sync_playwright() as p, chromium_page(
+                p, "review", viewport={"width": 1400, "height": 1100}) as page:
+            _flow(page, port, creds, expect)
     finally:
         if proc.poll() is None:
             print("app output (last 60 lines):\n" + "\n".join(stop_app(proc).splitlines()[-60:]))
