@@ -279,7 +279,7 @@ class TransactionCategorizer(BaseEstimator):
             second = masked.argmax(axis=1)
         else:
             second = np.full(len(best), -1)
-        expl = explain_rows(st, rows, qtexts, lead, best, second)
+        expl = explain_rows(st, rows, qtexts, lead, best, second, conf)
         return pd.DataFrame({"category": np.asarray(st.classes, dtype=object)[best],
                              "confidence": np.clip(conf, 0.0, 1.0), "explanation": expl},
                             index=X.index)

@@ -12,6 +12,10 @@ winner). Each group has one sentence template:
 - shared:  "Other users file 'tesco stores' under Groceries" (the shared prior)
 - pattern: "Amount and timing match your Rent & Mortgage transactions"
 - otherwise "Best guess: Groceries (little evidence)"
+
+A reason given for a prediction less than :data:`WEAK_BELOW` sure ends in "(weak evidence)":
+a merchant nobody knows may still "read like" a category, and the sentence must not sound
+surer than the number beside it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+WEAK_BELOW = 0.3
 _ORDER = ("memory", "shared", "similar", "words", "builtin", "pattern")
 _MEMORY = _ORDER.index("memory")
 
@@ -78,9 +83,11 @@ def _nearest(st: State, emb: np.ndarray, best: int) -> str | None:
 
 
 def explain_rows(st: State, rows: hs.Rows, qtexts: hs.TextBlock, lead: np.ndarray,
-                 best: np.ndarray, second: np.ndarray) -> list[str]:
+                 best: np.ndarray, second: np.ndarray,
+                 confidence: np.ndarray | None = None) -> list[str]:
     """One sentence per row; ``lead`` is (rows, groups): how much each evidence group of
-    :data:`ml.candidates.GROUP_NAMES` favours the winner over the runner-up."""
+    :data:`ml.candidates.GROUP_NAMES` favours the winner over the runner-up; ``confidence``
+    (the winner's probability) marks weak reasons."""
     scores = lead[:, [cd.GROUP_NAMES.index(g) for g in _ORDER]]
     rank = np.argsort(-scores, axis=1)
     # rows with the same text, merchant key, winner, runner-up and group ranking share a reason
@@ -116,7 +123,12 @@ def explain_rows(st: State, rows: hs.Rows, qtexts: hs.TextBlock, lead: np.ndarra
             if text:
                 break
         texts.append(text or f"Best guess: {name} (little evidence)")
-    return [texts[i] for i in np.asarray(codes).ravel()]
+    out = [texts[i] for i in np.asarray(codes).ravel()]
+    if confidence is not None:
+        for i in np.flatnonzero(np.asarray(confidence) < WEAK_BELOW):
+            if not out[i].endswith("(little evidence)"):
+                out[i] += " (weak evidence)"
+    return out
 
 
 def _shared_reason(st: State, code: int, c: int) -> str:

@@ -13,6 +13,7 @@ from sklearn.base import clone
 
 from ml.categorizer import TransactionCategorizer
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
+from ml.explain import WEAK_BELOW
 from ml.prior import DEFAULT_CATEGORIES
 from ml.text import merchant_key
 
@@ -138,6 +139,10 @@ def test_explanations_name_their_evidence(embedder, cache, labeled):
         assert m and int(m.group(1)) >= 1 and m.group(2) == cat
     assert out["explanation"].str.startswith("Similar to '").any() or \
         out["explanation"].str.startswith("Looks like").any()
+    # a reason never sounds surer than its number
+    weak = out["explanation"].str.endswith("(weak evidence)")
+    assert weak.any() and (weak == ((out["confidence"] < WEAK_BELOW) & ~out["explanation"]
+                                    .str.endswith("(little evidence)"))).all()
 
 
 def test_a_few_dozen_rows_are_enough_for_repeated_merchants(embedder, cache, labeled):
