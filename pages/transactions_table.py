@@ -72,7 +72,8 @@ def _view(rows: pd.DataFrame) -> pd.DataFrame:
         "date": rows["date"], "account": rows["account"], "description": rows["description"],
         "merchant": rows["merchant"], "amount": rows["amount"].astype(float), "currency": rows["currency"],
         "category": rows["category"].fillna(NONE), "notes": rows["notes"].fillna(""),
-        "confidence": rows["confidence"], "tags": rows["tags"].map(list),
+        "confidence": rows["confidence"], "why": rows["explanation"].fillna(""),
+        "tags": rows["tags"].map(list),
         "flags": rows.apply(_flags, axis=1)})
 
 
@@ -186,6 +187,9 @@ def render(user) -> None:
                        "notes": st.column_config.TextColumn("Notes", max_chars=svc.MAX_NOTE),
                        "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
                        "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1),
+                       "why": st.column_config.TextColumn(
+                           "Why", help="What decided the category: your rule or correction, or "
+                                       "the model's strongest evidence"),
                        "date": st.column_config.DateColumn("Date"), "account": "Account",
                        "description": "Description", "merchant": "Merchant", "currency": "Currency",
                        "tags": st.column_config.ListColumn("Tags"), "flags": "Flags"})

@@ -73,6 +73,8 @@ def test_upload_search_correct_and_undo(db, make_user, statements) -> None:
     at.button(key="tx_apply_similar").click().run()
     assert any("3 similar transaction(s) filed under Income › Salary" in s.value for s in at.success)
     assert set(at.dataframe[0].value["category"]) == {"Income › Salary"}
+    # each row says why it has its category
+    assert sorted(at.dataframe[0].value["why"]) == ["Set by you", *["Set by you (applied to similar)"] * 3]
     with db.user_session(user) as conn:
         sources = conn.execute("select source from corrections order by source").fetchall()
     assert [s[0] for s in sources] == ["bulk", "bulk", "bulk", "table"]
