@@ -6,6 +6,11 @@ keeps the old and new category for the categorizer to learn from. *Similar* tran
 the user's other rows with the same merchant key (or, without one, the same description)
 that the user has not categorized by hand and that are not already in that category.
 
+:func:`follow` files similar rows that wait for a decision at once (marked ``history``, with
+an explanation): from the table (:func:`correct_and_follow`) the uncategorized ones and those
+in review; from the review queue (:mod:`core.review`) also the model's other guesses for the
+merchant. Rows a rule or the model filed confidently are left for "apply to all similar".
+
 A split spreads one transaction over several categories: the parts must sum exactly to the
 transaction's amount; the transaction's own category becomes the category of its largest
 part (so reports that read ``transactions.category_id`` stay close), marked as set by the user.
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -38,7 +43,8 @@ class Correction:
     transaction_id: uuid.UUID
     category_id: uuid.UUID | None
     merchant: str
-    similar: int
+    similar: int  # similar rows still in another category (for "apply to all similar")
+    followed: int = 0  # similar rows that waited for a decision and were filed with it
 
 
 def _tx(conn: psycopg.Connection, tx_id: Any) -> tuple:
@@ -79,6 +85,43 @@ def correct_category(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
     n = similar_count(conn, tx_id, category_id)
     log.info("correction on %s (%d similar)", tx_id, n)
     return Correction(_id, category_id, merchant, n)
+
+
+UNDECIDED = "(t.category_source is null or t.category_source in ('model', 'prior', 'history'))"
+"""A row nobody decided: uncategorized, or a guess of the model, the prior or the history."""
+UNCATEGORIZED = "(t.category_source is distinct from 'user' and (t.category_id is null or t.needs_review))"
+"""A row waiting for a decision: no category, or a guess waiting in the review queue."""
+
+
+def follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
+           uncategorized_only: bool) -> int:
+    """File the rows similar to ``tx_id`` that wait for a decision under ``category_id`` now
+    (``uncategorized_only``: only uncategorized and in-review rows, else every undecided one)."""
+    if category_id is None:
+        return 0
+    _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
+    where, params = _similar_where(merchant, description)
+    name = conn.execute("select name from public.categories where id = %s", [category_id]).fetchone()
+    if name is None:
+        return 0
+    return conn.execute(f"""
+        update public.transactions t set category_id = %s, category_source = 'history',
+            category_confidence = 0.97, needs_review = false, category_explanation = %s
+        where {where} and t.id <> %s and {UNCATEGORIZED if uncategorized_only else UNDECIDED}
+          and t.category_id is distinct from %s""",
+        [category_id, f"Same merchant as a transaction you filed under {name[0]}", *params, tx_id,
+         category_id]).rowcount
+
+
+def correct_and_follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
+                       source: str = "table") -> Correction:
+    """A correction from the table: the transaction, and at once its similar uncategorized or
+    in-review rows (``followed``); ``similar`` counts the rest, for "apply to all similar"."""
+    done = correct_category(conn, tx_id, category_id, source=source)
+    followed = follow(conn, tx_id, category_id, uncategorized_only=True)
+    log.info("correction on %s: %d similar followed, %d left", tx_id, followed,
+             done.similar - followed)
+    return replace(done, similar=done.similar - followed, followed=followed)
 
 
 def apply_to_similar(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> int:

@@ -20,12 +20,9 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from core.corrections import correct_category
+from core.corrections import correct_category, follow
 
 log = logging.getLogger(__name__)
-
-UNDECIDED = "(t.category_source is null or t.category_source in ('model', 'prior', 'history'))"
-
 
 @dataclass(frozen=True)
 class Decision:
@@ -71,29 +68,11 @@ def category_id_by_name(conn: psycopg.Connection, name: str) -> Any:
     return row[0]
 
 
-def propagate(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> int:
-    """File the same merchant's undecided rows under ``category_id`` right now."""
-    row = conn.execute("select coalesce(nullif(t.merchant, ''), t.description), c.name"
-                       " from public.transactions t, public.categories c"
-                       " where t.id = %s and c.id = %s", [tx_id, category_id]).fetchone()
-    if row is None:
-        return 0
-    merchant, name = row
-    return conn.execute(f"""
-        update public.transactions t set category_id = %s, category_source = 'history',
-            category_confidence = 0.97, needs_review = false,
-            category_explanation = %s
-        where coalesce(nullif(t.merchant, ''), t.description) = %s and t.id <> %s
-          and {UNDECIDED} and t.category_id is distinct from %s""",
-        [category_id, f"Same merchant as a transaction you filed under {name}", merchant, tx_id,
-         category_id]).rowcount
-
-
 def decide(conn: psycopg.Connection, tx_id: Any, category: str, *, source: str = "review") -> Decision:
     """The user files one transaction under ``category`` (a leaf name); similar undecided
     transactions follow at once."""
     category_id = category_id_by_name(conn, category)
     correct_category(conn, tx_id, category_id, source=source)
-    n = propagate(conn, tx_id, category_id)
+    n = follow(conn, tx_id, category_id, uncategorized_only=False)
     log.info("decision on %s: %s (+%d similar)", tx_id, category, n)
     return Decision(str(tx_id), category, n)

@@ -85,10 +85,11 @@ def _save_edits(edits: dict, rows: pd.DataFrame, labels: dict[str, Any], user) -
             if "category" in change:
                 label = change["category"]
                 cat = labels.get(label) if label and label != NONE else None
-                done = corr.correct_category(conn, row["id"], cat)
+                done = corr.correct_and_follow(conn, row["id"], cat)
                 st.session_state["last_correction"] = {
                     "id": row["id"], "description": row["description"], "category_id": cat,
-                    "label": label if cat else "Uncategorized", "similar": done.similar}
+                    "label": label if cat else "Uncategorized", "similar": done.similar,
+                    "followed": done.followed}
             if "notes" in change:
                 svc.set_notes(conn, cipher, user.id, row["id"], change["notes"])
     st.toast("Saved.")
@@ -99,7 +100,10 @@ def _follow_up() -> None:
     if not last:
         return
     with st.container(border=True):
-        st.write(f"Filed **{last['description']}** under **{last['label']}**.")
+        followed = last.get("followed", 0)
+        st.write(f"Filed **{last['description']}** under **{last['label']}**"
+                 + (f", and {followed} similar uncategorized transaction(s) with it."
+                    if followed else "."))
         c1, c2, c3 = st.columns(3)
         if last["similar"] and c1.button(f"Apply to all {last['similar']} similar transactions",
                                          key="tx_apply_similar"):

@@ -1,6 +1,6 @@
 """End to end in a real browser: import a real CSV on the Transactions page, import it again
-(nothing added), search, correct a category in the data editor and apply it to the similar
-rows, then undo the import. Starts ``python -m app`` on a fresh data dir like
+(nothing added), search, correct a category in the data editor (the similar uncategorized rows
+follow at once), then undo the import. Starts ``python -m app`` on a fresh data dir like
 ``test_browser.py`` (embedded PostgreSQL, or a fresh database on PFM_TEST_DATABASE_URL)."""
 
 from __future__ import annotations
@@ -128,10 +128,10 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     page.keyboard.type("Salary")
     page.wait_for_timeout(700)
     page.keyboard.press("Enter")
-    expect(page.get_by_text("under Income › Salary").first).to_be_visible(timeout=30_000)
-    page.get_by_role("button", name="Apply to all 3 similar transactions").click()
-    expect(page.get_by_text("3 similar transaction(s) filed under Income › Salary.")
-           .first).to_be_visible(timeout=30_000)
+    # the three other CTO rows were uncategorized: they follow the correction at once
+    expect(page.get_by_text("and 3 similar uncategorized transaction(s) with it").first
+           ).to_be_visible(timeout=30_000)
+    wait_idle(page)
     page.wait_for_timeout(1500)
     assert _grid_texts(page).count("Income › Salary") == 4
 

@@ -62,22 +62,37 @@ def test_upload_search_correct_and_undo(db, make_user, statements) -> None:
     # search
     at.text_input(key="tx_search").input("domino").run()
     assert list(at.dataframe[0].value["description"]) == ["POS10SEP DOMINO'S PIZ"]
-    # a correction in the data editor: CTO has 3 similar rows
+    # a correction in the data editor: CTO has 3 similar rows; one waits in review and follows
+    # at once, two the model filed confidently wait for "apply to all similar"
+    with db.user_session(user) as conn:
+        cto = [r[0] for r in conn.execute("select id from transactions where description = 'CTO'"
+                                          " order by date desc")]
+        food = conn.execute("select id from categories where name = 'Groceries'").fetchone()[0]
+        conn.execute("update transactions set category_id = %s, category_source = 'model',"
+                     " category_confidence = 0.6, needs_review = true where id = %s", [food, cto[1]])
+        conn.execute("update transactions set category_id = %s, category_source = 'model',"
+                     " category_confidence = 0.99, category_explanation = 'Same merchant as 2"
+                     " earlier transactions you filed under Groceries' where id = any(%s)",
+                     [food, cto[2:]])
     at.text_input(key="tx_search").input("cto").run()
     assert len(at.dataframe[0].value) == 4
     at.session_state["tx_editor_0"] = {"edited_rows": {0: {"category": "Income › Salary"}},
                                        "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception, at.exception
-    assert at.button(key="tx_apply_similar").label == "Apply to all 3 similar transactions"
+    assert any("and 1 similar uncategorized transaction(s) with it" in m.value for m in at.markdown)
+    assert list(at.dataframe[0].value["category"]) == ["Income › Salary"] * 2 + ["Food › Groceries"] * 2
+    assert at.button(key="tx_apply_similar").label == "Apply to all 2 similar transactions"
     at.button(key="tx_apply_similar").click().run()
-    assert any("3 similar transaction(s) filed under Income › Salary" in s.value for s in at.success)
+    assert any("2 similar transaction(s) filed under Income › Salary" in s.value for s in at.success)
     assert set(at.dataframe[0].value["category"]) == {"Income › Salary"}
     # each row says why it has its category
-    assert sorted(at.dataframe[0].value["why"]) == ["Set by you", *["Set by you (applied to similar)"] * 3]
+    assert list(at.dataframe[0].value["why"]) == [
+        "Set by you", "Same merchant as a transaction you filed under Salary",
+        *["Set by you (applied to similar)"] * 2]
     with db.user_session(user) as conn:
         sources = conn.execute("select source from corrections order by source").fetchall()
-    assert [s[0] for s in sources] == ["bulk", "bulk", "bulk", "table"]
+    assert [s[0] for s in sources] == ["bulk", "bulk", "table"]
     # a note, saved encrypted from the editor, is found by search
     at.text_input(key="tx_search").input("domino").run()
     at.session_state["tx_editor_1"] = {"edited_rows": {0: {"notes": "Friday pizza with Anna"}},

@@ -13,7 +13,9 @@ import pytest
 from core.corrections import (
     CorrectionError,
     apply_to_similar,
+    correct_and_follow,
     correct_category,
+    follow,
     get_splits,
     rule_from_correction,
     similar_count,
@@ -141,6 +143,44 @@ def test_correction_similar_and_always_do_this(db, world, import_bytes, statemen
         row = conn.execute("select category_id, category_source from transactions where batch_id = %s",
                            [new.batch_id]).fetchone()
     assert row == (salary, "rule")
+
+
+def test_a_table_correction_files_the_uncategorized_similar_rows_at_once(
+        db, make_user, import_bytes, statements) -> None:
+    user = make_user(name="follow").user
+    header = (statements / BOI).read_text("utf-8").splitlines()[0]
+    body = "".join(f"0{d}/10/2017,ACME GYM,29.99,,100\n" for d in range(1, 7))
+    import_bytes(user, f"{header}\n{body}05/10/2017,CORNER SHOP,5.00,,100\n".encode(),
+                 "acme.csv", "BOI")
+    fitness, groceries = _cat(db, user, "Fitness"), _cat(db, user, "Groceries")
+    with db.user_session(user) as conn:
+        acme = [r[0] for r in conn.execute("select id from transactions where description ="
+                                           " 'ACME GYM' order by date")]
+        shop = conn.execute("select id from transactions where description = 'CORNER SHOP'"
+                            ).fetchone()[0]
+        sure, review, mine = acme[1], acme[2], acme[3]  # acme[4], acme[5]: uncategorized
+        conn.execute("update transactions set category_id = %s, category_source = 'model',"
+                     " category_confidence = 0.99 where id = %s", [groceries, sure])
+        conn.execute("update transactions set category_id = %s, category_source = 'model',"
+                     " category_confidence = 0.4, needs_review = true where id = %s",
+                     [groceries, review])
+        correct_category(conn, mine, groceries)  # the user's own decision is never overridden
+        done = correct_and_follow(conn, acme[0], fitness)
+        state = {r[0]: r[1:] for r in conn.execute(
+            "select id, category_id, category_source, category_confidence, needs_review,"
+            " category_explanation from transactions where id = any(%s)", [acme])}
+        assert correct_and_follow(conn, shop, None).followed == 0  # "Uncategorized" spreads nothing
+        # the review queue's decision also takes the model's confident guesses along
+        assert follow(conn, acme[0], fitness, uncategorized_only=False) == 1
+        after = conn.execute("select category_id, category_source from transactions where id = %s",
+                             [sure]).fetchone()
+    assert (done.followed, done.similar) == (3, 1)  # in review + 2 uncategorized; "sure" is left
+    followed = "Same merchant as a transaction you filed under Fitness"
+    for tx in (review, acme[4], acme[5]):
+        assert state[tx] == (fitness, "history", pytest.approx(0.97), False, followed)
+    assert state[sure][:2] == (groceries, "model") and state[mine][:2] == (groceries, "user")
+    assert state[acme[0]] == (fitness, "user", 1.0, False, "Set by you")
+    assert after == (fitness, "history")
 
 
 def list_rules_of(db, user):
