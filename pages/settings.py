@@ -1,4 +1,5 @@
-"""Settings: privacy rights — consents (with time and version), data export, account deletion."""
+"""Settings: how categories are applied and the forecast's balance buffer; privacy rights —
+consents (with time and version), data export, account deletion."""
 
 from __future__ import annotations
 
@@ -7,12 +8,52 @@ import logging
 
 import streamlit as st
 
-from core import consents, privacy
+from core import consents, preferences, privacy
 from pages import common
 
 log = logging.getLogger(__name__)
 
 EXPORT_KEY = "privacy_export"
+
+
+AUTOMATIC, CUSTOM = "Automatic (recommended)", "Custom"
+
+
+def _preferences() -> None:
+    st.subheader("Categorization and forecast")
+    with common.session() as conn:
+        prefs = preferences.current(conn)
+    lo, hi = (round(v * 100) for v in preferences.THRESHOLD_RANGE)
+    with st.form("prefs_form"):
+        mode = st.radio("Apply a predicted category without asking", [AUTOMATIC, CUSTOM],
+                        index=0 if prefs.auto_apply_threshold is None else 1, horizontal=True,
+                        key="pref_mode")
+        st.caption("Automatic: the lowest confidence at which the model's earlier guesses "
+                   "for you were at least 95% right, recalculated whenever it learns. Anything "
+                   "less sure waits in Needs review.")
+        percent = st.slider("Custom: when the model is at least this sure (%)", lo, hi,
+                            value=round((prefs.auto_apply_threshold or 0.9) * 100),
+                            key="pref_threshold")
+        buffer = st.number_input(f"Warn when the forecast balance may drop below "
+                                 f"({prefs.base_currency})", min_value=0.0,
+                                 max_value=float(preferences.MAX_BUFFER),
+                                 value=float(prefs.balance_buffer), step=50.0, key="pref_buffer")
+        saved = st.form_submit_button("Save settings")
+    if saved:
+        try:
+            with common.session() as conn:
+                preferences.set_auto_apply_threshold(
+                    conn, None if mode == AUTOMATIC else percent / 100)
+                preferences.set_balance_buffer(conn, buffer)
+        except preferences.PreferenceError as exc:
+            st.error(f"Not saved: {exc}")
+            return
+        st.session_state["prefs_flash"] = ("Saved. The next categorization and forecast run "
+                                           "(within a minute) use them.")
+        st.rerun()
+    flash = st.session_state.pop("prefs_flash", None)
+    if flash:
+        st.success(flash)
 
 
 def _consents(user) -> None:
@@ -93,6 +134,8 @@ def render() -> None:
     user = common.require_user()
     st.title("Settings")
     st.caption(f"Signed in as {user.email}")
+    _preferences()
+    st.divider()
     _consents(user)
     st.divider()
     _export(user)

@@ -1,6 +1,7 @@
 """The Settings and Admin pages through AppTest, on the real database.
 
-Settings: consents save to the ledger, "Prepare export" produces the ZIP offered for download,
+Settings: the auto-apply threshold and balance buffer save to the profile, consents save to
+the ledger, "Prepare export" produces the ZIP offered for download,
 deletion refuses a wrong confirmation and deletes with the right one. Admin: a staff account
 sees the charts (in the k-anonymous installation of ``test_admin_analytics``) and cannot change
 roles; an admin can; a normal user cannot reach the page.
@@ -35,6 +36,27 @@ def _page(user, page: str | None) -> AppTest:
 
 def _nav(at: AppTest) -> list[str]:
     return [p["page_name"] for p in at._registered_pages.values()]
+
+
+def test_settings_auto_apply_threshold_and_buffer(db: Database, make_user) -> None:
+    user = make_user(name="settings-prefs").user
+    at = _page(user, "settings")
+    assert at.radio(key="pref_mode").value == "Automatic (recommended)"
+    at.radio(key="pref_mode").set_value("Custom")
+    at.slider(key="pref_threshold").set_value(85)
+    at.number_input(key="pref_buffer").set_value(1200.0)
+    at.button(key="FormSubmitter:prefs_form-Save settings").click().run()
+    assert not at.exception, at.exception
+    assert any(m.value.startswith("Saved. The next categorization") for m in at.success)
+    with db.user_session(user) as conn:
+        row = conn.execute("select auto_apply_threshold, balance_buffer::float8 from profiles"
+                           ).fetchone()
+    assert (round(row[0], 4), row[1]) == (0.85, 1200.0)
+    assert at.radio(key="pref_mode").value == "Custom" and at.slider(key="pref_threshold").value == 85
+    at.radio(key="pref_mode").set_value("Automatic (recommended)")
+    at.button(key="FormSubmitter:prefs_form-Save settings").click().run()
+    with db.user_session(user) as conn:
+        assert conn.execute("select auto_apply_threshold from profiles").fetchone()[0] is None
 
 
 def test_settings_consents_export_and_delete(db: Database, make_user) -> None:
