@@ -22,8 +22,9 @@ user's categories exist before any transaction is filed under them). ``--demo`` 
 the demo generator's household (``--seed``, ``--months``) instead of a file.
 
 The CSV needs a date, a description, an amount (or debit and credit) and a category (or
-label) column, under any of the usual names, with any common delimiter, number and date format
-(see :mod:`ml.labeled_data`). Rows without a date, description or label are dropped and
+label) column (a merchant/payee and an account column are used too when present), under any
+of the usual names, with any common delimiter, number and date format (see
+:mod:`ml.labeled_data`). Rows without a date, description or label are dropped and
 counted. Only :func:`main` and :func:`load_labeled_csv` do IO.
 """
 
@@ -88,7 +89,7 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
     make_model = make_model or (lambda: TransactionCategorizer(
         embedder=embedder, embedding_cache=cache,
         categories=names if categories_known else None))
-    X = data[["date", "description", "amount"]]  # noqa: N806
+    X = data[feature_columns(data)]  # noqa: N806
     y = data["category"].to_numpy(dtype=object)
     rec: dict[str, dict[str, list]] = {k: {"pred": [], "conf": [], "applied": []}
                                        for k in ("model", "baseline")}
@@ -125,6 +126,13 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
         "seconds": round(time.perf_counter() - started, 1),
     })
     return result
+
+
+def feature_columns(data: pd.DataFrame) -> list[str]:
+    """What the model sees of each row: date, description, amount, and the merchant and account
+    when the file has them (the baseline reads the description only)."""
+    return ["date", "description", "amount",
+            *(c for c in ("merchant", "account") if c in data.columns)]
 
 
 def error_reduction_interval(model_ok: np.ndarray, base_ok: np.ndarray, block: int,

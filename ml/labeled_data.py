@@ -39,8 +39,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
              "credit debit indicator", "af bij", "af/bij"),
     "category": ("category", "label", "class", "budget category", "categorie", "kategorie",
                  "categoria", "catégorie"),
+    "merchant": ("merchant", "merchant name", "payee", "payee name", "counterparty",
+                 "counterparty name", "beneficiary"),
+    "account": ("account", "account name", "rekening", "konto", "cuenta", "compte"),
 }
-"""Header names (lower case) per role, most specific first."""
+"""Header names (lower case) per role, most specific first. ``merchant`` and ``account`` are
+optional and only taken when they are other columns than the description (a file whose only
+text column is "Payee" uses it as the description)."""
+OPTIONAL = ("merchant", "account")
 
 _NUMBER = re.compile(r"[-+]?\d{1,3}(?:[ \u00a0'.,]\d{3})+(?:[.,]\d+)?|[-+]?\d+(?:[.,]\d+)?")
 _COMMA_DECIMAL = re.compile(r"\d,\d{1,2}(?!\d)\s*-?\s*$|^\s*-?\d{1,3}(?:\.\d{3})+(?!\d)\s*$")
@@ -123,7 +129,8 @@ def parse_dates(values: pd.Series) -> pd.Series:
 
 
 def prepare_labeled(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Columns ``date, description, amount, category`` in date order, and the dropped count.
+    """Columns ``date, description, amount, category`` (plus ``merchant`` and ``account`` when
+    the file has them) in date order, and the dropped count.
 
     Raises ValueError naming the missing columns (and the ones the file has)."""
     cols = find_columns(list(raw.columns))
@@ -135,6 +142,9 @@ def prepare_labeled(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
                        "description": raw[cols["description"]].astype(object),
                        "amount": _amounts(raw, cols),
                        "category": raw[cols["category"]].astype(object)})
+    for role in OPTIONAL:  # what the product also knows of a transaction, when the file has it
+        if role in cols:
+            df[role] = raw[cols[role]].astype(str).str.strip().astype(object)
     desc_ok = df["description"].notna() & (df["description"].astype(str).str.strip() != "")
     cat_ok = df["category"].notna() & (df["category"].astype(str).str.strip() != "")
     ok = df["date"].notna() & desc_ok & cat_ok

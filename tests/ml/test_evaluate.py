@@ -166,6 +166,24 @@ def test_a_real_mint_export_with_cr_line_ends_reads(shared_data):
     data, dropped = prepare_labeled(load_labeled_csv(path))
     assert dropped == 0 and list(data["amount"]) == [-1000.0, -1500.0, 2000.0, -2500.0]
     assert list(data["category"]) == ["Checking", "Savings", "Savings", "Savings"]
+    assert "account" in data.columns and data["account"].str.len().gt(0).all()  # "Account Name"
+
+
+def test_merchant_and_account_columns_reach_the_model_when_the_file_has_them():
+    from ml.evaluate import feature_columns
+
+    both = prepare_labeled(pd.DataFrame({
+        "Date": ["2024-01-02", "2024-01-03"], "Description": ["CARD 1234 TESCO", "DD NETFLIX"],
+        "Payee": ["Tesco", "Netflix"], "Account": ["Current", "Card"], "Amount": ["-5", "-9"],
+        "Category": ["Groceries", "Streaming"]}))[0]
+    assert list(both["merchant"]) == ["Tesco", "Netflix"]
+    assert list(both["account"]) == ["Current", "Card"]
+    assert feature_columns(both) == ["date", "description", "amount", "merchant", "account"]
+    # a file whose only text column is the payee uses it as the description
+    payee_only = prepare_labeled(pd.DataFrame({
+        "Date": ["2024-01-02"], "Payee": ["Tesco"], "Amount": ["-5"], "Category": ["Food"]}))[0]
+    assert list(payee_only["description"]) == ["Tesco"] and "merchant" not in payee_only
+    assert feature_columns(payee_only) == ["date", "description", "amount"]
 
 
 def test_breakdown_groups_rows_by_what_was_known_before_their_block():
