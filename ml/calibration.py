@@ -34,21 +34,17 @@ def expected_calibration_error(correct: Sequence[bool] | np.ndarray,
     conf = np.clip(np.asarray(confidence, dtype=float), 0.0, 1.0)
     if ok.size == 0:
         return 0.0
+    return float(_bin_ece(ok[None, :], conf, n_bins)[0])
+
+
+def _bin_ece(ok: np.ndarray, conf: np.ndarray, n_bins: int) -> np.ndarray:
+    """ECE of each row of ``ok`` (outcome draws x predictions) against the confidences
+    ``conf``: per bin, |right - sum of confidences| (= count x |accuracy - mean confidence|)."""
     bins = np.clip(np.ceil(conf * n_bins).astype(int) - 1, 0, n_bins - 1)
-    total = 0.0
+    total = np.zeros(ok.shape[0])
     for b in np.unique(bins):
         sel = bins == b
-        total += sel.sum() * abs(ok[sel].mean() - conf[sel].mean())
-    return float(total / ok.size)
-
-
-def _bin_ece(ok: np.ndarray, conf: np.ndarray, bins: np.ndarray, n_bins: int) -> np.ndarray:
-    """ECE of each row of ``ok`` (simulations x rows) against the fixed ``conf``/``bins``."""
-    total = np.zeros(ok.shape[0])
-    for b in range(n_bins):
-        sel = bins == b
-        if sel.any():
-            total += np.abs(ok[:, sel].sum(axis=1) - conf[sel].sum())
+        total += np.abs(ok[:, sel].sum(axis=1) - conf[sel].sum())
     return total / conf.size
 
 
@@ -61,12 +57,11 @@ def calibrated_ece_reference(confidence: Sequence[float] | np.ndarray, n_bins: i
     conf = np.clip(np.asarray(confidence, dtype=float), 0.0, 1.0)
     if conf.size == 0:
         return {"median": 0.0, "p90": 0.0}
-    bins = np.clip(np.ceil(conf * n_bins).astype(int) - 1, 0, n_bins - 1)
     rng = np.random.default_rng(seed)
     sims = []
     for s in range(0, n_sim, 250):  # bounded memory: 250 simulations x rows at a time
         ok = rng.random((min(250, n_sim - s), conf.size)) < conf
-        sims.append(_bin_ece(ok, conf, bins, n_bins))
+        sims.append(_bin_ece(ok, conf, n_bins))
     ece = np.concatenate(sims)
     return {"median": float(np.median(ece)), "p90": float(np.quantile(ece, 0.9))}
 

@@ -51,7 +51,7 @@ from ml.calibration import (
 )
 from ml.categorizer import TransactionCategorizer
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
-from ml.labeled_data import prepare_labeled, read_labeled_text
+from ml.labeled_data import OPTIONAL, prepare_labeled, read_labeled_text
 from ml.text import merchant_key
 
 log = logging.getLogger(__name__)
@@ -131,8 +131,7 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
 def feature_columns(data: pd.DataFrame) -> list[str]:
     """What the model sees of each row: date, description, amount, and the merchant and account
     when the file has them (the baseline reads the description only)."""
-    return ["date", "description", "amount",
-            *(c for c in ("merchant", "account") if c in data.columns)]
+    return ["date", "description", "amount", *(c for c in OPTIONAL if c in data.columns)]
 
 
 def error_reduction_interval(model_ok: np.ndarray, base_ok: np.ndarray, block: int,
