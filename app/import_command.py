@@ -117,6 +117,8 @@ def _import(args: argparse.Namespace, settings: Settings, path: Path, data: byte
             print(f"{path.name}: {summary.n_imported} imported, {summary.n_duplicates} duplicate(s) skipped, "
                   f"{summary.n_possible_duplicates} possible duplicate(s) to review, {summary.n_rejected} "
                   f"rejected, {summary.n_transfers} transfer(s) found (batch {summary.batch_id})")
+            for line in (*summary.notes, *(f"warning: {w}" for w in summary.warnings)):
+                print(f"{path.name}: {line}")
         return 0
     finally:
         db.close()

@@ -63,7 +63,11 @@ def _similar_where(merchant: str, description: str) -> tuple[str, list[Any]]:
 
 def similar_count(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> int:
     """How many other transactions look like this one and are not yet in ``category_id``."""
-    _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
+    return _similar_count(conn, _tx(conn, tx_id), category_id)
+
+
+def _similar_count(conn: psycopg.Connection, row: tuple, category_id: Any) -> int:
+    tx_id, merchant, description = row[0], row[4], row[5]
     where, params = _similar_where(merchant, description)
     return conn.execute(f"""
         select count(*) from public.transactions t
@@ -74,7 +78,11 @@ def similar_count(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> int
 def correct_category(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
                      source: str = "table") -> Correction:
     """Set the category of one transaction as the user's decision and record the correction."""
-    _id, old_cat, old_source, old_conf, merchant, _description, _ = _tx(conn, tx_id)
+    return _correct(conn, _tx(conn, tx_id), category_id, source)
+
+
+def _correct(conn: psycopg.Connection, row: tuple, category_id: Any, source: str) -> Correction:
+    tx_id, old_cat, old_source, old_conf, merchant = row[:5]
     conn.execute("""
         update public.transactions set category_id = %s, category_source = 'user', category_confidence = 1,
           category_explanation = 'Set by you', needs_review = false where id = %s""", [category_id, tx_id])
@@ -82,9 +90,9 @@ def correct_category(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
         insert into public.corrections (transaction_id, old_category_id, new_category_id, old_source,
                                         old_confidence, source) values (%s, %s, %s, %s, %s, %s)""",
                  [tx_id, old_cat, category_id, old_source, old_conf, source])
-    n = similar_count(conn, tx_id, category_id)
+    n = _similar_count(conn, row, category_id)
     log.info("correction on %s (%d similar)", tx_id, n)
-    return Correction(_id, category_id, merchant, n)
+    return Correction(tx_id, category_id, merchant, n)
 
 
 UNDECIDED = "(t.category_source is null or t.category_source in ('model', 'prior', 'history'))"
@@ -97,11 +105,16 @@ def follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
            uncategorized_only: bool) -> int:
     """File the rows similar to ``tx_id`` that wait for a decision under ``category_id`` now
     (``uncategorized_only``: only uncategorized and in-review rows, else every undecided one)."""
-    if category_id is None:
-        return 0
-    _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
+    return 0 if category_id is None else _follow(conn, _tx(conn, tx_id), category_id,
+                                                 uncategorized_only)
+
+
+def _follow(conn: psycopg.Connection, row: tuple, category_id: Any,
+            uncategorized_only: bool) -> int:
+    tx_id, merchant, description = row[0], row[4], row[5]
     where, params = _similar_where(merchant, description)
-    name = conn.execute("select name from public.categories where id = %s", [category_id]).fetchone()
+    name = None if category_id is None else conn.execute(
+        "select name from public.categories where id = %s", [category_id]).fetchone()
     if name is None:
         return 0
     return conn.execute(f"""
@@ -117,8 +130,9 @@ def correct_and_follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *
                        source: str = "table") -> Correction:
     """A correction from the table: the transaction, and at once its similar uncategorized or
     in-review rows (``followed``); ``similar`` counts the rest, for "apply to all similar"."""
-    done = correct_category(conn, tx_id, category_id, source=source)
-    followed = follow(conn, tx_id, category_id, uncategorized_only=True)
+    row = _tx(conn, tx_id)  # looked up once for the correction and the similar rows
+    done = _correct(conn, row, category_id, source)
+    followed = _follow(conn, row, category_id, uncategorized_only=True)
     log.info("correction on %s: %d similar followed, %d left", tx_id, followed,
              done.similar - followed)
     return replace(done, similar=done.similar - followed, followed=followed)

@@ -15,6 +15,8 @@ from typing import Any
 import psycopg
 
 from core.crypto import DecryptionError, UserCipher
+from core.currency import normalize_code
+from core.preferences import base_currency
 
 log = logging.getLogger(__name__)
 
@@ -51,19 +53,21 @@ def match_account(conn: psycopg.Connection, cipher: UserCipher, hint: str | None
 
 def create_account(conn: psycopg.Connection, cipher: UserCipher, name: str, *, kind: str = "checking",
                    currency: str | None = None, number: str | None = None) -> uuid.UUID:
-    """A new account (currency: the given one, else the user's base currency)."""
+    """A new account (currency: the given one, else the user's base currency). The user's
+    first account also sets their base currency (Settings can change it later)."""
     name = " ".join(name.split())[:120]
     if not name:
         raise ValueError("an account needs a name")
     if kind not in KINDS:
         raise ValueError(f"account kind must be one of {', '.join(KINDS)}")
-    if not currency:
-        row = conn.execute("select base_currency from public.profiles").fetchone()
-        currency = row[0] if row else "EUR"
+    first = conn.execute("select not exists (select 1 from public.accounts)").fetchone()[0]
+    currency = normalize_code(currency or base_currency(conn))
+    if first:  # a new user's totals are written in the currency of their first account
+        conn.execute("update public.profiles set base_currency = %s", [currency])
     row = conn.execute(
         "insert into public.accounts (name, kind, currency, account_number_enc) values (%s, %s, %s, %s)"
         " returning id",
-        [name, kind, currency.upper(), cipher.encrypt(number, "account_number") if number else None],
+        [name, kind, currency, cipher.encrypt(number, "account_number") if number else None],
     ).fetchone()
     log.info("account %s created", row[0])
     return row[0]

@@ -22,6 +22,7 @@ from core.identity import AuthUser
 from core.import_layout import FileLayout, describe_layout, remember_mapping, remembered_mapping
 from core.importer import ImportFailed, ImportSummary, Progress, import_parsed
 from core.importing import ParseResult, StatementParseError, parse_statement, to_json_records
+from core.preferences import base_currency
 from core.transactions_service import cipher_for
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class Upload:
     date_order: str | None = None
     mapping_source: str = "detected"
     needs_confirmation: bool = False
+    file_currency: str | None = None  # the currency the file itself states, if any
 
     @property
     def sha256(self) -> str:
@@ -60,7 +62,9 @@ def analyze_upload(conn: psycopg.Connection, data: bytes, filename: str, account
                    currency: str | None = None) -> Upload:
     """Parse ``data`` for ``account_id`` (no writes). ``mapping``/``date_order`` are the
     user's choices; without them a remembered mapping for this layout is used if any.
-    ``currency`` fills rows without one when there is no account yet (a new account)."""
+    ``currency`` fills rows without one when there is no account yet (a new account); without
+    it they get the user's base currency, which a new account also takes unless the file
+    states its own (``Upload.file_currency``)."""
     layout = describe_layout(data, filename)
     upload = Upload(filename, data, layout, date_order=date_order)
     if mapping:
@@ -80,6 +84,13 @@ def analyze_upload(conn: psycopg.Connection, data: bytes, filename: str, account
         upload.error = str(exc)
         upload.needs_confirmation = layout is not None
         return upload
+    if account_id is None and currency is None:
+        upload.file_currency = upload.result.currency
+        if upload.file_currency is None:  # what the new account (and so its rows) will get
+            fill = base_currency(conn)
+            upload.result.currency = fill
+            for txn in upload.result.transactions:
+                txn.currency = txn.currency or fill
     if upload.mapping_source == "detected" and upload.result.column_mapping:
         upload.mapping = dict(upload.result.column_mapping)
     confidence = upload.result.mapping_confidence

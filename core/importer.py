@@ -42,6 +42,7 @@ from core.identity import AuthUser
 from core.import_raw import seal_lines, store_batch_lines
 from core.import_writer import CHUNK, FIRST_CHUNK, build_rows, insert_rows, time_ordered_ids
 from core.importing import ParsedTransaction, ParseResult, RejectedRow, parse_statement
+from core.importing.balances import closing_balance, has_balances
 from core.importing.parse import gc_paused
 from core.rules import compile_rules
 from core.rules_store import list_rules
@@ -74,6 +75,7 @@ class ImportSummary:
     n_rule_matches: int
     rejected: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the import set besides the rows
     date_from: str | None = None
     date_to: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -143,6 +145,9 @@ def _import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher,
     progress = progress or _noop
     account, account_currency = _account(conn, account_id)
     conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"import:{account}"])
+    fresh = conn.execute(  # a new account: the file's closing balance may set its opening one
+        "select opening_balance = 0 and not exists (select 1 from public.transactions t"
+        " where t.account_id = a.id) from public.accounts a where a.id = %s", [account]).fetchone()[0]
     rejected = list(result.rejected)
     txns: list[ParsedTransaction] = []
     for t in result.transactions:
@@ -212,6 +217,9 @@ def _import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher,
                                  amounts={txns[i].amount.quantize(CENT) for i in found.new
                                           if keys[i] in inserted}) if inserted else 0
     ruled = matched
+    notes: list[str] = []
+    if fresh and inserted:
+        _opening_from_file(conn, account, txns, warnings, notes)
     clock.lap("splits_and_transfers")
     rejected_json = [{"line": r.line, "field": r.field, "value": r.value[:200], "reason": r.reason}
                      for r in rejected]
@@ -219,7 +227,7 @@ def _import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher,
         batch_id=batch, account_id=account, filename=result.filename, file_format=result.file_format,
         n_parsed=len(txns), n_imported=len(inserted), n_duplicates=len(txns) - len(inserted),
         n_possible_duplicates=possible, n_rejected=len(rejected), n_transfers=transfers,
-        n_rule_matches=ruled, rejected=rejected_json, warnings=warnings,
+        n_rule_matches=ruled, rejected=rejected_json, warnings=warnings, notes=notes,
         date_from=start and start.isoformat(), date_to=end and end.isoformat())
     conn.execute("""
         update public.import_batches set n_imported = %s, n_duplicates = %s, n_possible_duplicates = %s,
@@ -234,6 +242,26 @@ def _import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher,
     log.info("import %s into %s: %d new, %d duplicates, %d possible, %d rejected", result.filename,
              account, summary.n_imported, summary.n_duplicates, possible, len(rejected))
     return summary
+
+
+def _opening_from_file(conn: psycopg.Connection, account: Any, txns: list[ParsedTransaction],
+                       warnings: list[str], notes: list[str]) -> None:
+    """Give a new account the opening balance that makes it end at the file's closing balance
+    when the file's balance column adds up (said in ``notes``; else in ``warnings``)."""
+    if not has_balances(txns):
+        return
+    closing = closing_balance(txns)
+    if closing is None:
+        warnings.append("the file's balance column does not add up with its amounts (rows out of"
+                        " order, or several accounts), so the account's opening balance stays 0")
+        return
+    total = conn.execute("select coalesce(sum(amount), 0) from public.transactions"
+                         " where account_id = %s and not pending", [account]).fetchone()[0]
+    opening = (closing - total).quantize(CENT)
+    conn.execute("update public.accounts set opening_balance = %s where id = %s",
+                 [opening, account])
+    notes.append(f"Opening balance set to {opening:,} so that the account ends at the file's"
+                 f" closing balance of {closing.quantize(CENT):,}.")
 
 
 def import_statement(conn: psycopg.Connection, user: AuthUser, provider: KeyProvider, data: bytes,

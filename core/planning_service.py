@@ -18,6 +18,8 @@ import pandas as pd
 import psycopg
 
 from core import dashboard_queries as dq
+from core.currency import symbol
+from core.preferences import base_currency
 from ml.goals import GOAL_KINDS, Goal, GoalPlanner
 from ml.readiness import DISCLAIMER as _DISCLAIMER
 
@@ -74,7 +76,8 @@ def planner(conn: psycopg.Connection) -> GoalPlanner:
     if row and row[0] and row[1]:
         samples = np.asarray(row[0], dtype=float).reshape(row[1])
         as_of = row[2] or as_of
-    return GoalPlanner().fit(samples, as_of=pd.Timestamp(as_of))
+    return GoalPlanner(currency_symbol=symbol(base_currency(conn))).fit(
+        samples, as_of=pd.Timestamp(as_of))
 
 
 def what_if(conn: psycopg.Connection, changes: dict[str, dict[str, Any]] | None = None,

@@ -6,6 +6,8 @@
   :func:`ml.calibration.threshold_for_precision`). A custom value is kept between 50% and 99%:
   below a coin flip nothing should be filed silently, and at 100% nothing ever would be.
 - ``balance_buffer``: the balance the forecast warns about dropping below.
+- ``base_currency``: the currency totals, budgets and reasons are written in (a new user's
+  follows their first account, see :func:`core.import_accounts.create_account`).
 
 Changing either marks the user dirty (trigger in migration ``20261122300000_preferences``), so
 the job process re-applies them at its next poll: a stricter threshold sends guesses back to
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import psycopg
+
+from core.currency import normalize_code
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,12 @@ def current(conn: psycopg.Connection) -> Preferences:
     return Preferences(None if row[0] is None else round(float(row[0]), 4), row[1], row[2])
 
 
+def base_currency(conn: psycopg.Connection) -> str:
+    """The signed-in user's base currency (EUR when the profile is missing)."""
+    row = conn.execute("select base_currency from public.profiles").fetchone()
+    return row[0] if row else "EUR"
+
+
 def set_auto_apply_threshold(conn: psycopg.Connection, value: float | None) -> None:
     """A custom auto-apply threshold (a probability, e.g. 0.9), or ``None`` for automatic."""
     if value is not None:
@@ -67,3 +77,14 @@ def set_balance_buffer(conn: psycopg.Connection, amount: Decimal | float | str) 
         raise PreferenceError(f"balance buffer: {value} must be between 0 and {MAX_BUFFER:,}")
     conn.execute("update public.profiles set balance_buffer = %s", [value])
     log.info("balance buffer set to %s", value)
+
+
+def set_base_currency(conn: psycopg.Connection, code: str) -> str:
+    """The currency totals and reasons are written in; returns the stored code."""
+    try:
+        value = normalize_code(code)
+    except ValueError as exc:
+        raise PreferenceError(f"base currency: {exc}") from exc
+    conn.execute("update public.profiles set base_currency = %s", [value])
+    log.info("base currency set to %s", value)
+    return value

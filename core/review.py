@@ -37,7 +37,7 @@ def queue(conn: psycopg.Connection, limit: int = 25) -> pd.DataFrame:
     rows = conn.execute("""
         with r as (
           select t.id, coalesce(nullif(t.merchant, ''), t.description) as merchant, t.date,
-                 t.amount, t.description, coalesce(t.category_confidence, 0) as conf,
+                 t.amount, t.currency, t.description, coalesce(t.category_confidence, 0) as conf,
                  t.category_suggestions, t.category_explanation,
                  row_number() over (partition by coalesce(nullif(t.merchant, ''), t.description)
                                     order by t.date desc, t.id) as rn
@@ -46,6 +46,7 @@ def queue(conn: psycopg.Connection, limit: int = 25) -> pd.DataFrame:
                max(id::text) filter (where rn = 1) as example_id,
                max(description) filter (where rn = 1) as example,
                max(amount) filter (where rn = 1) as amount,
+               max(currency) filter (where rn = 1) as currency,
                max(date) filter (where rn = 1) as last_date,
                (array_agg(category_suggestions) filter (where rn = 1))[1] as suggestions,
                max(category_explanation) filter (where rn = 1) as explanation
@@ -53,7 +54,7 @@ def queue(conn: psycopg.Connection, limit: int = 25) -> pd.DataFrame:
         order by gain desc, n desc, merchant
         limit %s""", [limit]).fetchall()
     return pd.DataFrame(rows, columns=["merchant", "n", "gain", "example_id", "example", "amount",
-                                       "last_date", "suggestions", "explanation"])
+                                       "currency", "last_date", "suggestions", "explanation"])
 
 
 def queue_size(conn: psycopg.Connection) -> int:

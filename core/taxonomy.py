@@ -1,7 +1,8 @@
 """The default two-level category taxonomy (parent -> leaves), seeded for every new user.
 
-The SQL seed in ``supabase/migrations/20261121000000_foundation.sql`` mirrors it; the demo data
-generator and the categorizer's built-in prior read it from here.
+The SQL seed in ``supabase/migrations/20261121000000_foundation.sql`` mirrors it and the demo
+data generator reads it from here. The categorizer's built-in prior (``ml.prior``, which does not
+import core) keeps the same leaves in the same order; tests keep all three equal.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 from psycopg.rows import dict_row
 
-from jobs.context import StageContext, currency_symbol
+from core.currency import format_money
+from jobs.context import StageContext
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +26,13 @@ UPCOMING_DAYS = 3
 PRICE_RISE_WINDOW_DAYS = 365
 
 
-def _money(amount: Any, symbol: str) -> str:
-    return f"{symbol}{abs(float(amount)):,.2f}"
+def _money(amount: Any, code: str) -> str:
+    return format_money(abs(float(amount)), code)
 
 
 def candidate_alerts(ctx: StageContext) -> list[dict[str, Any]]:
     """Alerts implied by this run's outputs (before deduplication)."""
-    symbol = currency_symbol(ctx.currency())
+    code = ctx.currency()
     today = pd.Timestamp(ctx.today)
     out: list[dict[str, Any]] = []
     found = ctx.recall("anomalies")
@@ -51,27 +52,27 @@ def candidate_alerts(ctx: StageContext) -> list[dict[str, Any]]:
                 out.append({"key": f"price_rise:{s.series_key}:{pd.Timestamp(s.price_change_date).date()}",
                             "type": "price_rise", "risk": "medium",
                             "title": f"{s.merchant} raised its price",
-                            "body": f"{s.merchant} went from {_money(s.price_change_from, symbol)} to "
-                                    f"{_money(s.price_change_to, symbol)} "
+                            "body": f"{s.merchant} went from {_money(s.price_change_from, code)} to "
+                                    f"{_money(s.price_change_to, code)} "
                                     f"(+{float(s.price_change_pct) * 100:.0f}%).", "ids": ids})
             if s.status == "missed" and s.cadence != "irregular":
                 out.append({"key": f"missed:{s.series_key}:{pd.Timestamp(s.next_date).date()}",
                             "type": "missed_bill", "risk": "medium",
                             "title": f"Expected {s.merchant} payment did not arrive",
                             "body": f"Your {s.cadence} {s.merchant} payment of about "
-                                    f"{_money(s.next_amount, symbol)} was due on "
+                                    f"{_money(s.next_amount, code)} was due on "
                                     f"{pd.Timestamp(s.next_date):%d %b}.", "ids": ids})
             elif s.status in ("active", "new") and not pd.isna(s.next_date) and \
                     today <= pd.Timestamp(s.next_date) <= today + pd.Timedelta(days=UPCOMING_DAYS):
                 out.append({"key": f"upcoming:{s.series_key}:{pd.Timestamp(s.next_date).date()}",
                             "type": "upcoming_bill", "risk": "low",
                             "title": f"{s.merchant} is due soon",
-                            "body": f"About {_money(s.next_amount, symbol)} on "
+                            "body": f"About {_money(s.next_amount, code)} on "
                                     f"{pd.Timestamp(s.next_date):%d %b}.", "ids": ids})
             if bool(s.is_new) and s.cadence != "irregular":
                 out.append({"key": f"new:{s.series_key}", "type": "new_subscription", "risk": "low",
                             "title": f"New {s.cadence} payment: {s.merchant}",
-                            "body": f"{_money(s.last_amount, symbol)} each time, "
+                            "body": f"{_money(s.last_amount, code)} each time, "
                                     f"{int(s.n)} so far.", "ids": ids})
     out.extend(ctx.recall("planning_alerts") or [])  # budget and low-balance (planning stage)
     return out

@@ -22,6 +22,7 @@ import pandas as pd
 import psycopg
 
 from core.db import Database
+from core.preferences import base_currency
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,7 @@ class StageContext:
     def currency(self) -> str:
         if "currency" not in self._cache:
             with self.reader() as conn:
-                row = conn.execute("select base_currency from public.profiles").fetchone()
-            self._cache["currency"] = row[0] if row else "EUR"
+                self._cache["currency"] = base_currency(conn)
         return self._cache["currency"]
 
     def remember(self, key: str, value: Any) -> None:
@@ -88,7 +88,3 @@ class StageContext:
 
     def recall(self, key: str, default: Any = None) -> Any:
         return self._cache.get(key, default)
-
-
-def currency_symbol(code: str) -> str:
-    return {"EUR": "€", "GBP": "£", "USD": "$", "ZAR": "R", "JPY": "¥", "CHF": "CHF "}.get(code, code + " ")

@@ -25,7 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from jobs.context import StageContext, currency_symbol
+from core.currency import symbol as currency_symbol
+from jobs.context import StageContext
 from jobs.planning_store import PLANNING_VERSION as PLANNING_VERSION  # noqa: PLC0414
 from jobs.planning_store import (
     num,
@@ -175,7 +176,8 @@ def planning(ctx: StageContext) -> int:
     fc = forecast(ctx, inputs)
     planner = budgets(ctx, inputs, fc)
     goals, ids = goal_list(inputs["goals"])
-    plan = GoalPlanner().fit(fc, as_of=pd.Timestamp(ctx.today)).plan(goals)
+    plan = GoalPlanner(currency_symbol=currency_symbol(ctx.currency())).fit(
+        fc, as_of=pd.Timestamp(ctx.today)).plan(goals)
     readiness = ReadinessAssessor().fit(fc, inputs["savings"], plan.goals, _open_anomalies(ctx),
                                         inputs["previous"]).result_
     ctx.remember("planning_alerts", planning_alerts(ctx, fc, planner))

@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from jobs.context import StageContext, currency_symbol
+from core.currency import symbol as currency_symbol
+from jobs.context import StageContext
 from ml.anomalies import AnomalyDetector
 from ml.patterns import monthly_features
 from ml.recurring import RecurringDetector

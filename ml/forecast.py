@@ -34,8 +34,10 @@ actual income/spend to date plus the simulated rest, then ``horizon`` full month
   P(surplus > 0) and 1 - P(below buffer) (only the first without a balance). A household that
   is steady but loses money every month is not stable, hence the product.
 
-Fallbacks: no usable transactions, or under ``min_days`` days of history without a complete
-month, give ``status="insufficient_data"`` with a ``reason`` and NaN figures. With no complete
+Fallbacks: no usable transactions, under ``min_days`` days of history without a complete
+month, or a history whose latest transaction is more than ``max_stale_days`` (62) before
+``as_of`` (a forecast from where the money stood years ago says nothing about today), give
+``status="insufficient_data"`` with a ``reason`` and NaN figures. With no complete
 month but ``min_days`` or more, each group's daily rate is extrapolated to a month with a
 prior spread ("one month of data"). Zero income and a negative surplus are ordinary results
 (income figures 0, surplus below 0, low score).
@@ -146,8 +148,10 @@ class CashFlowForecaster:
     def __init__(self, horizon: int = 3, n_paths: int = 1000, buffer: float = 0.0,
                  min_model_months: int = 12, min_recurring_confidence: float = 0.5,
                  min_days: int = 14, prior_cv: float = PRIOR_CV, calibrate: bool = True,
-                 coverage: float = 0.8, random_state: int = 0) -> None:
+                 coverage: float = 0.8, random_state: int = 0,
+                 max_stale_days: int = 62) -> None:
         self.horizon = horizon
+        self.max_stale_days = max_stale_days
         self.n_paths = n_paths
         self.buffer = buffer
         self.min_model_months = min_model_months
@@ -169,6 +173,13 @@ class CashFlowForecaster:
         if flows is None or flows.n_rows == 0:
             self.result_ = insufficient("no transactions (other than transfers) to learn from",
                                         stamp, bal, buffer, self.horizon)
+            return self
+        stale = (flows.as_of - flows.last_date).days if flows.last_date is not None else 0
+        if stale > self.max_stale_days:
+            self.result_ = insufficient(
+                f"the latest transaction is from {flows.last_date:%d %b %Y}, {stale} days ago:"
+                " import a recent statement to see where your money is heading", flows.as_of,
+                bal, buffer, self.horizon)
             return self
         days = (flows.as_of - flows.first_date).days + 1
         if len(flows.history) == 0 and days < self.min_days:

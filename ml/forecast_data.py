@@ -62,6 +62,7 @@ class Flows:
     n_rows: int
     var_totals: dict[str, float] = field(default_factory=dict)  # variable part, all dates
     notes: list[str] = field(default_factory=list)
+    last_date: pd.Timestamp | None = None  # the latest transaction on or before as_of
 
 
 def _group(df: pd.DataFrame) -> pd.Series:
@@ -147,7 +148,7 @@ def prepare_flows(tx: pd.DataFrame, recurring: pd.DataFrame | None, as_of: objec
     projected = _with_amount_pools(projected, own)
     var_totals = {g: float(var.loc[var["group"] == g, "value"].sum()) for g in GROUPS}
     return Flows(as_of, month, hist, to_date, np.clip(shapes, 0.0, None), projected,
-                 df["date"].min(), len(own), var_totals)
+                 df["date"].min(), len(own), var_totals, last_date=df["date"].max())
 
 
 def _salary_months(own: pd.DataFrame, recurring: pd.DataFrame | None,

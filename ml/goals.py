@@ -35,6 +35,8 @@ Rules of :meth:`GoalPlanner.plan`:
   deadline); ``no_surplus`` (no safe surplus: zero allocations); ``behind`` (a future date whose
   pace the allocation does not cover); ``waiting`` (no date, nothing left after earlier goals);
   else ``on_track`` when the confidence is at least 0.5, ``at_risk`` below.
+- ``explanation``: one sentence per goal; amounts carry ``currency_symbol`` ("Put €250.00 a
+  month into ...").
 """
 
 from __future__ import annotations
@@ -99,8 +101,9 @@ class GoalPlanner:
 
     def __init__(self, safety_quantile: float = 0.1, obligations: float = 0.0,
                  n_paths: int = 1000, max_months: int = 360, random_state: int = 0,
-                 horizon_months: int = 12) -> None:
+                 horizon_months: int = 12, currency_symbol: str = "") -> None:
         self.safety_quantile = safety_quantile
+        self.currency_symbol = currency_symbol
         self.horizon_months = horizon_months
         self.obligations = obligations
         self.n_paths = n_paths
@@ -207,7 +210,8 @@ class GoalPlanner:
                          round(remaining[i], 2), g.target_date, int(left[i]) if g.target_date
                          else None, round(required[i], 2), round(alloc[i], 2), bool(capped[i]),
                          self.as_of_.date() if done else when, round(c, 3), status,
-                         _explain(g, status, alloc[i], when, c, capped[i])))
+                         _explain(g, status, alloc[i], when, c, capped[i],
+                                  self.currency_symbol)))
         frame = pd.DataFrame(rows, columns=PLAN_COLUMNS)
         total = float(alloc.sum())
         return GoalPlan(frame, round(self.safe_monthly_, 2), round(total, 2),
@@ -254,7 +258,7 @@ def _status(g: Goal, done: bool, left: int, alloc: float, required: float, conf:
 
 
 def _explain(g: Goal, status: str, alloc: float, when: dt.date | None, conf: float,
-             capped: bool) -> str:
+             capped: bool, symbol: str = "") -> str:
     if status == "reached":
         return f"{g.name} is fully funded."
     if status == "no_surplus":
@@ -263,7 +267,7 @@ def _explain(g: Goal, status: str, alloc: float, when: dt.date | None, conf: flo
     if alloc <= 0:
         base = f"Nothing is left for {g.name} yet: the safe surplus goes to the goals before it"
     else:
-        base = f"Put {alloc:,.2f} a month into {g.name}"
+        base = f"Put {symbol}{alloc:,.2f} a month into {g.name}"
         base += f"; at that pace it is complete by {when:%B %Y}" if when else ""
     if capped:
         base += " (your chosen amount was cut to what your surplus safely allows)"

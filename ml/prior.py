@@ -1,7 +1,9 @@
 """Built-in knowledge for a brand-new user: taxonomy, merchant keywords, category descriptions.
 
-- :data:`DEFAULT_TAXONOMY`: the two-level category tree the app seeds (leaf names are unique and
-  are the category strings everywhere; ``supabase/seed.sql`` mirrors it).
+- :data:`DEFAULT_CATEGORIES`: the leaves of the default taxonomy the app seeds for every user
+  (``core.taxonomy``, mirrored by the foundation migration; a test keeps the three equal), in
+  the taxonomy's order: the prior's own label space. The leaf names are unique and are the
+  category strings everywhere.
 - :data:`KEYWORDS`: an international merchant/keyword lexicon (UK, US, EU and South African
   chains plus generic words). A keyword starting with ``~`` is *weak* (generic or ambiguous,
   e.g. "insurance"); one starting with ``!`` is *decisive* and beats brand names (a "fee"
@@ -25,18 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from core.taxonomy import DEFAULT_TAXONOMY as _TAXONOMY
-
 log = logging.getLogger(__name__)
-
-DEFAULT_TAXONOMY: dict[str, list[str]] = _TAXONOMY
-DEFAULT_CATEGORIES: list[str] = [leaf for leaves in DEFAULT_TAXONOMY.values() for leaf in leaves]
-CATEGORY_PARENT: dict[str, str] = {
-    leaf: parent for parent, leaves in DEFAULT_TAXONOMY.items() for leaf in leaves}
-
-EXPECTED_SIGN: dict[str, int] = {leaf: -1 for leaf in DEFAULT_CATEGORIES}
-EXPECTED_SIGN.update({"Salary": 1, "Interest & Dividends": 1, "Refunds": 1, "Other Income": 1,
-                      "Between Accounts": 0, "Savings & Investments": 0})
 
 DESCRIPTIONS: dict[str, str] = {
     "Salary": "salary, wages, payroll from an employer",
@@ -92,6 +83,11 @@ DESCRIPTIONS: dict[str, str] = {
     "Credit Card Payment": "credit card repayment",
     "Savings & Investments": "transfer to savings, investment, brokerage",
 }
+DEFAULT_CATEGORIES: list[str] = list(DESCRIPTIONS)
+
+EXPECTED_SIGN: dict[str, int] = {leaf: -1 for leaf in DEFAULT_CATEGORIES}
+EXPECTED_SIGN.update({"Salary": 1, "Interest & Dividends": 1, "Refunds": 1, "Other Income": 1,
+                      "Between Accounts": 0, "Savings & Investments": 0})
 
 KEYWORDS: dict[str, str] = {
     "Salary": "salary|salaries|payroll|wages|~wage|gehalt|lohn|salaire|nomina|~bonus",

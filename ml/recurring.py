@@ -14,7 +14,9 @@ the last ``new_within_cycles`` cycles (at most 100 days back), else ``active``. 
 yearly series of two or three charges count as fixed-price, so a renewal at a new price is a
 price change. ``confidence`` is regularity x amount stability x (1 - 0.5^(n-1)); series of two
 charges score at most 0.5 (tentative). Transfers are left out unless
-``include_transfers``. Empty input gives an empty ``series_`` with the same columns.
+``include_transfers``, and cash withdrawals (:data:`ml.txframe.CASH_CATEGORIES`: the money is
+still the user's, a regular €60 from the ATM is no bill) unless ``include_cash``. Empty input
+gives an empty ``series_`` with the same columns.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ml.cadence import Cadence, fit_cadence, grace_days, is_fixed, next_expected, price_changes
-from ml.txframe import prepare
+from ml.txframe import CASH_CATEGORIES, prepare
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +54,13 @@ class RecurringDetector:
 
     def __init__(self, as_of: object = None, min_occurrences: int = 3,
                  price_change_threshold: float = 0.05, new_within_cycles: float = 2.0,
-                 include_transfers: bool = False) -> None:
+                 include_transfers: bool = False, include_cash: bool = False) -> None:
         self.as_of = as_of
         self.min_occurrences = min_occurrences
         self.price_change_threshold = price_change_threshold
         self.new_within_cycles = new_within_cycles
         self.include_transfers = include_transfers
+        self.include_cash = include_cash
 
     def _candidates(self, d: np.ndarray, a: np.ndarray) -> list[tuple[np.ndarray, Cadence]]:
         """Amount clusters with a cadence; inside a noisy cluster, repeated exact amounts on a
@@ -136,6 +139,8 @@ class RecurringDetector:
         df = prepare(tx)
         if not self.include_transfers:
             df = df.loc[~df["is_transfer"]]
+        if not self.include_cash:
+            df = df.loc[~df["category"].isin(CASH_CATEGORIES)]
         df = df.loc[df["amount"] != 0]
         as_of = pd.Timestamp(self.as_of) if self.as_of is not None else (
             df["date"].max() if len(df) else pd.Timestamp.today().normalize())

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 TRANSFER_CATEGORIES = frozenset({"Between Accounts", "Credit Card Payment",
                                  "Savings & Investments"})
+CASH_CATEGORIES = frozenset({"ATM Withdrawal"})
+"""Cash taken out: money the user still has, not a bill (left out of recurring series)."""
 PREPARED_COLUMNS = ["id", "date", "amount", "merchant", "mkey", "category", "is_transfer"]
 _DIGITS = re.compile(r"\d")
 

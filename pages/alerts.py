@@ -102,9 +102,12 @@ def render() -> None:
         if found.empty:
             st.info("No anomalies found yet.")
         else:
+            found = found.assign(kind=found["kind"].astype(str).str.replace("_", " "))
             st.dataframe(found, hide_index=True, key="anomalies", column_config={
-                "amount": st.column_config.NumberColumn(format="%.2f"),
-                "score": st.column_config.ProgressColumn(min_value=0, max_value=1)})
+                "date": st.column_config.DateColumn("Date"), "merchant": "Merchant",
+                "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
+                "risk": "Risk", "kind": "Kind", "reason": "Reason",
+                "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=1)})
     with prefs_tab:
         _preferences()
     with activity_tab:

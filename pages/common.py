@@ -8,18 +8,24 @@ The database pools hold no user state; each query runs in ``user_session`` under
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import psycopg
 import streamlit as st
 
+from core import preferences
 from core.auth import AuthBackend, LocalAuth, cookie_key
 from core.config import get_settings
+from core.currency import format_money
 from core.db import Database, get_database
 from core.identity import AuthUser
 
+if TYPE_CHECKING:  # pages hand connections on to core; they never use psycopg themselves
+    import psycopg
+
 log = logging.getLogger(__name__)
+BASE_CURRENCY = "base_currency"
 
 
 def database() -> Database:
@@ -123,11 +129,36 @@ def session() -> Iterator[psycopg.Connection]:
         yield conn
 
 
-def money(value: object, currency: str = "EUR") -> str:
-    symbol = {"EUR": "€", "GBP": "£", "USD": "$", "ZAR": "R"}.get(currency, currency + " ")
-    try:
-        amount = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "—"
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{symbol}{abs(amount):,.2f}"
+def base_currency() -> str:
+    """The signed-in user's base currency (read once per browser session; Settings updates
+    it); EUR when nobody is signed in."""
+    user = current_user()
+    if user is None:
+        return "EUR"
+    known = st.session_state.get(BASE_CURRENCY)
+    if known and known[0] == str(user.id):
+        return known[1]
+    with session() as conn:
+        code = preferences.current(conn).base_currency
+    remember_base_currency(code)
+    return code
+
+
+def remember_base_currency(code: str | None) -> None:
+    """Keep ``code`` as this session's base currency (``None``: read it again next time, e.g.
+    after a first account set it)."""
+    user = current_user()
+    if code is None or user is None:
+        st.session_state.pop(BASE_CURRENCY, None)
+    else:
+        st.session_state[BASE_CURRENCY] = (str(user.id), code)
+
+
+def money(value: object, currency: str | None = None) -> str:
+    """``-£1,234.50``: in ``currency``, else the user's base currency."""
+    return format_money(value, currency or base_currency())
+
+
+def moneys(values: Iterable[object], currencies: Iterable[str]) -> list[str]:
+    """:func:`money` of each value in its own currency (an account's, a transaction's)."""
+    return [money(v, c) for v, c in zip(values, currencies, strict=True)]

@@ -108,23 +108,28 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Cash flow: in vs out")
-        long = flow.melt(id_vars="month", value_vars=["money_in", "money_out"],
-                         var_name="direction", value_name="amount")
+        long = flow.rename(columns={"money_in": "Money in", "money_out": "Money out"}).melt(
+            id_vars="month", value_vars=["Money in", "Money out"], var_name="direction",
+            value_name="amount")
         st.plotly_chart(_bars(long, "month", "amount", color="direction", barmode="group",
                               labels={"month": "", "amount": "", "direction": ""}),
                         width="stretch", key="cash_flow")
     with right:
         st.subheader("Spending by category: this month vs average")
-        top = by_cat.head(10).melt(id_vars="category", var_name="period", value_name="spent")
+        top = by_cat.head(10).rename(columns={"this_month": "This month",
+                                              "average": "Monthly average"}).melt(
+            id_vars="category", var_name="period", value_name="spent")
         st.plotly_chart(_bars(top, "spent", "category", color="period", barmode="group",
-                              orientation="h", labels={"spent": "", "category": ""}),
+                              orientation="h",
+                              labels={"spent": "", "category": "", "period": ""}),
                         width="stretch", key="categories")
 
     left, right = st.columns(2)
     with left:
         st.subheader("Forecast: month-end balance")
         if fc_months.empty or fc_months["balance_p50"].isna().all():
-            st.info(summary["reason"] if summary and summary["reason"]
+            reason = summary["reason"] if summary and summary["reason"] else None
+            st.info(f"No forecast: {reason}." if reason
                     else "The forecast appears after the job process has run.")
         else:
             st.plotly_chart(_fan_chart(fc_months, summary, history), width="stretch", key="fan_chart")
@@ -133,7 +138,8 @@ def render() -> None:
                            f"{summary['prob_below_buffer']:.0%}")
     with right:
         st.subheader("Accounts")
-        st.dataframe(balances.assign(balance=balances["balance"].map(common.money)),
+        st.dataframe(balances.assign(balance=common.moneys(balances["balance"],
+                                                           balances["currency"])),
                      hide_index=True, key="balances")
         st.subheader("Top merchants")
         st.dataframe(merchants.assign(spent=merchants["spent"].map(common.money)),

@@ -18,8 +18,13 @@ KIND_LABELS = {"emergency_fund": "Emergency fund", "short_term": "Short term (< 
 
 
 def _plan_table(plan: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "goal": plan["name"],
+    table = pd.DataFrame({"goal": plan["name"]})
+    if {"saved", "target", "target_date"} <= set(plan.columns):  # the stored goals
+        table["saved"] = [f"{common.money(s)} of {common.money(t)}"
+                          for s, t in zip(plan["saved"], plan["target"], strict=True)]
+        table["deadline"] = plan["target_date"].map(
+            lambda d: "none" if d is None or pd.isna(d) else f"{d:%b %Y}")
+    return table.assign(**{
         "monthly": plan["allocation"].map(common.money),
         "expected": plan["expected_completion"].map(lambda d: "—" if pd.isna(d) else f"{d:%b %Y}"),
         "confidence": plan["confidence"].map(lambda c: "—" if pd.isna(c) else f"{c:.0%}"),

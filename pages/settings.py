@@ -1,14 +1,18 @@
-"""Settings: how categories are applied and the forecast's balance buffer; privacy rights —
-consents (with time and version), data export, account deletion."""
+"""Settings: how categories are applied, the base currency and the forecast's balance buffer;
+the user's accounts (name, kind, currency, opening balance); privacy rights — consents (with
+time and version), data export, account deletion."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
+import pandas as pd
 import streamlit as st
 
-from core import consents, preferences, privacy
+from core import accounts, consents, preferences, privacy
+from core.currency import COMMON
+from core.import_accounts import KINDS
 from pages import common
 
 log = logging.getLogger(__name__)
@@ -20,7 +24,7 @@ AUTOMATIC, CUSTOM = "Automatic (recommended)", "Custom"
 
 
 def _preferences() -> None:
-    st.subheader("Categorization and forecast")
+    st.subheader("Categorization, currency and forecast")
     with common.session() as conn:
         prefs = preferences.current(conn)
     lo, hi = (round(v * 100) for v in preferences.THRESHOLD_RANGE)
@@ -34,6 +38,12 @@ def _preferences() -> None:
         percent = st.slider("Custom: when the model is at least this sure (%)", lo, hi,
                             value=round((prefs.auto_apply_threshold or 0.9) * 100),
                             key="pref_threshold")
+        codes = list(dict.fromkeys([prefs.base_currency, *COMMON]))
+        code = st.selectbox("Base currency (totals, budgets, goals and alerts)", sorted(codes),
+                            index=sorted(codes).index(prefs.base_currency), key="pref_currency",
+                            help="Each account keeps its own currency; this is the one "
+                                 "totals are written in. A new user's follows their first "
+                                 "account.")
         buffer = st.number_input(f"Warn when the forecast balance may drop below "
                                  f"({prefs.base_currency})", min_value=0.0,
                                  max_value=float(preferences.MAX_BUFFER),
@@ -45,14 +55,63 @@ def _preferences() -> None:
                 preferences.set_auto_apply_threshold(
                     conn, None if mode == AUTOMATIC else percent / 100)
                 preferences.set_balance_buffer(conn, buffer)
+                stored = preferences.set_base_currency(conn, code)
         except preferences.PreferenceError as exc:
             st.error(f"Not saved: {exc}")
             return
+        common.remember_base_currency(stored)
         st.session_state["prefs_flash"] = ("Saved. The next categorization and forecast run "
                                            "(within a minute) use them.")
         st.rerun()
     flash = st.session_state.pop("prefs_flash", None)
     if flash:
+        st.success(flash)
+
+
+def _accounts() -> None:
+    st.subheader("Accounts")
+    with common.session() as conn:
+        found = accounts.overview(conn)
+    if found.empty:
+        st.caption("No accounts yet: importing a statement creates one.")
+        return
+    st.dataframe(pd.DataFrame({
+        "account": found["name"], "kind": found["kind"], "currency": found["currency"],
+        "opening balance": common.moneys(found["opening_balance"], found["currency"]),
+        "balance": common.moneys(found["balance"], found["currency"]),
+        "transactions": found["transactions"]}), hide_index=True, key="acct_table")
+    names = found["name"].tolist()
+    if (renamed := st.session_state.pop("acct_pick_next", None)) in names:
+        st.session_state["acct_pick"] = renamed  # keep the edited account selected
+    pick = st.selectbox("Edit an account", names, key="acct_pick")
+    row = found.iloc[names.index(pick)]
+    with st.form(f"acct_form_{row['id']}"):
+        c1, c2, c3 = st.columns([2, 1, 1])
+        name = c1.text_input("Name", value=row["name"], key=f"acct_name_{row['id']}")
+        kind = c2.selectbox("Kind", KINDS, index=KINDS.index(row["kind"]),
+                            key=f"acct_kind_{row['id']}")
+        currency = c3.text_input("Currency", value=row["currency"], max_chars=3,
+                                 key=f"acct_currency_{row['id']}")
+        opening = st.number_input(
+            "Opening balance (the balance before its first transaction)",
+            value=float(row["opening_balance"]), step=100.0, format="%.2f",
+            key=f"acct_opening_{row['id']}",
+            help="Set automatically when a first statement's balance column adds up; "
+                 "change it when the balance shown differs from your bank's.")
+        saved = st.form_submit_button("Save account")
+    if saved:
+        try:
+            with common.session() as conn:
+                accounts.update_account(conn, row["id"], name=name, kind=kind,
+                                        currency=currency, opening_balance=f"{opening:.2f}")
+        except accounts.AccountError as exc:
+            st.error(f"Not saved: {exc}")
+            return
+        st.session_state["acct_pick_next"] = " ".join(name.split())
+        st.session_state["acct_flash"] = "Account saved. Balances and the forecast follow " \
+                                         "within a minute."
+        st.rerun()
+    if flash := st.session_state.pop("acct_flash", None):
         st.success(flash)
 
 
@@ -135,6 +194,8 @@ def render() -> None:
     st.title("Settings")
     st.caption(f"Signed in as {user.email}")
     _preferences()
+    st.divider()
+    _accounts()
     st.divider()
     _consents(user)
     st.divider()

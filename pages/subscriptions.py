@@ -19,8 +19,9 @@ def _set(series_id: str, status: str | None) -> None:
 
 def _row(s) -> None:
     change = s.price_change or {}
-    price = (f" · price {'rise' if change.get('rise') else 'change'} "
-             f"{common.money(abs(change['from']))} → {common.money(abs(change['to']))}"
+    what = (("price rise" if change.get("rise") else "price change") if s.direction == "out"
+            else "raised" if (change.get("pct") or 0) > 0 else "lowered")  # a pay rise
+    price = (f" · {what} {common.money(abs(change['from']))} → {common.money(abs(change['to']))}"
              if change.get("from") is not None else "")
     next_due = f"next {s.next_date:%d %b %Y} ≈ {common.money(abs(float(s.next_amount or 0)))}" \
         if s.next_date is not None else "no next date"

@@ -23,9 +23,13 @@ AUTO = "(detect)"
 NONE = "(no such column)"  # sent to the parser as "": detection leaves the role empty
 ORDERS = {"detect": None, "day first (31/12/2024)": "dmy", "month first (12/31/2024)": "mdy"}
 SIGNS = {"detect": None, "amounts as in the file": "as_is", "flip every sign": "negate"}
+BATCH_COLUMNS = {"created_at": "When", "filename": "File", "format": "Format",
+                 "account": "Account", "status": "Status", "imported": "Imported",
+                 "duplicates": "Duplicates skipped", "possible_duplicates": "Possible duplicates",
+                 "rejected": "Rejected rows", "transfers": "Transfers"}
 
 
-def _account(accounts: list[dict]) -> tuple[object | None, tuple[str, str, str] | None]:
+def _account(accounts: list[dict]) -> tuple[object | None, tuple[str, str, str | None] | None]:
     names = [a["name"] for a in accounts]
     if (chosen := st.session_state.pop("imp_account_next", None)) in names:
         st.session_state["imp_account"] = chosen  # the account an import just created
@@ -35,8 +39,10 @@ def _account(accounts: list[dict]) -> tuple[object | None, tuple[str, str, str] 
     c1, c2, c3 = st.columns(3)
     name = c1.text_input("New account name", key="imp_new_name")
     kind = c2.selectbox("Kind", KINDS, key="imp_new_kind")
-    currency = c3.text_input("Currency", value="EUR", max_chars=3, key="imp_new_currency")
-    return None, (name.strip(), kind, currency.strip().upper() or "EUR")
+    currency = c3.text_input("Currency", max_chars=3, key="imp_new_currency",
+                             placeholder="the file's",
+                             help="Empty: the currency the file states, else your base currency.")
+    return None, (name.strip(), kind, currency.strip().upper() or None)
 
 
 def _mapping_form(upload: Upload, file_id: str) -> tuple[dict[str, str], str | None]:
@@ -85,7 +91,7 @@ def _run_import(user, upload: Upload, account_id, new_account) -> None:
             if account_id is None:
                 name, kind, currency = new_account
                 account_id = create_account(conn, cipher_for(conn, user.id), name, kind=kind,
-                                            currency=currency)
+                                            currency=currency or upload.file_currency)
             summary = import_upload(conn, user, upload, account_id,
                                     progress=lambda f, m: bar.progress(min(1.0, f), text=m))
     except (StatementParseError, ImportFailed, ValueError) as exc:
@@ -95,6 +101,7 @@ def _run_import(user, upload: Upload, account_id, new_account) -> None:
     st.session_state["imp_done"] = upload.sha256
     if new_account:
         st.session_state["imp_account_next"] = new_account[0]
+        common.remember_base_currency(None)  # a first account sets the base currency
     st.rerun()
 
 
@@ -114,6 +121,8 @@ def _summary() -> None:
             st.info("Possible duplicates were imported and flagged: decide on the Possible duplicates tab.")
         if s["rejected"]:
             st.dataframe(pd.DataFrame(s["rejected"]), hide_index=True, key="imp_rejected")
+        for note in s.get("notes", []):
+            st.info(note)
         for warning in s["warnings"]:
             st.warning(warning)
 
@@ -125,7 +134,9 @@ def _batches(user) -> None:
         return
     st.subheader("Recent imports")
     table = pd.DataFrame(batches).drop(columns=["id", "rejected_rows"])
-    st.dataframe(table, hide_index=True, key="imp_batches")
+    table["created_at"] = pd.to_datetime(table["created_at"], utc=True).dt.strftime(
+        "%Y-%m-%d %H:%M UTC")
+    st.dataframe(table.rename(columns=BATCH_COLUMNS), hide_index=True, key="imp_batches")
     done = {f"{b['created_at']:%Y-%m-%d %H:%M} · {b['filename']} · {b['imported']} rows": b["id"]
             for b in batches if b["status"] == "completed"}
     if not done:

@@ -21,6 +21,11 @@ def _decide(tx_id: str, category: str, merchant: str) -> None:
              + (f", and {decision.propagated} similar" if decision.propagated else ""))
 
 
+def _percent(p: float) -> str:
+    """``64%``; ``<1%`` rather than a misleading ``0%`` for a faint suggestion."""
+    return "<1%" if p < 0.005 else f"{p:.0%}"
+
+
 def render() -> None:
     with common.session() as conn:
         queue = review.queue(conn, limit=25)
@@ -33,11 +38,11 @@ def render() -> None:
     for row in queue.itertuples(index=False):
         with st.container(border=True, key=f"rv-card-{row.example_id}"):
             st.markdown(f"**{row.merchant}** · {row.n} transaction(s) · latest "
-                        f"{row.last_date:%d %b %Y} {common.money(row.amount)}")
+                        f"{row.last_date:%d %b %Y} {common.money(row.amount, row.currency)}")
             st.caption(f"{row.example} — {row.explanation or 'no explanation'}")
             cols = st.columns(4)
             for i, s in enumerate((row.suggestions or [])[:3]):
-                cols[i].button(f"{s['category']} ({s['confidence']:.0%})",
+                cols[i].button(f"{s['category']} ({_percent(s['confidence'])})",
                                key=f"rv-{row.example_id}-{i}", on_click=_decide,
                                args=(row.example_id, s["category"], row.merchant))
             leaf_names = sorted({o.split(" › ", 1)[1] for o in options if " › " in o})

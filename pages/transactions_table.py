@@ -186,6 +186,7 @@ def render(user) -> None:
     key = f"tx_editor_{version}"
     view = _view(page.rows)
     st.data_editor(view, key=key, hide_index=True, width="stretch",
+                   height=38 + 35 * min(len(view), 20),  # up to 20 rows without scrolling
                    disabled=[c for c in view.columns if c not in EDITABLE], column_config={
                        "category": st.column_config.SelectboxColumn("Category", options=[NONE, *labels]),
                        "notes": st.column_config.TextColumn("Notes", max_chars=svc.MAX_NOTE),

@@ -101,10 +101,16 @@ def sign_in(page, port: int, email: str, password: str, expect) -> None:
     page.get_by_label("Email").first.fill(email)
     page.get_by_label("Password").first.fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible(timeout=60_000)
+    expect(shown(page.get_by_role("heading", name="Dashboard"))).to_be_visible(timeout=60_000)
     wait_for_session_cookie(page)
     page.wait_for_timeout(500)
     wait_idle(page)
+
+
+def shown(locator):
+    """The first *visible* match: while a rerun replaces the page, Streamlit briefly keeps the
+    old elements (hidden, stale) next to the new ones, and the first match may be a stale one."""
+    return locator.filter(visible=True).first
 
 
 def wait_for_session_cookie(page, present: bool = True, timeout_ms: int = 30_000) -> None:
@@ -137,7 +143,7 @@ def open_page(page, link: str, heading: str, expect, attempts: int = 3) -> None:
     for attempt in range(attempts):
         page.get_by_role("link", name=link).click()
         try:
-            expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=30_000)
+            expect(shown(page.get_by_role("heading", name=heading))).to_be_visible(timeout=30_000)
             wait_idle(page)
             return
         except AssertionError:

@@ -17,7 +17,18 @@ import uuid
 from pathlib import Path
 
 import pytest
-from launch import CHROMIUM, CHROMIUM_ARGS, ROOT, app_env, free_port, open_page, sign_in, start_app, stop_app
+from launch import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    app_env,
+    free_port,
+    open_page,
+    shown,
+    sign_in,
+    start_app,
+    stop_app,
+)
 
 from core import embedded
 from core.auth import LocalAuth
@@ -62,15 +73,15 @@ def test_staff_sees_analytics_and_downloads_csv(tmp_path: Path, database_url) ->
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
             sign_in(page, port, email, password, expect)
             open_page(page, "Admin", "Admin", expect)
-            expect(page.get_by_text("Aggregates over at least 10 users only").first).to_be_visible()
+            expect(shown(page.get_by_text("Aggregates over at least 10 users only"))).to_be_visible()
             users = page.locator('[data-testid="stMetric"]').filter(has_text="Users").first
             expect(users).to_contain_text("12")  # demo household + 10 members + the staff account
             for attempt in range(3):  # a rerun of the page may reset the tab: retry
                 page.get_by_role("tab", name="Spend trends").click()
-                expect(page.get_by_text("Money out by month and category").first).to_be_visible(
+                expect(shown(page.get_by_text("Money out by month and category"))).to_be_visible(
                     timeout=30_000)
                 try:
-                    expect(page.locator(".js-plotly-plot:visible").first).to_be_visible(timeout=20_000)
+                    expect(shown(page.locator(".js-plotly-plot:visible"))).to_be_visible(timeout=20_000)
                     break
                 except AssertionError:
                     page.screenshot(path=str(tmp_path / f"admin-attempt-{attempt}.png"), full_page=True)
@@ -86,7 +97,7 @@ def test_staff_sees_analytics_and_downloads_csv(tmp_path: Path, database_url) ->
             assert rows and list(rows[0])[:4] == ["month", "category", "currency", "users"]
             assert all(int(r["users"]) >= 10 for r in rows)
             page.get_by_role("tab", name="Roles").click()
-            expect(page.get_by_text("Only admins can change roles.").first).to_be_visible()
+            expect(shown(page.get_by_text("Only admins can change roles."))).to_be_visible()
             browser.close()
     finally:
         if proc.poll() is None:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from launch import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app, wait_for_session_cookie
+from launch import CHROMIUM, CHROMIUM_ARGS, free_port, shown, start_app, stop_app, wait_for_session_cookie
 
 pytestmark = pytest.mark.e2e
 
@@ -28,27 +28,27 @@ def test_sign_in_to_demo_see_dashboard_sign_out(tmp_path: Path, database_url) ->
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1300, "height": 900})
             page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
-            expect(page.get_by_text(f"sign in as {creds['email']}").first).to_be_visible(timeout=60_000)
+            expect(shown(page.get_by_text(f"sign in as {creds['email']}"))).to_be_visible(timeout=60_000)
             page.get_by_label("Email").first.fill(creds["email"])
             page.get_by_label("Password").first.fill(creds["password"])
             page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible(timeout=60_000)
-            expect(page.get_by_text("Money out").first).to_be_visible()
-            expect(page.get_by_text("Spending by category").first).to_be_visible()
+            expect(shown(page.get_by_role("heading", name="Dashboard"))).to_be_visible(timeout=60_000)
+            expect(shown(page.get_by_text("Money out"))).to_be_visible()
+            expect(shown(page.get_by_text("Spending by category"))).to_be_visible()
             page.screenshot(path=str(tmp_path / "dashboard.png"))
             # a reload keeps the user signed in (signed session cookie)
             wait_for_session_cookie(page)
             cookie = next(c for c in page.context.cookies() if c["name"] == "pfm_session")
             assert cookie["sameSite"] == "Strict" and creds["password"] not in cookie["value"]
             page.reload(wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible(timeout=60_000)
+            expect(shown(page.get_by_role("heading", name="Dashboard"))).to_be_visible(timeout=60_000)
             page.get_by_role("button", name="Sign out").click()
-            expect(page.get_by_role("button", name="Sign in").first).to_be_visible(timeout=30_000)
+            expect(shown(page.get_by_role("button", name="Sign in"))).to_be_visible(timeout=30_000)
             expect(page.get_by_role("heading", name="Dashboard")).to_have_count(0)
             # ... and after signing out, a reload does not sign back in
             wait_for_session_cookie(page, present=False)
             page.reload(wait_until="domcontentloaded")
-            expect(page.get_by_role("button", name="Sign in").first).to_be_visible(timeout=60_000)
+            expect(shown(page.get_by_role("button", name="Sign in"))).to_be_visible(timeout=60_000)
             expect(page.get_by_role("heading", name="Dashboard")).to_have_count(0)
             browser.close()
     finally:

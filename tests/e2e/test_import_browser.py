@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from launch import ROOT, chromium_page, free_port, open_page, sign_in, start_app, wait_idle
+from launch import ROOT, chromium_page, free_port, open_page, shown, sign_in, start_app, wait_idle
 
 pytestmark = pytest.mark.e2e
 BOI = ROOT.parent / "shared" / "data" / "statements" / "bank2ynab" / "test" / "test-data" / \
@@ -84,7 +84,7 @@ def _flow(page, port: int, creds: dict, expect) -> None:
         page.get_by_role("tab", name="Import").click()
         _choose(page, "Into account", "+ New account")
         try:
-            expect(page.get_by_label("New account name").first).to_be_visible(timeout=15_000)
+            expect(shown(page.get_by_label("New account name"))).to_be_visible(timeout=15_000)
             break
         except AssertionError:
             if attempt == 2:
@@ -103,18 +103,18 @@ def _flow(page, port: int, creds: dict, expect) -> None:
                 raise
     import_button.click()
     expect(page.get_by_text("Imported 27 transaction(s) from test_BOI_TransactionExport.csv.")
-           .first).to_be_visible(timeout=60_000)
+           .filter(visible=True).first).to_be_visible(timeout=60_000)
     # the same file again, now into the account it created: nothing new
-    expect(page.get_by_text("This file has been imported").first).to_be_visible(timeout=30_000)
+    expect(shown(page.get_by_text("This file has been imported"))).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Import 27 transactions").click()
-    expect(page.get_by_text("Imported 0 transaction(s)").first).to_be_visible(timeout=60_000)
+    expect(shown(page.get_by_text("Imported 0 transaction(s)"))).to_be_visible(timeout=60_000)
 
     # search, then correct a category in the data editor (keyboard: the grid is a canvas)
     page.get_by_role("tab", name="Transactions").click()
     search = page.get_by_label("Search description, merchant or notes")
     search.fill("cto")
     search.press("Enter")
-    expect(page.get_by_text("Page 1 of 1").first).to_be_visible(timeout=30_000)
+    expect(shown(page.get_by_text("Page 1 of 1"))).to_be_visible(timeout=30_000)
     page.wait_for_timeout(1500)
     texts = _grid_texts(page)
     assert texts.count("CTO") == 8 and "BOI e2e" in texts  # 4 rows x (description, merchant)
@@ -139,6 +139,6 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     page.get_by_role("tab", name="Import").click()
     _choose(page, "Undo an import", "· 27 rows")
     page.get_by_role("button", name="Undo this import").click()
-    expect(page.get_by_text("Import undone: 27 transaction(s) removed.").first).to_be_visible(timeout=30_000)
+    expect(shown(page.get_by_text("Import undone: 27 transaction(s) removed."))).to_be_visible(timeout=30_000)
     page.get_by_role("tab", name="Transactions").click()
-    expect(page.get_by_text("No transactions match.").first).to_be_visible(timeout=30_000)
+    expect(shown(page.get_by_text("No transactions match."))).to_be_visible(timeout=30_000)

@@ -24,6 +24,7 @@ from launch import (
     chromium_page,
     free_port,
     open_page,
+    shown,
     sign_in,
     start_app,
     stop_app,
@@ -78,9 +79,9 @@ def _flow(page, port: int, creds: dict, expect) -> None:
         assert time.time() < deadline, "nothing reached the review queue"
         page.wait_for_timeout(5000)
         page.reload(wait_until="domcontentloaded")
-        expect(page.get_by_role("heading", name="Transactions").first).to_be_visible(
+        expect(shown(page.get_by_role("heading", name="Transactions"))).to_be_visible(
             timeout=60_000)
-    expect(page.get_by_text("Ordered by how much one decision helps").first).to_be_visible()
+    expect(shown(page.get_by_text("Ordered by how much one decision helps"))).to_be_visible()
     card = page.locator("[class*='st-key-rv-card-']").first  # the most helpful decision
     title = card.locator("strong").first.inner_text()  # the merchant
     caption = card.locator("[data-testid=stCaptionContainer]").first.inner_text()
@@ -91,7 +92,7 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     percent = int(label.rsplit("(", 1)[1].rstrip("%)"))
     assert 0 <= percent < 100  # it is here because the model was not sure
     button.click()
-    expect(page.get_by_text(f"{title}: filed under {category}").first).to_be_visible(
+    expect(shown(page.get_by_text(f"{title}: filed under {category}"))).to_be_visible(
         timeout=30_000)
     wait_idle(page)
     expect(page.locator("strong").filter(has_text=re.compile(f"^{re.escape(title)}$"))

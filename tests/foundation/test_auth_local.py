@@ -15,6 +15,7 @@ from core.auth import (
 )
 from core.config import Settings
 from core.db import Database
+from core.taxonomy import DEFAULT_TAXONOMY
 
 
 def _actions(db: Database, user) -> list[str]:
@@ -90,6 +91,13 @@ def test_new_user_gets_profile_and_two_level_taxonomy(auth: LocalAuth, make_user
         profile = conn.execute("select email, role from profiles").fetchall()
     assert parents >= 15 and children >= 50
     assert profile == [(made.email, "user")]
+    # the migration seeds exactly the taxonomy the code knows (core.taxonomy, ml.prior)
+    with db.user_session(made.user) as conn:
+        tree = conn.execute("select p.name, array_agg(c.name order by c.name)"
+                            " from categories c join categories p on p.id = c.parent_id"
+                            " group by p.name").fetchall()
+    assert {p: sorted(leaves) for p, leaves in tree} == {
+        p: sorted(leaves) for p, leaves in DEFAULT_TAXONOMY.items()}
 
 
 def test_logout_is_audited(auth: LocalAuth, make_user, db: Database) -> None:

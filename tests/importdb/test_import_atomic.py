@@ -3,6 +3,8 @@ rows and no batch; undo removes exactly one batch."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import psycopg
 import pytest
 
@@ -137,3 +139,30 @@ def test_unknown_batch_and_bad_duplicate_action(db, make_user) -> None:
         undo_batch(conn, user, "00000000-0000-0000-0000-000000000000")
     with pytest.raises(ValueError, match="'keep' or 'delete'"), db.user_session(user) as conn:
         resolve_duplicate(conn, "00000000-0000-0000-0000-000000000000", "merge")
+
+
+def test_a_new_account_ends_at_the_files_closing_balance(db, make_user, import_file, import_bytes,
+                                                         shared_data) -> None:
+    from core.dashboard_queries import balances
+
+    user = make_user(name="opening").user
+    first = import_file(user, "csv2ofx/data/test/schwab-checking-baltest-case1.csv",
+                        account="Schwab")  # newest first, running balance 878.47 at the end
+    assert first.notes == ["Opening balance set to 1,093.74 so that the account ends at the"
+                           " file's closing balance of 878.47."]
+    with db.user_session(user) as conn:
+        assert conn.execute("select opening_balance from accounts where name = 'Schwab'"
+                            ).fetchone()[0] == Decimal("1093.74")
+        assert float(balances(conn)["balance"].iloc[0]) == 878.47
+    # a later file into the same account leaves the opening balance alone
+    later = import_file(user, "csv2ofx/data/test/schwab-checking-baltest-case3.csv",
+                        account="Schwab")
+    assert later.notes == []
+    # balances that do not add up: a warning, and the opening balance stays 0
+    za = shared_data / "labeled" / "yassirawad_za_labeled" / "data" / "transactions.csv"
+    mixed = import_bytes(user, za.read_bytes(), za.name, "ZA")
+    assert mixed.notes == [] and any("balance column does not add up" in w
+                                     for w in mixed.warnings)
+    with db.user_session(user) as conn:
+        assert conn.execute("select opening_balance from accounts where name = 'ZA'"
+                            ).fetchone()[0] == 0

@@ -217,3 +217,39 @@ def test_row_details_split_tags_and_exclude(db, make_user, import_file) -> None:
                              " join categories c on c.id = s.category_id order by s.position").fetchall()
     assert (tags, excluded) == (["groceries", "trip"], True)
     assert parts == [("Groceries", Decimal("-60.00"), "food"), ("Household", Decimal("-43.56"), "")]
+
+
+def test_new_account_takes_the_files_currency_unless_one_is_typed(db, make_user, statements) -> None:
+    monzo = "bank2ynab/test/test-data/MonzoDataExport_February2018_2018-02-26_174335.csv"
+    user = make_user(name="currency").user
+    at = _page(user)
+    at.session_state["base_currency"] = (str(user.id), "EUR")  # what the session had read
+    _upload(at, statements, monzo, account="Monzo")  # the currency field is left empty
+    at.button(key="imp_go").click().run()
+    assert not at.exception, at.exception
+    batches = _frame(at, "File")  # Recent imports, in words
+    assert list(batches.columns[:3]) == ["When", "File", "Format"]
+    assert batches["When"].iloc[0].endswith(" UTC") and batches["Imported"].iloc[0] == 1
+    # the first account made GBP the base currency: the session reads it again
+    assert "base_currency" not in at.session_state or at.session_state["base_currency"][1] == "GBP"
+    # a typed currency wins; a malformed one is refused with a message and nothing is written
+    at.selectbox(key="imp_account").select("+ New account").run()
+    at.text_input(key="imp_new_name").input("Typed")
+    at.file_uploader(key="imp_file").set_value(
+        ("boi.csv", (statements / BOI).read_bytes(), "text/csv"))
+    at.run()
+    # this file names no currency: the preview shows the base currency (the first account's)
+    assert set(_frame(at, "external_id")["currency"]) == {"GBP"}
+    at.text_input(key="imp_new_currency").input("E1").run()
+    at.button(key="imp_go").click().run()
+    assert any("'E1' is not a three-letter code" in e.value for e in at.error), \
+        [e.value for e in at.error]
+    at.text_input(key="imp_new_currency").input("usd").run()
+    at.button(key="imp_go").click().run()
+    assert not at.exception, at.exception
+    with db.user_session(user) as conn:
+        accounts = conn.execute("select name, currency from accounts order by name").fetchall()
+        monzo_tx = conn.execute("select t.currency from transactions t join accounts a"
+                                " on a.id = t.account_id where a.name = 'Monzo'").fetchall()
+    assert accounts == [("Monzo", "GBP"), ("Typed", "USD")]
+    assert monzo_tx == [("GBP",)]

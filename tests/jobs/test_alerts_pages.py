@@ -29,6 +29,8 @@ def test_alerts_page_verdict_snooze_and_preferences(db: Database, settings: Sett
     at = _page(user, "alerts")
     labels = [e.label for e in at.expander]
     assert any("Unusual charge" in label and "high risk" in label for label in labels), labels
+    found = next(d.value for d in at.dataframe if "reason" in d.value.columns)  # All anomalies
+    assert "amount spike" in set(found["kind"]) and not found["kind"].str.contains("_").any()
     assert any("Price rise" in label for label in labels), labels
     expected_buttons = [b for b in at.button if b.key and b.key.startswith("exp-")]
     alert_id = expected_buttons[0].key.removeprefix("exp-")
@@ -62,6 +64,19 @@ def test_subscriptions_page_lists_price_rise_and_confirms(db: Database, settings
     at = _page(user, "subscriptions")
     text = " ".join(m.value for m in at.markdown)
     assert "**Netflix** — monthly" in text and "price rise" in text
+    # a pay rise reads as one; cash taken out of the ATM is no bill
+    with db.user_session(user) as conn:
+        raised = [r[0] for r in conn.execute(
+            "select merchant from recurring_series where direction = 'in'"
+            " and price_change is not null").fetchall()]
+        cash = conn.execute(
+            "select count(*) from recurring_series s join transactions t"
+            " on t.id = any(s.transaction_ids) join categories c on c.id = t.category_id"
+            " where c.name = 'ATM Withdrawal'").fetchone()[0]
+    assert raised and cash == 0
+    for name in raised:
+        line = next(m.value for m in at.markdown if m.value.startswith(f"**{name}**"))
+        assert " · raised " in line and "price" not in line, line
     confirm = next(b for b in at.button if b.key and b.key.startswith("conf-"))
     confirm.click().run()
     with db.user_session(user) as conn:

@@ -78,6 +78,8 @@ def test_needs_review_tab_one_click_decision(db: Database, settings: Settings, h
     with db.user_session(user) as conn:
         conn.execute("update profiles set auto_apply_threshold = 1.0")  # review everything
     pipeline.run_user(db, settings, user.id, only={"categorize"})
+    with db.user_session(user) as conn:  # a card shows its transaction's own currency
+        conn.execute("update transactions set currency = 'GBP' where needs_review")
     at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app" / "main.py"),
                            default_timeout=60)
     at.session_state["user"] = user
@@ -88,6 +90,9 @@ def test_needs_review_tab_one_click_decision(db: Database, settings: Settings, h
         before = review.queue_size(conn)
     buttons = [b for b in at.button if b.key and b.key.startswith("rv-")]
     assert buttons and before > 0
+    cards = [m.value for m in at.markdown if "transaction(s) · latest" in m.value]
+    assert cards and all("£" in c and "€" not in c for c in cards), cards[:3]
+    assert not any(b.label.endswith("(0%)") for b in buttons)  # faint ones read "<1%"
     buttons[0].click().run()
     assert not at.exception, at.exception
     with db.user_session(user) as conn:

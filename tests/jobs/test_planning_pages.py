@@ -9,6 +9,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from core import planning_service as ps
 from core.config import Settings
 from core.db import Database
 from jobs import pipeline
@@ -69,6 +70,16 @@ def test_goals_page_what_if_and_readiness(db: Database, settings: Settings,
     at = _page(user, "goals")
     plan = at.dataframe[0].value
     assert list(plan["goal"]) == ["Rainy day", "New car"] and plan["monthly"].str.startswith("€").all()
+    with db.user_session(user) as conn:
+        stored = conn.execute("select saved, target, target_date from goals order by name"
+                              " desc").fetchall()
+    assert list(plan["saved"]) == [f"€{s:,.2f} of €{t:,.2f}" for s, t, _ in stored]
+    assert list(plan["deadline"]) == ["none" if d is None else f"{d:%b %Y}" for *_, d in stored]
+    with db.user_session(user) as conn:  # the what-if writes amounts in the base currency
+        assert ps.planner(conn).currency_symbol == "€"
+        conn.execute("update profiles set base_currency = 'GBP'")
+        assert ps.planner(conn).currency_symbol == "£"
+        conn.execute("update profiles set base_currency = 'EUR'")
     before = at.dataframe[1].value
     with db.user_session(user) as conn:
         rainy = conn.execute("select id::text from goals where name = 'Rainy day'").fetchone()[0]
@@ -134,3 +145,24 @@ def test_budgets_page_sets_a_budget(db: Database, settings: Settings, household_
         seq = conn.execute("select dirty_seq > processed_seq from pipeline.user_state"
                            " where user_id = %s", [str(user.id)]).fetchone()[0]
     assert seq, "saving a budget marks the user for replanning"
+
+
+def test_dashboard_says_why_there_is_no_forecast_for_old_statements(db: Database,
+                                                                    settings: Settings,
+                                                                    make_user) -> None:
+    from core.demo_data import generate_household
+    from core.demo_seed import load_household
+
+    user = make_user(name="stale").user
+    end = dt.date.today() - dt.timedelta(days=200)  # the last statement is half a year old
+    with db.user_session(user) as conn:
+        load_household(conn, user, generate_household(seed=4, months=12, end=end))
+    pipeline.run_user(db, settings, user.id, only=STAGES)
+    with db.user_session(user) as conn:
+        status, reason = conn.execute("select status, reason from forecast_summary").fetchone()
+    assert status == "insufficient_data" and "import a recent statement" in reason
+    at = _page(user, "dashboard")
+    assert any(i.value.startswith("No forecast: the latest transaction is from")
+               for i in at.info), [i.value for i in at.info]
+    assert not any(t.get("name") == "p50 (expected)"  # no fan chart
+                   for chart in _charts(at).values() for t in chart["data"])

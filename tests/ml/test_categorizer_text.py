@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.taxonomy import DEFAULT_TAXONOMY
 from ml.calibration import (
     DEFAULT_THRESHOLD,
     NEVER,
@@ -13,7 +14,7 @@ from ml.calibration import (
     threshold_for_precision,
 )
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
-from ml.prior import DEFAULT_CATEGORIES, DEFAULT_TAXONOMY, DESCRIPTIONS, KEYWORDS, lexicon_match
+from ml.prior import DEFAULT_CATEGORIES, DESCRIPTIONS, KEYWORDS, lexicon_match
 from ml.text import merchant_key, normalize_description
 
 
@@ -51,6 +52,8 @@ def test_default_taxonomy_and_prior_tables_agree():
     assert DEFAULT_TAXONOMY["Transfers"] == ["Between Accounts", "Credit Card Payment",
                                              "Savings & Investments"]
     assert set(KEYWORDS) == set(DESCRIPTIONS) == set(DEFAULT_CATEGORIES)
+    # the prior's leaves are the app's taxonomy, in its order (ml does not import core)
+    assert DEFAULT_CATEGORIES == [leaf for leaves in DEFAULT_TAXONOMY.values() for leaf in leaves]
 
 
 @pytest.mark.parametrize(("text", "leaf"), [

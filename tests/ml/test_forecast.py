@@ -151,6 +151,20 @@ def test_only_transfers_or_a_few_days_is_insufficient(demo: pd.DataFrame) -> Non
     assert res.status == "insufficient_data" and "days of history" in res.reason
 
 
+def test_stale_history_is_insufficient(history: pd.DataFrame, series) -> None:
+    # the statements stop on AS_OF; two months later the forecast still runs, four months
+    # later there is nothing to say about today (the fallback, with what to do about it)
+    soon = CashFlowForecaster().fit(history, series, balance=3000,
+                                    as_of=AS_OF + dt.timedelta(days=60)).result_
+    assert soon.status == "ok"
+    late = CashFlowForecaster().fit(history, series, balance=3000,
+                                    as_of=AS_OF + dt.timedelta(days=120)).result_
+    assert late.status == "insufficient_data"
+    assert late.reason == ("the latest transaction is from 14 May 2025, 120 days ago: import a"
+                           " recent statement to see where your money is heading")
+    assert late.months["balance_p50"].isna().all() and np.isnan(late.stability_score)
+
+
 def test_one_month_of_data() -> None:
     one = generate_household(seed=3, months=1, end=END).transactions  # June 2025 only
     res = CashFlowForecaster().fit(one, balance=2000, as_of=END).result_

@@ -76,6 +76,11 @@ def test_order_emergency_fund_then_deadlines_then_priority(planner) -> None:
         2_000 - 1_000 - 600 / 9 - 1_200 / 13, abs=0.01)
     assert (rich.goals["confidence"] == 1.0).all() and rich.unallocated == 0
     assert set(rich.goals["status"]) == {"on_track"}
+    # explanations carry the currency the planner is given
+    assert _row(rich, "Rainy day")["explanation"].startswith("Put 1,000.00 a month into Rainy day")
+    pounds = GoalPlanner(currency_symbol="£").fit(np.full((500, 3), 2_000.0), as_of=AS_OF)
+    assert _row(pounds.plan(goals), "Rainy day")["explanation"].startswith(
+        "Put £1,000.00 a month into Rainy day")
 
 
 def test_what_if_recomputes_from_the_same_fit(planner) -> None:

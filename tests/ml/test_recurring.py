@@ -151,3 +151,15 @@ def test_edge_cases() -> None:
                            "amount": [-20.0] * 10, "merchant": ["Cleaner"] * 10,
                            "id": range(10)})
     assert RecurringDetector().fit(weekly).series_.iloc[0]["cadence"] == "weekly"
+
+
+def test_cash_withdrawals_are_not_bills(demo: pd.DataFrame, series: pd.DataFrame) -> None:
+    # the demo household takes cash out of the ATM at fixed amounts now and then: a series by
+    # amount and merchant, but the money is still theirs, so it is no bill unless asked for
+    cash = demo.loc[demo["category"] == "ATM Withdrawal"]
+    assert len(cash) >= 4
+    assert "ATM Withdrawal" not in set(series["category"])
+    with_cash = RecurringDetector(include_cash=True).fit(demo).series_
+    assert "ATM Withdrawal" in set(with_cash["category"])
+    assert set(with_cash["series_key"]) - set(series["series_key"]) == set(
+        with_cash.loc[with_cash["category"] == "ATM Withdrawal", "series_key"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -62,7 +63,23 @@ def load_demo(db: Database, users: list[AuthUser], seed: int, months: int = 4) -
             load_household(conn, user, household)
 
 
-def simulate_categorizer(db: Database, user: AuthUser) -> tuple[int, int]:
+class Simulated(NamedTuple):
+    """What :func:`simulate_categorizer` left: predictions with a known outcome, how many of
+    them were corrected, and each one's (confidence, corrected)."""
+
+    known: int
+    fixes: int
+    outcomes: list[tuple[float, bool]]
+
+
+def _confidence(tx_id: str) -> float:
+    """A stated confidence in [0.45, 1], three decimals, never on a decile boundary (0.5, 0.6
+    ...): the database buckets the stored ``real`` and a boundary value could fall either side."""
+    conf = round(0.45 + 0.55 * _unit(tx_id, "conf"), 3)
+    return conf + 0.001 if conf < 1 and round(conf * 1000) % 100 == 0 else conf
+
+
+def simulate_categorizer(db: Database, user: AuthUser) -> Simulated:
     """Store what the categorization stage and the user leave behind, for every categorized
     transaction of ``user`` (its true category is the one it has now):
 
@@ -71,8 +88,7 @@ def simulate_categorizer(db: Database, user: AuthUser) -> tuple[int, int]:
     * the model is wrong with probability 1 - confidence (a calibrated model): the user
       corrects an applied prediction, or picks another category than the suggestion.
 
-    Corrections are written as ``core.corrections.correct_category`` writes them. Returns
-    (predictions with a known outcome, of which corrected)."""
+    Corrections are written as ``core.corrections.correct_category`` writes them."""
     with db.user_session(user) as conn:
         rows = conn.execute("select t.id, t.category_id, c.name from transactions t"
                             " join categories c on c.id = t.category_id where not t.is_transfer"
@@ -82,7 +98,7 @@ def simulate_categorizer(db: Database, user: AuthUser) -> tuple[int, int]:
         ids, confs, kinds, wrong, names, cats = [], [], [], [], [], []
         for tx_id, cat, name in rows:
             cats.append(cat)
-            conf = round(0.45 + 0.55 * _unit(str(tx_id), "conf"), 3)
+            conf = _confidence(str(tx_id))
             ids.append(tx_id)
             confs.append(conf)
             names.append(name)
@@ -114,9 +130,8 @@ def simulate_categorizer(db: Database, user: AuthUser) -> tuple[int, int]:
             update transactions t set category_id = c.new_category_id, category_source = 'user',
                    category_confidence = 1, needs_review = false
             from corrections c where c.transaction_id = t.id""")
-        known = sum(1 for k in kinds if k != "waiting")
-        fixes = sum(1 for k, w in zip(kinds, wrong, strict=True) if w and k != "waiting")
-    return known, fixes
+    outcomes = [(c, w) for c, k, w in zip(confs, kinds, wrong, strict=True) if k != "waiting"]
+    return Simulated(len(outcomes), sum(w for _, w in outcomes), outcomes)
 
 
 def add_verdicts(db: Database, user: AuthUser, verdicts: list[tuple[str, str]]) -> None:

@@ -54,9 +54,17 @@ def test_settings_auto_apply_threshold_and_buffer(db: Database, make_user) -> No
     assert (round(row[0], 4), row[1]) == (0.85, 1200.0)
     assert at.radio(key="pref_mode").value == "Custom" and at.slider(key="pref_threshold").value == 85
     at.radio(key="pref_mode").set_value("Automatic (recommended)")
+    at.selectbox(key="pref_currency").select("GBP")
     at.button(key="FormSubmitter:prefs_form-Save settings").click().run()
     with db.user_session(user) as conn:
-        assert conn.execute("select auto_apply_threshold from profiles").fetchone()[0] is None
+        assert conn.execute("select auto_apply_threshold, base_currency from profiles"
+                            ).fetchone() == (None, "GBP")
+    # amounts on every page are now written in pounds
+    assert "(GBP)" in at.number_input(key="pref_buffer").label
+    at.switch_page("../pages/budgets.py").run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value.startswith("£") or at.metric[0].value == "—"
+    assert not any("€" in m.value for m in at.metric)
 
 
 def test_settings_consents_export_and_delete(db: Database, make_user) -> None:
@@ -143,3 +151,35 @@ def test_normal_user_cannot_reach_admin(db: Database, make_user) -> None:
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page("../pages/admin.py")
         assert at.session_state["user"].app_role == "user"
+
+
+def test_settings_edits_an_account(db: Database, make_user) -> None:
+    from core.import_accounts import create_account
+    from core.transactions_service import cipher_for
+
+    user = make_user(name="settings-accounts").user
+    with db.user_session(user) as conn:
+        create_account(conn, cipher_for(conn, user.id), "Everyday", currency="EUR")
+        create_account(conn, cipher_for(conn, user.id), "Savings", kind="savings")
+    at = _page(user, "settings")
+    table = next(d.value for d in at.dataframe if "opening balance" in d.value.columns)
+    assert list(table["account"]) == ["Everyday", "Savings"]
+    at.selectbox(key="acct_pick").select("Savings").run()
+    form = next(k for k in (w.key for w in at.text_input) if k and k.startswith("acct_name_"))
+    suffix = form.removeprefix("acct_name_")
+    at.text_input(key=f"acct_name_{suffix}").input("Rainy day pot")
+    at.number_input(key=f"acct_opening_{suffix}").set_value(2500.0)
+    at.button(key=f"FormSubmitter:acct_form_{suffix}-Save account").click().run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("Account saved.") for s in at.success)
+    assert at.selectbox(key="acct_pick").value == "Rainy day pot"  # still the edited one
+    with db.user_session(user) as conn:
+        assert conn.execute("select name, opening_balance::float8 from accounts where kind ="
+                            " 'savings'").fetchone() == ("Rainy day pot", 2500.0)
+    # a bad edit names the field and saves nothing
+    at.text_input(key=f"acct_currency_{suffix}").input("E1")
+    at.button(key=f"FormSubmitter:acct_form_{suffix}-Save account").click().run()
+    assert any("Not saved: currency: currency 'E1'" in e.value for e in at.error)
+    with db.user_session(user) as conn:
+        assert conn.execute("select currency from accounts where kind = 'savings'"
+                            ).fetchone()[0] == "EUR"
