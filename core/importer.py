@@ -219,7 +219,7 @@ def _import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher,
     ruled = matched
     notes: list[str] = []
     if fresh and inserted:
-        _opening_from_file(conn, account, txns, warnings, notes)
+        _opening_from_file(conn, account, batch, txns, warnings, notes)
     clock.lap("splits_and_transfers")
     rejected_json = [{"line": r.line, "field": r.field, "value": r.value[:200], "reason": r.reason}
                      for r in rejected]
@@ -244,10 +244,11 @@ def _import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher,
     return summary
 
 
-def _opening_from_file(conn: psycopg.Connection, account: Any, txns: list[ParsedTransaction],
-                       warnings: list[str], notes: list[str]) -> None:
+def _opening_from_file(conn: psycopg.Connection, account: Any, batch: Any,
+                       txns: list[ParsedTransaction], warnings: list[str], notes: list[str]) -> None:
     """Give a new account the opening balance that makes it end at the file's closing balance
-    when the file's balance column adds up (said in ``notes``; else in ``warnings``)."""
+    when the file's balance column adds up (said in ``notes``; else in ``warnings``). The batch
+    records the value, so :func:`undo_batch` can take it back."""
     if not has_balances(txns):
         return
     closing = closing_balance(txns)
@@ -260,6 +261,8 @@ def _opening_from_file(conn: psycopg.Connection, account: Any, txns: list[Parsed
     opening = (closing - total).quantize(CENT)
     conn.execute("update public.accounts set opening_balance = %s where id = %s",
                  [opening, account])
+    conn.execute("update public.import_batches set opening_balance_set = %s where id = %s",
+                 [opening, batch])
     notes.append(f"Opening balance set to {opening:,} so that the account ends at the file's"
                  f" closing balance of {closing.quantize(CENT):,}.")
 
@@ -293,9 +296,12 @@ def list_batches(conn: psycopg.Connection, limit: int = 20) -> list[dict[str, An
 
 def undo_batch(conn: psycopg.Connection, user: AuthUser, batch_id: Any) -> int:
     """Delete every transaction of the batch (splits and corrections go with them), unpair
-    transfers and clear duplicate flags that pointed at them; returns rows deleted."""
-    row = conn.execute("select status from public.import_batches where id = %s for update",
-                       [batch_id]).fetchone()
+    transfers and clear duplicate flags that pointed at them; returns rows deleted.
+
+    When the batch set its new account's opening balance, that goes back to 0 too, unless the
+    user has changed it since or the account still holds transactions of another import."""
+    row = conn.execute("select status, account_id, opening_balance_set from public.import_batches"
+                       " where id = %s for update", [batch_id]).fetchone()
     if row is None:
         raise ImportFailed(f"import batch {batch_id} does not exist")
     if row[0] == "undone":
@@ -306,6 +312,12 @@ def undo_batch(conn: psycopg.Connection, user: AuthUser, batch_id: Any) -> int:
         where possible_duplicate_of in (select id from public.transactions where batch_id = %s)
           and batch_id is distinct from %s""", [batch_id, batch_id])
     n = conn.execute("delete from public.transactions where batch_id = %s", [batch_id]).rowcount
+    if row[2] is not None:
+        conn.execute("""
+            update public.accounts a set opening_balance = 0 where a.id = %s
+              and a.opening_balance = %s
+              and not exists (select 1 from public.transactions t where t.account_id = a.id)""",
+                     [row[1], row[2]])
     conn.execute("update public.import_batches set status = 'undone', undone_at = now() where id = %s",
                  [batch_id])
     audit.record(conn, user, "import_undone", {"batch_id": str(batch_id), "deleted": n})

@@ -166,3 +166,33 @@ def test_a_new_account_ends_at_the_files_closing_balance(db, make_user, import_f
     with db.user_session(user) as conn:
         assert conn.execute("select opening_balance from accounts where name = 'ZA'"
                             ).fetchone()[0] == 0
+
+
+def test_undoing_the_import_that_set_the_opening_balance_takes_it_back(db, make_user,
+                                                                        import_file) -> None:
+    user = make_user(name="undo-opening").user
+    schwab = "csv2ofx/data/test/schwab-checking-baltest-case1.csv"
+
+    def opening(account: str) -> Decimal:
+        with db.user_session(user) as conn:
+            return conn.execute("select opening_balance from accounts where name = %s",
+                                [account]).fetchone()[0]
+
+    def undo(batch_id) -> int:
+        with db.user_session(user) as conn:
+            return undo_batch(conn, user, batch_id)
+
+    first = import_file(user, schwab, account="A")
+    later = import_file(user, "csv2ofx/data/test/schwab-checking-baltest-case3.csv", account="A")
+    assert opening("A") == Decimal("1093.74")
+    assert undo(later.batch_id) == later.n_imported and opening("A") == Decimal("1093.74")
+    assert undo(first.batch_id) == first.n_imported and opening("A") == 0
+    # imported again, the account is new again: the file sets the opening balance once more
+    again = import_file(user, schwab, account="A")
+    assert again.n_imported == first.n_imported and opening("A") == Decimal("1093.74")
+    # a value the user typed after the import stays when the import is undone
+    edited = import_file(user, schwab, account="B")
+    with db.user_session(user) as conn:
+        conn.execute("update accounts set opening_balance = 1000 where name = 'B'")
+    undo(edited.batch_id)
+    assert opening("B") == Decimal("1000.00")
