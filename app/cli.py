@@ -1,4 +1,4 @@
-"""Command line: ``python -m app [run|demo|migrate|set-role|rotate-key] ...``.
+"""Command line: ``python -m app [run|demo|migrate|set-role|reset-password|rotate-key] ...``.
 
 Every subcommand reads the same configuration (``PFM_*`` environment variables and
 ``.streamlit/secrets.toml``); ``--data-dir`` overrides ``PFM_DATA_DIR`` for this command.
@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     role = sub.add_parser("set-role", help="operator: set a user's role (audited)")
     role.add_argument("email")
     role.add_argument("role", choices=["user", "staff", "admin"])
+
+    reset = sub.add_parser("reset-password", help="operator: give a local account a new random"
+                           " password (audited; signs out its browsers)")
+    reset.add_argument("email")
 
     sub.add_parser("rotate-key", help="operator: new master key; re-wrap every data key")
 
@@ -98,6 +102,15 @@ def main(argv: list[str] | None = None) -> int:
 
             set_role(db, args.email, args.role)
             print(f"{args.email} is now {args.role}.")
+        elif command == "reset-password":
+            if settings.auth_backend != "local":
+                raise SystemExit("reset-password is for local accounts; with Supabase Auth, send"
+                                 " a recovery email from the Supabase dashboard")
+            from core.admin_ops import reset_password
+
+            password = reset_password(db, args.email)
+            print(f"New password for {args.email.strip().lower()}: {password}\n"
+                  "Pass it on privately; they can change it in Settings > Password.")
         elif command == "rotate-key":
             from core.admin_ops import rotate_master_key
 

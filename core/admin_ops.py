@@ -1,15 +1,21 @@
-"""Operator commands that act as the table owner: role changes and master-key rotation.
+"""Operator commands that act as the table owner: role changes, master-key rotation and the
+reset of a forgotten password (local accounts).
 
-These run from the command line on the server (``python -m app set-role``, ``rotate-key``),
-never from a user's request. Each writes an audit entry.
+These run from the command line on the server (``python -m app set-role``, ``rotate-key``,
+``reset-password``), never from a user's request. Each writes an audit entry.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 from pathlib import Path
 
+import psycopg
+from argon2 import PasswordHasher
+
+from core.auth import password_problems
 from core.config import Settings
 from core.crypto import LocalKeyring, rewrap_all
 from core.db import Database
@@ -45,3 +51,20 @@ def rotate_master_key(db: Database, settings: Settings) -> int:
     ring.rotate()
     with db.owner_connection() as conn:
         return rewrap_all(conn, ring)
+
+
+def reset_password(db: Database, email: str) -> str:
+    """Give the local account ``email`` a new random password, lift any lockout and sign out
+    every browser that remembered it; returns the password (for the operator to pass on; the
+    user should change it in Settings)."""
+    password = secrets.token_urlsafe(15)
+    while password_problems(password, email):
+        password = secrets.token_urlsafe(15)
+    try:
+        with db.owner_connection() as conn, conn.transaction():
+            user_id = conn.execute("select private.local_reset_password(%s, %s)",
+                                   [email, PasswordHasher().hash(password)]).fetchone()[0]
+    except psycopg.errors.NoDataFound as exc:
+        raise SystemExit(f"no local account with email {email.strip().lower()}") from exc
+    log.info("password of user %s reset by the operator", user_id)
+    return password

@@ -58,6 +58,19 @@ class SignUpError(AuthError):
     pass
 
 
+class PasswordChangeError(AuthError):
+    pass
+
+
+def check_new_password(email: str, current: str, new: str) -> None:
+    """:class:`PasswordChangeError` when ``new`` may not replace ``current``."""
+    if new == current:
+        raise PasswordChangeError("The new password is the same as the current one.")
+    problems = password_problems(new, email)
+    if problems:
+        raise PasswordChangeError("New password too weak: " + "; ".join(problems) + ".")
+
+
 class AuthBackend(Protocol):
     """What the app needs from an auth backend."""
 
@@ -68,6 +81,7 @@ class AuthBackend(Protocol):
     def sign_out(self, user: AuthUser) -> None: ...
     def session_token(self, user: AuthUser) -> str | None: ...
     def restore(self, token: str) -> AuthUser | None: ...
+    def change_password(self, user: AuthUser, current: str, new: str) -> None: ...
 
 
 def password_problems(password: str, email: str = "") -> list[str]:
@@ -118,12 +132,15 @@ class LocalAuth:
         self.db = db
         self._key = signing_key
 
-    def _load(self, user_id: uuid.UUID | str) -> AuthUser | None:
+    def _claims(self, user_id: uuid.UUID | str) -> dict | None:
         with self.db.app_session() as conn:
             row = conn.execute("select private.user_claims(%s)", [str(user_id)]).fetchone()
-        if not row or not row[0]:
+        return row[0] if row and row[0] else None
+
+    def _load(self, user_id: uuid.UUID | str, claims: dict | None = None) -> AuthUser | None:
+        claims = claims or self._claims(user_id)
+        if claims is None:
             return None
-        claims = row[0]
         return AuthUser(id=uuid.UUID(claims["sub"]), email=claims["email"],
                         app_role=claims.get("app_role", "user"),
                         display_name=claims.get("display_name", ""), claims={})
@@ -146,6 +163,15 @@ class LocalAuth:
         return user
 
     def sign_in(self, email: str, password: str) -> AuthUser:
+        user_id = self._verify(email, password)
+        user = self._load(user_id)
+        assert user is not None
+        return user
+
+    def _verify(self, email: str, password: str, wrong: str = "Wrong email or password.",
+                sign_in: bool = True) -> str:
+        """The user id when ``password`` is right; a wrong one counts towards the lockout. A
+        right one is recorded as a sign-in unless ``sign_in`` is false."""
         email = email.strip().lower()
         with self.db.app_session() as conn:
             row = conn.execute("select user_id, password_hash, locked_until"
@@ -157,16 +183,30 @@ class LocalAuth:
             ok = _hasher.verify(row[1] if row else _DUMMY_HASH, password) and row is not None
         except (VerificationError, InvalidHashError):
             ok = False
+        if ok and not sign_in:
+            return row[0]
         with self.db.app_session() as conn:
             locked = conn.execute("select private.local_login_result(%s, %s)",
                                   [email, ok]).fetchone()[0]
         if not ok:
             if locked is not None:
                 raise AccountLocked(locked)
-            raise InvalidCredentials("Wrong email or password.")
-        user = self._load(row[0])
-        assert user is not None
-        return user
+            raise InvalidCredentials(wrong)
+        return row[0]
+
+    def change_password(self, user: AuthUser, current: str, new: str) -> None:
+        """Replace the signed-in user's password after checking the current one (a wrong one
+        counts towards the lockout, as at sign-in). Other browsers that remembered the sign-in
+        are signed out; call :meth:`session_token` again for this one."""
+        check_new_password(user.email, current, new)
+        user_id = self._verify(user.email, current, "Your current password is not right.",
+                               sign_in=False)
+        if str(user_id) != str(user.id):
+            raise InvalidCredentials("Your current password is not right.")
+        with self.db.app_session() as conn:
+            conn.execute("select private.local_set_password(%s, %s)",
+                         [str(user.id), _hasher.hash(new)])
+        log.info("user %s changed their password", user.id)
 
     def sign_out(self, user: AuthUser) -> None:
         with self.db.user_session(user) as conn:
@@ -174,13 +214,18 @@ class LocalAuth:
                          " values (%s, %s, 'logout')", [str(user.id), str(user.id)])
 
     def session_token(self, user: AuthUser) -> str:
+        """A signed token that restores this sign-in for 14 days, until the password changes."""
         now = dt.datetime.now(dt.UTC)
+        version = (self._claims(user.id) or {}).get("pwv", 0)
         return jwt.encode({"sub": str(user.id), "iat": now, "exp": now + dt.timedelta(days=SESSION_DAYS),
-                           "aud": "pfm-local"}, self._key, algorithm="HS256")
+                           "aud": "pfm-local", "pwv": version}, self._key, algorithm="HS256")
 
     def restore(self, token: str) -> AuthUser | None:
         try:
-            claims = jwt.decode(token, self._key, algorithms=["HS256"], audience="pfm-local")
+            token_claims = jwt.decode(token, self._key, algorithms=["HS256"], audience="pfm-local")
         except jwt.PyJWTError:
             return None
-        return self._load(claims["sub"])
+        claims = self._claims(token_claims["sub"])
+        if claims is None or token_claims.get("pwv", 0) != claims.get("pwv", 0):
+            return None  # the account is gone, or its password changed since the token
+        return self._load(token_claims["sub"], claims)

@@ -1,4 +1,5 @@
-"""Supabase Auth backend: sign-in, sign-up and sign-out through GoTrue with ``supabase-py``.
+"""Supabase Auth backend: sign-in, sign-up, sign-out and password change through GoTrue with
+``supabase-py``.
 
 One client per browser session (the page layer keeps this backend in ``st.session_state``),
 with token auto-refresh off and no session persistence. Every access token is verified here —
@@ -15,7 +16,15 @@ from typing import Any
 
 import jwt
 
-from core.auth import AuthError, InvalidCredentials, SignUpError, password_problems, validate_email
+from core.auth import (
+    AuthError,
+    InvalidCredentials,
+    PasswordChangeError,
+    SignUpError,
+    check_new_password,
+    password_problems,
+    validate_email,
+)
 from core.db import Database
 from core.identity import AuthUser
 
@@ -91,6 +100,24 @@ class SupabaseAuth:
             self.client.auth.sign_out()
         except Exception as exc:
             log.warning("Supabase sign-out failed: %s", exc)
+
+    def change_password(self, user: AuthUser, current: str, new: str) -> None:
+        """Check the current password by signing in with it, then set the new one (GoTrue's
+        ``PUT /auth/v1/user``); this client keeps the fresh session."""
+        check_new_password(user.email, current, new)
+        try:
+            res = self.client.auth.sign_in_with_password({"email": user.email, "password": current})
+        except Exception as exc:
+            raise InvalidCredentials("Your current password is not right.") from exc
+        if res.session is None or self.verify(res.session.access_token)["sub"] != str(user.id):
+            raise InvalidCredentials("Your current password is not right.")
+        self._token = res.session.access_token
+        try:
+            self.client.auth.update_user({"password": new})
+        except Exception as exc:
+            raise PasswordChangeError(f"The password was not changed: {getattr(exc, 'message', exc)}"
+                                      ) from exc
+        log.info("user %s changed their password", user.id)
 
     def session_token(self, user: AuthUser) -> str | None:
         return getattr(self, "_token", None)

@@ -1,6 +1,6 @@
 """Settings: how categories are applied, the base currency and the forecast's balance buffer;
-the user's accounts (name, kind, currency, opening balance); privacy rights — consents (with
-time and version), data export, account deletion."""
+the user's accounts (name, kind, currency, opening balance); the password; privacy rights —
+consents (with time and version), data export, account deletion."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core import accounts, consents, preferences, privacy
+from core.auth import AuthError
 from core.currency import COMMON
 from core.import_accounts import KINDS
 from pages import common
@@ -18,6 +19,7 @@ from pages import common
 log = logging.getLogger(__name__)
 
 EXPORT_KEY = "privacy_export"
+CHANGED_NOTICE = "settings_changed_notice"
 
 
 AUTOMATIC, CUSTOM = "Automatic (recommended)", "Custom"
@@ -115,6 +117,34 @@ def _accounts() -> None:
         st.success(flash)
 
 
+def _password(user) -> None:
+    st.subheader("Password")
+    notice = st.session_state.pop(CHANGED_NOTICE, None)
+    if notice:
+        st.success(notice)
+    with st.form("password_form", clear_on_submit=True):
+        current = st.text_input("Current password", type="password", key="pw_current")
+        new = st.text_input("New password", type="password", key="pw_new",
+                            help="At least 10 characters with three of: lowercase, uppercase, "
+                                 "digit, symbol (or 16+ characters)")
+        repeat = st.text_input("New password again", type="password", key="pw_repeat")
+        submitted = st.form_submit_button("Change password")
+    if not submitted:
+        return
+    if new != repeat:
+        st.error("Not changed: the two new passwords differ.")
+        return
+    try:
+        common.auth_backend().change_password(user, current, new)
+    except AuthError as exc:
+        st.error(f"Not changed: {exc}")
+        return
+    common.sign_in(user)  # a new remembered sign-in for this browser; the others end
+    st.session_state[CHANGED_NOTICE] = ("Password changed. Other browsers that remembered your "
+                                         "sign-in will ask you to sign in again.")
+    st.rerun()
+
+
 def _consents(user) -> None:
     st.subheader("Consents")
     st.caption("Everything here is off until you turn it on. Each change is kept with its time "
@@ -196,6 +226,8 @@ def render() -> None:
     _preferences()
     st.divider()
     _accounts()
+    st.divider()
+    _password(user)
     st.divider()
     _consents(user)
     st.divider()

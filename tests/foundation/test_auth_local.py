@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import psycopg
 import pytest
 
 from core.auth import (
     AccountLocked,
+    AuthError,
     InvalidCredentials,
     LocalAuth,
+    PasswordChangeError,
     SignUpError,
     cookie_key,
     password_problems,
@@ -16,6 +24,8 @@ from core.auth import (
 from core.config import Settings
 from core.db import Database
 from core.taxonomy import DEFAULT_TAXONOMY
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _actions(db: Database, user) -> list[str]:
@@ -135,3 +145,74 @@ def test_cookie_key_is_generated_once_with_0600(tmp_path) -> None:
     assert len(key) >= 32 and cookie_key(settings) == key
     assert (tmp_path / "cookie.key").stat().st_mode & 0o777 == 0o600
     assert cookie_key(Settings(data_dir=tmp_path / "other")) != key
+
+
+def test_password_change(auth: LocalAuth, make_user, db: Database) -> None:
+    made = make_user()
+    user = auth.sign_in(made.email, made.password)
+    other_browser = auth.session_token(user)
+    new = "Brand-New-Passw0rd"
+    with pytest.raises(PasswordChangeError, match="too weak"):
+        auth.change_password(user, made.password, "short")
+    with pytest.raises(PasswordChangeError, match="same as the current"):
+        auth.change_password(user, made.password, made.password)
+    with pytest.raises(InvalidCredentials, match="current password is not right"):
+        auth.change_password(user, "Not-The-Passw0rd", new)
+    auth.change_password(user, made.password, new)
+    with pytest.raises(InvalidCredentials):
+        auth.sign_in(made.email, made.password)
+    assert auth.sign_in(made.email, new).id == user.id
+    # a browser that remembered the old sign-in is signed out; a token issued now restores
+    assert auth.restore(other_browser) is None
+    assert auth.restore(auth.session_token(user)).id == user.id
+    # the check of the current password is not a sign-in, but a wrong one is a failed attempt
+    assert _actions(db, user) == ["signup", "login", "login_failed", "password_changed",
+                                  "login_failed", "login"]
+
+
+def test_wrong_current_passwords_lock_the_account(auth: LocalAuth, make_user) -> None:
+    made = make_user()
+    user = auth.sign_in(made.email, made.password)
+    for _ in range(4):
+        with pytest.raises(InvalidCredentials):
+            auth.change_password(user, "Wrong-Passw0rd-9", "Brand-New-Passw0rd")
+    with pytest.raises(AccountLocked):
+        auth.change_password(user, "Wrong-Passw0rd-9", "Brand-New-Passw0rd")
+    with pytest.raises(AccountLocked):  # even with the right one, until the lock ends
+        auth.change_password(user, made.password, "Brand-New-Passw0rd")
+
+
+def test_operator_reset_sets_a_new_password_and_lifts_a_lockout(auth: LocalAuth, make_user,
+                                                                db: Database) -> None:
+    from core.admin_ops import reset_password
+
+    made = make_user()
+    token = auth.session_token(made.user)
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            auth.sign_in(made.email, "Wrong-Passw0rd-9")
+    password = reset_password(db, made.email.upper())
+    assert not password_problems(password, made.email)
+    assert auth.sign_in(made.email, password).id == made.user.id
+    assert auth.restore(token) is None
+    with db.owner_connection() as conn:
+        row = conn.execute("select actor_id, detail from audit_log where user_id = %s"
+                           " and action = 'password_reset'", [str(made.user.id)]).fetchone()
+    assert row == (None, {"by": "operator"})
+    with pytest.raises(SystemExit, match="no local account with email nobody@example.org"):
+        reset_password(db, "nobody@example.org")
+
+
+def test_reset_password_command(auth: LocalAuth, make_user, settings, owner_url) -> None:
+    """``python -m app reset-password EMAIL`` as the README gives it, in a subprocess."""
+    made = make_user()
+    env = {**os.environ, "PFM_DATA_DIR": str(settings.data_dir), "DATABASE_URL": owner_url}
+    proc = subprocess.run([sys.executable, "-m", "app", "reset-password", made.email],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    match = re.search(rf"New password for {re.escape(made.email)}: (\S+)", proc.stdout)
+    assert match and "Settings > Password" in proc.stdout
+    assert auth.sign_in(made.email, match.group(1)).id == made.user.id
+    unknown = subprocess.run([sys.executable, "-m", "app", "reset-password", "nobody@example.org"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert unknown.returncode != 0 and "no local account with email nobody@example.org" in unknown.stderr

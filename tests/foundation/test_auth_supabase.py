@@ -2,9 +2,9 @@
 
 A hosted Supabase Auth cannot be reached from this machine, so GoTrue is the one thing mocked
 here: a small local server implements POST /auth/v1/signup, /auth/v1/token?grant_type=password
-and /auth/v1/logout, writes users into the test database's auth.users as GoTrue does, and signs
-access tokens with the project's JWT secret. Everything after the token — verification, RLS,
-the database — is real.
+and /auth/v1/logout and PUT /auth/v1/user (the password change), writes users into the test
+database's auth.users as GoTrue does, and signs access tokens with the project's JWT secret.
+Everything after the token — verification, RLS, the database — is real.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jwt
 import pytest
 
-from core.auth import InvalidCredentials, SignUpError
+from core.auth import InvalidCredentials, PasswordChangeError, SignUpError
 from core.auth_supabase import SupabaseAuth
 from core.db import Database
 
@@ -79,6 +79,19 @@ class FakeGoTrue(BaseHTTPRequestHandler):
             return self._json(204, None)
         return self._json(404, {"msg": "not found"})
 
+    def do_PUT(self) -> None:  # noqa: N802 (http.server API)
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        self.calls.append("PUT " + self.path)
+        if self.headers.get("apikey") != "anon-key" or not self.path.startswith("/auth/v1/user"):
+            return self._json(404, {"msg": "not found"})
+        try:  # GoTrue takes the user from the bearer token it issued
+            claims = jwt.decode(self.headers.get("Authorization", "").removeprefix("Bearer "),
+                                SECRET, algorithms=["HS256"], audience="authenticated")
+        except jwt.PyJWTError:
+            return self._json(401, {"code": 401, "msg": "invalid JWT"})
+        self.users[claims["email"]] = (claims["sub"], body["password"])
+        return self._json(200, self._session(claims["sub"], claims["email"])["user"])
+
 
 @pytest.fixture(scope="module")
 def gotrue(db: Database):
@@ -135,3 +148,25 @@ def test_client_does_not_refresh_or_persist(db: Database, gotrue: str) -> None:
     backend = _backend(db, gotrue)
     assert backend.client.auth._auto_refresh_token is False
     assert backend.client.auth._persist_session is False
+
+
+def test_password_change_checks_the_current_one_then_updates_gotrue(db: Database,
+                                                                     gotrue: str) -> None:
+    email = f"supa-{uuid.uuid4().hex[:6]}@example.org"
+    backend = _backend(db, gotrue)
+    user = backend.sign_up(email, "Str0ng-Passw0rd!")
+    before = len(FakeGoTrue.calls)
+    with pytest.raises(PasswordChangeError, match="too weak"):
+        backend.change_password(user, "Str0ng-Passw0rd!", "short")
+    with pytest.raises(PasswordChangeError, match="same as the current"):
+        backend.change_password(user, "Str0ng-Passw0rd!", "Str0ng-Passw0rd!")
+    assert len(FakeGoTrue.calls) == before  # rejected before calling GoTrue
+    with pytest.raises(InvalidCredentials, match="current password"):
+        backend.change_password(user, "Wr0ng-Passw0rd!", "An0ther-Passw0rd!")
+    assert not any(c.startswith("PUT") for c in FakeGoTrue.calls[before:])
+    backend.change_password(user, "Str0ng-Passw0rd!", "An0ther-Passw0rd!")
+    assert FakeGoTrue.calls[-1] == "PUT /auth/v1/user"
+    with pytest.raises(InvalidCredentials):
+        _backend(db, gotrue).sign_in(email, "Str0ng-Passw0rd!")
+    assert _backend(db, gotrue).sign_in(email, "An0ther-Passw0rd!").id == user.id
+    assert backend.restore(backend.session_token(user)).id == user.id

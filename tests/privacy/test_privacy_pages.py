@@ -1,6 +1,7 @@
 """The Settings and Admin pages through AppTest, on the real database.
 
-Settings: the auto-apply threshold and balance buffer save to the profile, consents save to
+Settings: the auto-apply threshold and balance buffer save to the profile, the password
+changes (the current one checked, the browser's remembered sign-in renewed), consents save to
 the ledger, "Prepare export" produces the ZIP offered for download,
 deletion refuses a wrong confirmation and deletes with the right one. Admin: a staff account
 sees the charts (in the k-anonymous installation of ``test_admin_analytics``) and cannot change
@@ -65,6 +66,34 @@ def test_settings_auto_apply_threshold_and_buffer(db: Database, make_user) -> No
     assert not at.exception, at.exception
     assert at.metric[0].value.startswith("£") or at.metric[0].value == "—"
     assert not any("€" in m.value for m in at.metric)
+
+
+def test_settings_password_change(db: Database, make_user, auth) -> None:
+    made = make_user(name="settings-password")
+    at = _page(made.user, "settings")
+    submit = "FormSubmitter:password_form-Change password"
+
+    def change(current: str, new: str, repeat: str) -> None:
+        at.text_input(key="pw_current").input(current)
+        at.text_input(key="pw_new").input(new)
+        at.text_input(key="pw_repeat").input(repeat)
+        at.button(key=submit).click().run()
+        assert not at.exception, at.exception
+
+    change(made.password, "Brand-New-Passw0rd", "Brand-New-Passw0rd-typo")
+    assert [e.value for e in at.error] == ["Not changed: the two new passwords differ."]
+    change("Not-The-Passw0rd", "Brand-New-Passw0rd", "Brand-New-Passw0rd")
+    assert [e.value for e in at.error] == ["Not changed: Your current password is not right."]
+    change(made.password, "short", "short")
+    assert at.error[0].value.startswith("Not changed: New password too weak: at least 10 characters")
+    assert auth.sign_in(made.email, made.password).id == made.user.id  # nothing changed so far
+    change(made.password, "Brand-New-Passw0rd", "Brand-New-Passw0rd")
+    assert not at.error
+    assert [m.value for m in at.success] == [
+        "Password changed. Other browsers that remembered your sign-in will ask you to sign in again."]
+    assert auth.sign_in(made.email, "Brand-New-Passw0rd").id == made.user.id
+    action, token = at.session_state["cookie_action"]  # this browser remembers the new sign-in
+    assert action == "set" and at.session_state["auth_backend"].restore(token).id == made.user.id
 
 
 def test_settings_consents_export_and_delete(db: Database, make_user) -> None:
