@@ -41,13 +41,22 @@ def credentials_path(settings: Settings) -> Path:
     return Path(settings.data_dir) / "demo-credentials.json"
 
 
-def demo_credentials(settings: Settings) -> DemoCredentials | None:
-    """The demo account's sign-in, if this installation seeded one."""
+def demo_credentials(settings: Settings, db: Database | None = None) -> DemoCredentials | None:
+    """The demo account's sign-in, if this installation seeded one. With ``db``: ``None`` also
+    when the demo account is gone or its password was changed since it was seeded (the sign-in
+    page must not offer a password that no longer works)."""
     path = credentials_path(settings)
     if not path.exists():
         return None
     data = json.loads(path.read_text())
-    return DemoCredentials(data["email"], data["password"])
+    creds = DemoCredentials(data["email"], data["password"])
+    if db is not None:
+        with db.app_session() as conn:
+            row = conn.execute("select private.user_claims(user_id)"
+                               " from private.local_login_lookup(%s)", [creds.email]).fetchone()
+        if row is None or not row[0] or row[0].get("pwv", 0) != 0:
+            return None
+    return creds
 
 
 def _write_credentials(settings: Settings, creds: DemoCredentials) -> None:

@@ -24,7 +24,8 @@ def render() -> None:
     st.caption("See where your money goes and where it is heading.")
     settings = get_settings()
     backend = common.auth_backend()
-    creds = demo_credentials(settings) if settings.auth_backend == "local" else None
+    creds = (demo_credentials(settings, common.database()) if settings.auth_backend == "local"
+             else None)
     if creds:
         st.info(f"Try the demo household: sign in as **{creds.email}** with password "
                 f"**{creds.password}**")

@@ -216,3 +216,17 @@ def test_reset_password_command(auth: LocalAuth, make_user, settings, owner_url)
     unknown = subprocess.run([sys.executable, "-m", "app", "reset-password", "nobody@example.org"],
                              cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert unknown.returncode != 0 and "no local account with email nobody@example.org" in unknown.stderr
+
+
+def test_sign_in_page_stops_offering_a_changed_demo_password(auth: LocalAuth, make_user,
+                                                             db: Database, tmp_path) -> None:
+    from core.demo_seed import DemoCredentials, _write_credentials, demo_credentials
+
+    made = make_user(name="demo-like")
+    settings = Settings(data_dir=tmp_path)
+    assert demo_credentials(settings, db) is None  # no demo seeded here
+    _write_credentials(settings, DemoCredentials(made.email, made.password))
+    assert demo_credentials(settings, db) == DemoCredentials(made.email, made.password)
+    auth.change_password(made.user, made.password, "Brand-New-Passw0rd")
+    assert demo_credentials(settings, db) is None
+    assert demo_credentials(settings) == DemoCredentials(made.email, made.password)  # file only
