@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from core import queries  # noqa: E402
+from core import preferences, queries  # noqa: E402
 from pages import common  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,9 @@ def main() -> None:
                                      default=True)], position="hidden")
         nav.run()
         return
-    with common.session() as conn:
+    with common.session() as conn:  # re-read on every run: another browser may have changed them
         role = queries.my_role(conn)
+        common.remember_base_currency(preferences.base_currency(conn))
     if role != user.app_role:
         user = dataclasses.replace(user, app_role=role)
         st.session_state["user"] = user

@@ -130,8 +130,9 @@ def session() -> Iterator[psycopg.Connection]:
 
 
 def base_currency() -> str:
-    """The signed-in user's base currency (read once per browser session; Settings updates
-    it); EUR when nobody is signed in."""
+    """The signed-in user's base currency (``app/main.py`` reads it at the start of every run,
+    so a change made in another browser shows at the next interaction); EUR when nobody is
+    signed in."""
     user = current_user()
     if user is None:
         return "EUR"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import consents
+from core import consents, preferences
 from core.db import Database, get_database, set_database
 
 MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
@@ -66,6 +66,23 @@ def test_settings_auto_apply_threshold_and_buffer(db: Database, make_user) -> No
     assert not at.exception, at.exception
     assert at.metric[0].value.startswith("£") or at.metric[0].value == "—"
     assert not any("€" in m.value for m in at.metric)
+
+
+def test_a_base_currency_changed_in_another_browser_shows_at_the_next_run(db: Database,
+                                                                          make_user) -> None:
+    user = make_user(name="settings-other-browser").user
+    with db.user_session(user) as conn:
+        account = conn.execute("insert into accounts (name) values ('Current') returning id"
+                               ).fetchone()[0]
+        conn.execute("insert into transactions (account_id, date, amount, description, dedupe_key)"
+                     " values (%s, current_date, 1234.5, 'Salary', 'k1')", [account])
+    at = _page(user, None)  # the dashboard, in the user's base currency
+    assert at.metric[0].label == "Money in" and at.metric[0].value == "€1,234.50"
+    with db.user_session(user) as conn:  # what Settings in another browser saves
+        preferences.set_base_currency(conn, "GBP")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "£1,234.50"
 
 
 def test_settings_password_change(db: Database, make_user, auth) -> None:
