@@ -33,8 +33,24 @@ def _frame(conn: psycopg.Connection, query: str, params: dict[str, Any],
 
 def accounts(conn: psycopg.Connection) -> pd.DataFrame:
     """Every account of the user (for the filter)."""
-    return _frame(conn, "select id::text, name, kind from public.accounts order by kind, name", {},
-                  ["id", "name", "kind"])
+    return _frame(conn, "select id::text, name, kind, currency::text from public.accounts"
+                        " order by kind, name", {}, ["id", "name", "kind", "currency"])
+
+
+def summed_accounts(accounts: pd.DataFrame, picked: list[str] | None, base: str
+                    ) -> tuple[list[str] | None, str, list[str]]:
+    """Which of the ``picked`` accounts (None: all) money is added up over, in which currency,
+    and the currencies left out. Amounts are never converted (there are no exchange rates), so
+    accounts in several currencies are narrowed to those in the base currency (else the most
+    common currency among them)."""
+    chosen = accounts if not picked else accounts.loc[accounts["id"].isin(picked)]
+    counts = chosen["currency"].value_counts()
+    if len(counts) <= 1:
+        return picked, (counts.index[0] if len(counts) else base), []
+    currency = base if base in counts.index else sorted(
+        counts.index, key=lambda c: (-counts[c], c))[0]
+    ids = chosen.loc[chosen["currency"] == currency, "id"].tolist()
+    return ids, currency, sorted(c for c in counts.index if c != currency)
 
 
 def totals(conn: psycopg.Connection, start: dt.date, end: dt.date,
@@ -126,15 +142,17 @@ def forecast(conn: psycopg.Connection) -> tuple[pd.DataFrame, dict[str, Any] | N
     return months, summary
 
 
-def balance_history(conn: psycopg.Connection, total: float, months: int = 12) -> pd.DataFrame:
+def balance_history(conn: psycopg.Connection, total: float, months: int = 12,
+                    currency: str | None = None) -> pd.DataFrame:
     """Combined month-end balance for the last ``months`` complete months (the actuals left of
-    the forecast fan), walked back from today's ``total`` balance of every account: only the
-    recent months' flows are read."""
+    the forecast fan), walked back from today's ``total`` balance of every account (in
+    ``currency``, if given): only the recent months' flows are read."""
     first = (pd.Timestamp(dt.date.today().replace(day=1)) - pd.DateOffset(months=months)).date()
     flows = _frame(conn, """
         select date_trunc('month', t.date)::date as month, sum(t.amount)::float8 as flow
-        from public.transactions t where t.date >= %(first)s group by 1 order by 1 desc""",
-                   {"first": first}, ["month", "flow"])
+        from public.transactions t join public.accounts a on a.id = t.account_id
+        where t.date >= %(first)s and (%(currency)s::text is null or a.currency = %(currency)s)
+        group by 1 order by 1 desc""", {"first": first, "currency": currency}, ["month", "flow"])
     later = flows["flow"].cumsum()  # money that moved from each month's start on
     out = pd.DataFrame({"month": (pd.to_datetime(flows["month"]) - pd.DateOffset(months=1)).dt.date,
                         "balance": total - later})

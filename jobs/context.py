@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 TX_COLUMNS = ["id", "account_id", "account", "date", "amount", "currency", "description", "payee",
               "merchant", "category", "category_id", "category_source", "is_transfer", "excluded",
-              "needs_review"]
+              "needs_review", "account_currency"]
 
 
 @dataclass
@@ -61,7 +61,7 @@ class StageContext:
                 rows = conn.execute("""
                     select t.id, t.account_id, a.name, t.date, t.amount, t.currency, t.description,
                            t.payee, t.merchant, c.name, t.category_id, t.category_source,
-                           t.is_transfer, t.excluded, t.needs_review
+                           t.is_transfer, t.excluded, t.needs_review, a.currency::text
                     from public.transactions t
                     join public.accounts a on a.id = t.account_id
                     left join public.categories c on c.id = t.category_id
@@ -71,6 +71,14 @@ class StageContext:
             tx["id"] = tx["id"].astype(str)
             self._cache["tx"] = tx
         return self._cache["tx"]
+
+    def base_transactions(self) -> pd.DataFrame:
+        """The transactions of the accounts in the user's base currency: what money added up
+        across accounts (forecast, budgets, safe-to-spend, goals) is computed from. Amounts in
+        other currencies are left out, not converted (there are no exchange rates)."""
+        tx = self.transactions()
+        keep = tx["account_currency"] == self.currency()
+        return tx if keep.all() else tx.loc[keep].reset_index(drop=True)
 
     def invalidate(self) -> None:
         """Forget cached inputs (after a stage changed them, e.g. categorization)."""

@@ -1,7 +1,9 @@
 """The planning stage: forecast -> budgets -> goals -> readiness for one user, stored.
 
-Inputs (read under the user's RLS): transactions, the recurring series and anomalies of this
-run (``ctx.recall``), the combined balance (accounts' opening balances plus every transaction),
+Inputs (read under the user's RLS): the transactions of the accounts in the base currency
+(money in other currencies is not converted, so it is left out of every sum here), the
+recurring series and anomalies of this run (``ctx.recall``), the combined balance of those
+accounts (opening balances plus every transaction),
 ``profiles.balance_buffer``, the essential categories (``categories.is_essential``: the median
 monthly essential spend of the last 6 complete months replaces the forecaster's estimate when
 there is any), the savings accounts' balances (emergency savings), the user's budgets and goals,
@@ -36,7 +38,7 @@ from jobs.planning_store import (
     store_readiness,
 )
 from ml.budgets import BudgetPlanner
-from ml.forecast import CashFlowForecaster, ForecastResult
+from ml.forecast import CashFlowForecaster, ForecastResult, insufficient
 from ml.goals import Goal, GoalPlanner
 from ml.readiness import ReadinessAssessor
 
@@ -47,7 +49,9 @@ WEEKS_PER_MONTH = 52 / 12
 
 
 def load_inputs(ctx: StageContext) -> dict[str, Any]:
-    """Everything the planning models need besides the transactions (one user session)."""
+    """Everything the planning models need besides the transactions (one user session); sums
+    of money cover the accounts in the base currency (see ``StageContext.base_transactions``)."""
+    currency = ctx.currency()
     with ctx.reader() as conn:
         balance, savings = conn.execute("""
             select coalesce(sum(b.balance), 0),
@@ -55,7 +59,7 @@ def load_inputs(ctx: StageContext) -> dict[str, Any]:
             from (select a.kind, a.opening_balance + coalesce(
                          (select sum(t.amount) from public.transactions t
                           where t.account_id = a.id), 0) as balance
-                  from public.accounts a) b""").fetchone()
+                  from public.accounts a where a.currency = %s) b""", [currency]).fetchone()
         row = conn.execute("select balance_buffer from public.profiles").fetchone()
         start = (pd.Timestamp(ctx.today).to_period("M").to_timestamp()
                  - pd.DateOffset(months=6)).date()
@@ -63,9 +67,10 @@ def load_inputs(ctx: StageContext) -> dict[str, Any]:
             select percentile_cont(0.5) within group (order by m.spent) from (
               select date_trunc('month', t.date) as month, -sum(t.amount) as spent
               from public.transactions t join public.categories c on c.id = t.category_id
+              join public.accounts a on a.id = t.account_id
               where c.is_essential and t.amount < 0 and not t.is_transfer and not t.excluded
-                and t.date >= %s and t.date < date_trunc('month', %s::date)
-              group by 1) m""", [start, ctx.today]).fetchone()[0]
+                and t.date >= %s and t.date < date_trunc('month', %s::date) and a.currency = %s
+              group by 1) m""", [start, ctx.today, currency]).fetchone()[0]
         budgets = conn.execute("""
             select b.category_id, c.name, b.period, b.amount, b.rollover
             from public.budgets b join public.categories c on c.id = b.category_id""").fetchall()
@@ -84,10 +89,19 @@ def load_inputs(ctx: StageContext) -> dict[str, Any]:
 
 
 def forecast(ctx: StageContext, inputs: dict[str, Any]) -> ForecastResult:
-    """The user's cash-flow forecast (essential spend from the user's essential categories)."""
+    """The user's cash-flow forecast of the accounts in the base currency (essential spend from
+    the user's essential categories). With accounts in other currencies too, the recurring
+    series are found again on those accounts alone; with none in the base currency, an
+    ``insufficient_data`` result says so."""
+    tx, every = ctx.base_transactions(), ctx.transactions()
+    as_of = pd.Timestamp(ctx.today)
+    if tx.empty and not every.empty:
+        return insufficient(f"none of your accounts is in your base currency ({ctx.currency()}):"
+                            " choose one of your accounts' currencies in Settings", as_of,
+                            inputs["balance"], inputs["buffer"], CashFlowForecaster().horizon)
     result = CashFlowForecaster(buffer=inputs["buffer"]).fit(
-        ctx.transactions(), recurring=ctx.recall("series"), balance=inputs["balance"],
-        as_of=pd.Timestamp(ctx.today)).result_
+        tx, recurring=ctx.recall("series") if len(tx) == len(every) else None,
+        balance=inputs["balance"], as_of=as_of).result_
     if result.status == "ok" and inputs["essential"] is not None and inputs["essential"] > 0:
         result.scalars["essential_spend"] = inputs["essential"]
     return result
@@ -104,7 +118,7 @@ def budgets(ctx: StageContext, inputs: dict[str, Any], fc: ForecastResult) -> Bu
             for _, name, period, amount, _ in inputs["budgets"]}
     found = ctx.recall("anomalies")
     flagged = list(found["id"].astype(str)) if found is not None and len(found) else None
-    tx, as_of = ctx.transactions(), pd.Timestamp(ctx.today)
+    tx, as_of = ctx.base_transactions(), pd.Timestamp(ctx.today)
     clean = BudgetPlanner().fit(tx, as_of=as_of, anomaly_ids=flagged)
     chosen = {**dict(zip(clean.suggested_["category"], clean.suggested_["suggested"],
                          strict=True)), **user}

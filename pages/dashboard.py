@@ -1,7 +1,9 @@
 """Dashboard: this month's money in and out, net worth and balances, cash flow, spending by
 category against the average, the forecast fan chart, budgets, top merchants, open alerts,
 goals and the readiness gauge. Figures come from SQL aggregates and stored job outputs
-(core.dashboard_queries); a date range and an account filter narrow the transaction figures."""
+(core.dashboard_queries); a date range and an account filter narrow the transaction figures.
+Sums of money cover accounts of one currency (the base currency when accounts differ): amounts
+are never converted; the accounts table shows every account in its own currency."""
 
 from __future__ import annotations
 
@@ -80,27 +82,34 @@ def render() -> None:
         return
     ref = today if latest >= today.replace(day=1) else latest
     month, month_end = queries.month_bounds(ref)
-    start, end, ids = _filters(accounts, max(ref, latest))
+    start, end, picked = _filters(accounts, max(ref, latest))
+    ids, cur, left_out = dq.summed_accounts(accounts, picked, common.base_currency())
     with common.session() as conn:
         totals = dq.totals(conn, month, month_end, ids)
+        table = dq.balances(conn, picked)
         balances = dq.balances(conn, ids)
         flow = dq.cash_flow(conn, start, end, ids)
         by_cat = dq.category_vs_average(conn, month, ids)
         merchants = dq.top_merchants(conn, start, end, ids)
         fc_months, summary = dq.forecast(conn)
-        history = dq.balance_history(conn, float(dq.balances(conn)["balance"].astype(float).sum())
-                                     if ids else float(balances["balance"].astype(float).sum()))
+        base = dq.summed_accounts(accounts, None, common.base_currency())[0]
+        history = dq.balance_history(conn, float(dq.balances(conn, base)["balance"].astype(float)
+                                                 .sum()), currency=common.base_currency())
         budgets = dq.budget_progress(conn, today.replace(day=1))
         safe = dq.safe_to_spend(conn, today.replace(day=1))
         n_alerts, alerts = dq.open_alerts(conn)
         goals = dq.goal_progress(conn)
         ready = dq.readiness(conn)
     st.caption(f"{user.display_name or user.email} · {month:%B %Y}")
+    if left_out:
+        st.caption(f"Totals and charts add up your {cur} accounts; accounts in "
+                   f"{', '.join(left_out)} are listed under Accounts in their own currency "
+                   "(amounts are not converted).")
     c1, c2, c3, c4, c5 = st.columns(5)
-    c1.metric("Money in", common.money(totals["income"]))
-    c2.metric("Money out", common.money(totals["spent"]))
-    c3.metric("Net", common.money(totals["net"]))
-    c4.metric("Net worth", common.money(balances["balance"].astype(float).sum()))
+    c1.metric("Money in", common.money(totals["income"], cur))
+    c2.metric("Money out", common.money(totals["spent"], cur))
+    c3.metric("Net", common.money(totals["net"], cur))
+    c4.metric("Net worth", common.money(balances["balance"].astype(float).sum(), cur))
     c5.metric("Safe to spend", common.money(safe["safe_to_spend"]) if safe else "—",
               help=f"{common.money(safe['per_day'])} a day for {safe['days_left']} days"
               if safe else "Computed by the job process.")
@@ -138,11 +147,10 @@ def render() -> None:
                            f"{summary['prob_below_buffer']:.0%}")
     with right:
         st.subheader("Accounts")
-        st.dataframe(balances.assign(balance=common.moneys(balances["balance"],
-                                                           balances["currency"])),
+        st.dataframe(table.assign(balance=common.moneys(table["balance"], table["currency"])),
                      hide_index=True, key="balances")
         st.subheader("Top merchants")
-        st.dataframe(merchants.assign(spent=merchants["spent"].map(common.money)),
+        st.dataframe(merchants.assign(spent=[common.money(v, cur) for v in merchants["spent"]]),
                      hide_index=True, key="merchants")
 
     left, right = st.columns(2)

@@ -166,3 +166,47 @@ def test_dashboard_says_why_there_is_no_forecast_for_old_statements(db: Database
                for i in at.info), [i.value for i in at.info]
     assert not any(t.get("name") == "p50 (expected)"  # no fan chart
                    for chart in _charts(at).values() for t in chart["data"])
+
+
+def test_accounts_in_another_currency_are_not_added_in(db: Database, settings: Settings,
+                                                       household_user) -> None:
+    """A GBP account next to the EUR household: the stored plans and the dashboard's sums stay
+    what they were without it (no exchange rates, so nothing is converted or mixed in); the
+    accounts table shows it in pounds."""
+    user = household_user(seed=5, months=14)
+    pipeline.run_user(db, settings, user.id, only=STAGES)
+    queries = {"forecasts": "select month, kind, income_p50, net_p10, net_p50, net_p90, balance_p10,"
+                            " balance_p50, balance_p90 from forecasts order by month",
+               "budget_status": "select month, category, budget, spent, remaining, status"
+                                " from budget_status order by category"}
+    queries["forecast_summary"] = ("select status, reason, month_end_balance_p50, surplus_p50,"
+                                   " prob_below_buffer from forecast_summary")
+    queries["safe_to_spend"] = "select month, safe_to_spend, per_day from safe_to_spend"
+
+    def stored() -> dict:
+        with db.user_session(user) as conn:
+            return {t: conn.execute(q).fetchall() for t, q in queries.items()}
+
+    before = stored()
+    at = _page(user, "dashboard")
+    figures = [m.value for m in at.metric]
+    with db.user_session(user) as conn:
+        gbp = conn.execute("insert into accounts (name, currency, opening_balance) values"
+                           " ('London', 'GBP', 90000) returning id").fetchone()[0]
+        for i, (amount, text) in enumerate([(50000, "Bonus"), (-20000, "Car dealer")]):
+            conn.execute("insert into transactions (account_id, date, amount, currency, description,"
+                         " dedupe_key) values (%s, current_date, %s, 'GBP', %s, %s)",
+                         [gbp, amount, text, f"gbp{i}"])
+    pipeline.run_user(db, settings, user.id, only=STAGES)
+    assert stored() == before
+    at = _page(user, "dashboard")
+    assert [m.value for m in at.metric] == figures
+    assert any("add up your EUR accounts; accounts in GBP are listed under Accounts" in c.value
+               for c in at.caption), [c.value for c in at.caption]
+    table = at.dataframe[0].value
+    assert table.set_index("account").loc["London", "balance"] == "£120,000.00"
+    # picking only the GBP account shows its own figures, in pounds
+    at.multiselect(key="dash_accounts").select("London").run()
+    assert not at.exception, at.exception
+    assert at.metric[3].label == "Net worth" and at.metric[3].value == "£120,000.00"
+    assert at.metric[0].value == "£50,000.00"
