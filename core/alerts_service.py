@@ -98,14 +98,33 @@ def list_anomalies(conn: psycopg.Connection, limit: int = 100) -> pd.DataFrame:
 def list_series(conn: psycopg.Connection, include_dismissed: bool = False) -> pd.DataFrame:
     """Recurring bills, subscriptions and income, active ones first."""
     rows = conn.execute("""
-        select id, merchant, cadence, direction, last_amount, next_date, next_amount, status,
-               price_change, confidence, user_status, n
-        from public.recurring_series
-        where (%s or user_status is distinct from 'dismissed') and status <> 'ended'
-        order by direction, status, next_date nulls last""", [include_dismissed]).fetchall()
+        select s.id, s.merchant, s.cadence, s.direction, s.last_amount, s.next_date, s.next_amount,
+               s.status, s.price_change, s.confidence, s.user_status, s.n,
+               (select a.currency::text from public.transactions t
+                join public.accounts a on a.id = t.account_id
+                where t.id = any(s.transaction_ids) order by t.date desc limit 1)
+        from public.recurring_series s
+        where (%s or s.user_status is distinct from 'dismissed') and s.status <> 'ended'
+        order by s.direction, s.status, s.next_date nulls last""", [include_dismissed]).fetchall()
     return pd.DataFrame(rows, columns=["id", "merchant", "cadence", "direction", "last_amount",
                                        "next_date", "next_amount", "status", "price_change",
-                                       "confidence", "user_status", "n"])
+                                       "confidence", "user_status", "n", "currency"])
+
+
+PER_MONTH = {"weekly": 52 / 12, "biweekly": 26 / 12, "monthly": 1.0, "quarterly": 1 / 3,
+             "yearly": 1 / 12}
+
+
+def spending_per_month(series: pd.DataFrame) -> dict[str, float]:
+    """Estimated recurring spending per month of the outgoing series the user has not
+    dismissed (last amount x occurrences a month), per currency (never added across them);
+    a series whose transactions are gone counts in ``""``."""
+    out: dict[str, float] = {}
+    for r in series.itertuples(index=False):
+        if r.direction == "out" and r.user_status != "dismissed":
+            key = r.currency if isinstance(r.currency, str) else ""
+            out[key] = out.get(key, 0.0) + abs(float(r.last_amount or 0)) * PER_MONTH.get(r.cadence, 0)
+    return out
 
 
 def set_series_status(conn: psycopg.Connection, series_id: str, user_status: str | None) -> None:

@@ -31,8 +31,8 @@ def _money(amount: Any, code: str) -> str:
 
 
 def candidate_alerts(ctx: StageContext) -> list[dict[str, Any]]:
-    """Alerts implied by this run's outputs (before deduplication)."""
-    code = ctx.currency()
+    """Alerts implied by this run's outputs (before deduplication); a bill's amounts are in
+    the currency of the account it is paid from."""
     today = pd.Timestamp(ctx.today)
     out: list[dict[str, Any]] = []
     found = ctx.recall("anomalies")
@@ -45,8 +45,11 @@ def candidate_alerts(ctx: StageContext) -> list[dict[str, Any]]:
                         "ids": [str(a.id), *[str(i) for i in (a.related_ids or [])]]})
     series = ctx.recall("series")
     if series is not None:
+        tx = ctx.transactions()
+        currency_of = dict(zip(tx["id"], tx["account_currency"], strict=True))
         for s in series[series["direction"] == "out"].itertuples(index=False):
             ids = [str(i) for i in s.transaction_ids][-2:]
+            code = currency_of.get(ids[-1], ctx.currency()) if ids else ctx.currency()
             if bool(s.has_price_rise) and not pd.isna(s.price_change_date) and \
                     pd.Timestamp(s.price_change_date) >= today - pd.Timedelta(days=PRICE_RISE_WINDOW_DAYS):
                 out.append({"key": f"price_rise:{s.series_key}:{pd.Timestamp(s.price_change_date).date()}",

@@ -104,11 +104,15 @@ def _verdicts(ctx: StageContext) -> list[dict[str, Any]]:
 
 
 def anomalies(ctx: StageContext) -> int:
-    """Unusual charges with a score, a risk level and a reason; user verdicts applied."""
-    series = ctx.recall("series")
-    detector = AnomalyDetector(currency_symbol=currency_symbol(ctx.currency()),
-                               verdicts=_verdicts(ctx), recurring=series)
-    found = detector.fit(ctx.transactions()).anomalies_
+    """Unusual charges with a score, a risk level and a reason; user verdicts applied. Each
+    currency's accounts are scored on their own (amounts are never compared across them), and
+    reasons are written in that currency."""
+    series, verdicts, tx = ctx.recall("series"), _verdicts(ctx), ctx.transactions()
+    parts = [AnomalyDetector(currency_symbol=currency_symbol(code), verdicts=verdicts,
+                             recurring=series).fit(group.reset_index(drop=True)).anomalies_
+             for code, group in tx.groupby("account_currency", sort=True)]  # amounts in one currency
+    found = (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else
+             AnomalyDetector(currency_symbol=currency_symbol(ctx.currency())).fit(tx).anomalies_)
     ctx.remember("anomalies", found)
     keys = [str(k) for k in found["alert_key"]]
     with ctx.writer() as conn:

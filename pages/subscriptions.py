@@ -21,13 +21,14 @@ def _row(s) -> None:
     change = s.price_change or {}
     what = (("price rise" if change.get("rise") else "price change") if s.direction == "out"
             else "raised" if (change.get("pct") or 0) > 0 else "lowered")  # a pay rise
-    price = (f" · {what} {common.money(abs(change['from']))} → {common.money(abs(change['to']))}"
-             if change.get("from") is not None else "")
-    next_due = f"next {s.next_date:%d %b %Y} ≈ {common.money(abs(float(s.next_amount or 0)))}" \
+    cur = s.currency if isinstance(s.currency, str) else None  # None: the base currency
+    price = (f" · {what} {common.money(abs(change['from']), cur)} → "
+             f"{common.money(abs(change['to']), cur)}" if change.get("from") is not None else "")
+    next_due = f"next {s.next_date:%d %b %Y} ≈ {common.money(abs(float(s.next_amount or 0)), cur)}" \
         if s.next_date is not None else "no next date"
     left, confirm, dismiss = st.columns([6, 1.2, 1.6], vertical_alignment="center")
     badge = {"confirmed": " ✓ confirmed", "dismissed": " ✗ dismissed"}.get(s.user_status, "")
-    left.markdown(f"**{s.merchant}** — {s.cadence}, {common.money(abs(float(s.last_amount or 0)))}"
+    left.markdown(f"**{s.merchant}** — {s.cadence}, {common.money(abs(float(s.last_amount or 0)), cur)}"
                   f" · {next_due} · {s.status}{price}{badge}")
     sid = str(s.id)
     if s.user_status != "confirmed":
@@ -46,10 +47,13 @@ def render() -> None:
         st.info("No recurring payments found yet. They appear after the job process has run.")
         return
     out, inc = series[series["direction"] == "out"], series[series["direction"] != "out"]
-    monthly = {"weekly": 52 / 12, "biweekly": 26 / 12, "monthly": 1, "quarterly": 1 / 3, "yearly": 1 / 12}
-    total = sum(abs(float(r.last_amount or 0)) * monthly.get(r.cadence, 0) for r in out.itertuples()
-                if r.user_status != "dismissed")
-    st.metric("Recurring spending per month (estimated)", common.money(total))
+    base = common.base_currency()
+    per_month = svc.spending_per_month(series)
+    st.metric("Recurring spending per month (estimated)",
+              common.money(per_month.pop(base, 0.0) + per_month.pop("", 0.0)))
+    if per_month:
+        st.caption("Plus, not converted: " + ", ".join(
+            common.money(v, c) for c, v in sorted(per_month.items())) + " a month")
     st.subheader("Outgoing")
     for s in out.itertuples(index=False):
         _row(s)

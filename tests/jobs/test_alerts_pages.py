@@ -83,3 +83,42 @@ def test_subscriptions_page_lists_price_rise_and_confirms(db: Database, settings
         confirmed = conn.execute("select count(*) from recurring_series where user_status = 'confirmed'"
                                  ).fetchone()[0]
     assert confirmed == 1
+
+
+def test_subscriptions_in_another_currency_keep_it(db: Database, settings: Settings,
+                                                   household_user) -> None:
+    """A monthly bill paid from a GBP account, with a price rise: its line and its alert read in
+    pounds, and the monthly total (in the base currency) leaves it out, listing it separately,
+    not converted."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from core import alerts_service as svc
+
+    user = household_user(seed=8)
+    pipeline.run_user(db, settings, user.id)
+    with db.user_session(user) as conn:
+        before = svc.spending_per_month(svc.list_series(conn))
+        gbp = conn.execute("insert into accounts (name, currency) values ('London', 'GBP')"
+                           " returning id").fetchone()[0]
+        third = dt.date.today().replace(day=3)
+        for k in range(1, 9):  # the 3rd of each of the 8 months before this one
+            day = (pd.Timestamp(third) - pd.DateOffset(months=k)).date()
+            conn.execute("insert into transactions (account_id, date, amount, currency, description,"
+                         " merchant, dedupe_key) values (%s, %s, %s, 'GBP', 'GYMBOX LONDON',"
+                         " 'Gymbox', %s)", [gbp, day, -12.99 if k > 3 else -14.99, f"gym{k}"])
+    pipeline.run_user(db, settings, user.id)
+    with db.user_session(user) as conn:
+        after = svc.spending_per_month(svc.list_series(conn))
+    assert after == {**before, "GBP": 14.99}
+    at = _page(user, "subscriptions")
+    line = next(m.value for m in at.markdown if m.value.startswith("**Gymbox**"))
+    assert "monthly, £14.99" in line and "price rise £12.99 → £14.99" in line, line
+    assert "€" not in line, line
+    assert at.metric[0].value == f"€{before['EUR']:,.2f}"
+    assert any(c.value == "Plus, not converted: £14.99 a month" for c in at.caption)
+    with db.user_session(user) as conn:  # the job's alert about it is in pounds too
+        body = conn.execute("select body from alerts where type = 'price_rise'"
+                            " and title like 'Gymbox%%'").fetchone()[0]
+    assert body == "Gymbox went from £12.99 to £14.99 (+15%).", body
