@@ -72,10 +72,10 @@ class Simulated(NamedTuple):
     outcomes: list[tuple[float, bool]]
 
 
-def _confidence(tx_id: str) -> float:
+def _confidence(key: str) -> float:
     """A stated confidence in [0.45, 1], three decimals, never on a decile boundary (0.5, 0.6
     ...): the database buckets the stored ``real`` and a boundary value could fall either side."""
-    conf = round(0.45 + 0.55 * _unit(tx_id, "conf"), 3)
+    conf = round(0.45 + 0.55 * _unit(key, "conf"), 3)
     return conf + 0.001 if conf < 1 and round(conf * 1000) % 100 == 0 else conf
 
 
@@ -90,21 +90,21 @@ def simulate_categorizer(db: Database, user: AuthUser) -> Simulated:
 
     Corrections are written as ``core.corrections.correct_category`` writes them."""
     with db.user_session(user) as conn:
-        rows = conn.execute("select t.id, t.category_id, c.name from transactions t"
+        rows = conn.execute("select t.id, t.category_id, c.name, t.dedupe_key from transactions t"
                             " join categories c on c.id = t.category_id where not t.is_transfer"
-                            " order by t.id").fetchall()
+                            " order by t.dedupe_key, t.id").fetchall()
         other = conn.execute("select id from categories where name = 'Household'"
                              " and parent_id is not null").fetchone()[0]
         ids, confs, kinds, wrong, names, cats = [], [], [], [], [], []
-        for tx_id, cat, name in rows:
+        for tx_id, cat, name, key in rows:  # drawn from the row's content: the same every run
             cats.append(cat)
-            conf = _confidence(str(tx_id))
+            conf = _confidence(key)
             ids.append(tx_id)
             confs.append(conf)
             names.append(name)
-            wrong.append(_unit(str(tx_id), "fix") > conf and cat != other)
+            wrong.append(_unit(key, "fix") > conf and cat != other)
             kinds.append("applied" if conf >= 0.6 else
-                         "decided" if _unit(str(tx_id), "decide") < 0.5 else "waiting")
+                         "decided" if _unit(key, "decide") < 0.5 else "waiting")
         plan = ("unnest(%s::uuid[], %s::real[], %s::text[], %s::boolean[], %s::text[], %s::uuid[])"
                 " as p(id, conf, kind, wrong, name, cat)")
         args = [ids, confs, kinds, wrong, names, cats]
