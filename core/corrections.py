@@ -111,10 +111,12 @@ def follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
 
 def _follow(conn: psycopg.Connection, row: tuple, category_id: Any,
             uncategorized_only: bool) -> int:
+    if category_id is None:  # a correction that clears the category has nothing to follow
+        return 0
     tx_id, merchant, description = row[0], row[4], row[5]
     where, params = _similar_where(merchant, description)
-    name = None if category_id is None else conn.execute(
-        "select name from public.categories where id = %s", [category_id]).fetchone()
+    name = conn.execute("select name from public.categories where id = %s",
+                        [category_id]).fetchone()
     if name is None:
         return 0
     return conn.execute(f"""

@@ -108,11 +108,11 @@ def anomalies(ctx: StageContext) -> int:
     currency's accounts are scored on their own (amounts are never compared across them), and
     reasons are written in that currency."""
     series, verdicts, tx = ctx.recall("series"), _verdicts(ctx), ctx.transactions()
+    groups = tx.groupby("account_currency", sort=True) if len(tx) else [(ctx.currency(), tx)]
     parts = [AnomalyDetector(currency_symbol=currency_symbol(code), verdicts=verdicts,
                              recurring=series).fit(group.reset_index(drop=True)).anomalies_
-             for code, group in tx.groupby("account_currency", sort=True)]  # amounts in one currency
-    found = (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else
-             AnomalyDetector(currency_symbol=currency_symbol(ctx.currency())).fit(tx).anomalies_)
+             for code, group in groups]  # amounts compared within one currency only
+    found = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     ctx.remember("anomalies", found)
     keys = [str(k) for k in found["alert_key"]]
     with ctx.writer() as conn:

@@ -140,18 +140,15 @@ def base_currency() -> str:
     if known and known[0] == str(user.id):
         return known[1]
     with session() as conn:
-        code = preferences.current(conn).base_currency
+        code = preferences.base_currency(conn)
     remember_base_currency(code)
     return code
 
 
-def remember_base_currency(code: str | None) -> None:
-    """Keep ``code`` as this session's base currency (``None``: read it again next time, e.g.
-    after a first account set it)."""
+def remember_base_currency(code: str) -> None:
+    """Keep ``code`` as the signed-in user's base currency for this run's pages."""
     user = current_user()
-    if code is None or user is None:
-        st.session_state.pop(BASE_CURRENCY, None)
-    else:
+    if user is not None:
         st.session_state[BASE_CURRENCY] = (str(user.id), code)
 
 

@@ -83,18 +83,19 @@ def render() -> None:
     ref = today if latest >= today.replace(day=1) else latest
     month, month_end = queries.month_bounds(ref)
     start, end, picked = _filters(accounts, max(ref, latest))
-    ids, cur, left_out = dq.summed_accounts(accounts, picked, common.base_currency())
+    base = common.base_currency()
+    ids, cur, left_out = dq.summed_accounts(accounts, picked, base)
     with common.session() as conn:
         totals = dq.totals(conn, month, month_end, ids)
         table = dq.balances(conn, picked)
-        balances = dq.balances(conn, ids)
+        every = dq.balances(conn) if picked else table
         flow = dq.cash_flow(conn, start, end, ids)
         by_cat = dq.category_vs_average(conn, month, ids)
         merchants = dq.top_merchants(conn, start, end, ids)
         fc_months, summary = dq.forecast(conn)
-        base = dq.summed_accounts(accounts, None, common.base_currency())[0]
-        history = dq.balance_history(conn, float(dq.balances(conn, base)["balance"].astype(float)
-                                                 .sum()), currency=common.base_currency())
+        history = dq.balance_history(  # the actuals beside the forecast: base-currency accounts
+            conn, float(every.loc[every["currency"] == base, "balance"].astype(float).sum()),
+            currency=base)
         budgets = dq.budget_progress(conn, today.replace(day=1))
         safe = dq.safe_to_spend(conn, today.replace(day=1))
         n_alerts, alerts = dq.open_alerts(conn)
@@ -109,7 +110,8 @@ def render() -> None:
     c1.metric("Money in", common.money(totals["income"], cur))
     c2.metric("Money out", common.money(totals["spent"], cur))
     c3.metric("Net", common.money(totals["net"], cur))
-    c4.metric("Net worth", common.money(balances["balance"].astype(float).sum(), cur))
+    c4.metric("Net worth", common.money(
+        table.loc[table["currency"] == cur, "balance"].astype(float).sum(), cur))
     c5.metric("Safe to spend", common.money(safe["safe_to_spend"]) if safe else "—",
               help=f"{common.money(safe['per_day'])} a day for {safe['days_left']} days"
               if safe else "Computed by the job process.")

@@ -57,11 +57,10 @@ def _preferences() -> None:
                 preferences.set_auto_apply_threshold(
                     conn, None if mode == AUTOMATIC else percent / 100)
                 preferences.set_balance_buffer(conn, buffer)
-                stored = preferences.set_base_currency(conn, code)
+                preferences.set_base_currency(conn, code)
         except preferences.PreferenceError as exc:
             st.error(f"Not saved: {exc}")
             return
-        common.remember_base_currency(stored)
         st.session_state["prefs_flash"] = ("Saved. The next categorization and forecast run "
                                            "(within a minute) use them.")
         st.rerun()

@@ -101,7 +101,6 @@ def _run_import(user, upload: Upload, account_id, new_account) -> None:
     st.session_state["imp_done"] = upload.sha256
     if new_account:
         st.session_state["imp_account_next"] = new_account[0]
-        common.remember_base_currency(None)  # a first account sets the base currency
     st.rerun()
 
 
