@@ -153,11 +153,10 @@ def error_reduction_interval(model_ok: np.ndarray, base_ok: np.ndarray, block: i
     return [float(np.quantile(red, tail)), float(np.quantile(red, 1.0 - tail))]
 
 
-def breakdown(descriptions: pd.Series, y: np.ndarray, model_pred: Sequence[object],
-              base_pred: Sequence[object], block: int) -> dict[str, dict[str, Any]]:
-    """Rows by what was known when their block was predicted: ``merchant_seen`` (its merchant
-    key occurred before), ``new_merchant`` (a new key, a known category) and
-    ``new_category`` (its category never occurred before); n and both models' accuracy each."""
+def row_groups(descriptions: pd.Series, y: np.ndarray, block: int) -> np.ndarray:
+    """Each row's group by what was known when its block was predicted: ``merchant_seen`` (its
+    merchant key occurred before), ``new_merchant`` (a new key, a known category) or
+    ``new_category`` (its category never occurred before)."""
     keys = descriptions.map(merchant_key).to_numpy(dtype=object)
     group = np.empty(len(y), dtype=object)
     seen_keys: set[object] = set()
@@ -168,6 +167,14 @@ def breakdown(descriptions: pd.Series, y: np.ndarray, model_pred: Sequence[objec
                         else "merchant_seen" if keys[i] in seen_keys else "new_merchant")
         seen_keys.update(keys[s:s + block])
         seen_cats.update(y[s:s + block])
+    return group
+
+
+def breakdown(descriptions: pd.Series, y: np.ndarray, model_pred: Sequence[object],
+              base_pred: Sequence[object], block: int) -> dict[str, dict[str, Any]]:
+    """Rows by :func:`row_groups` (merchant seen, new merchant, new category); n and both
+    models' accuracy each."""
+    group = row_groups(descriptions, y, block)
     out: dict[str, dict[str, Any]] = {}
     for name in ("merchant_seen", "new_merchant", "new_category"):
         rows = np.flatnonzero(group == name)
