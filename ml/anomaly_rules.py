@@ -152,12 +152,15 @@ def bursts(out: pd.DataFrame, symbol: str, scale: float, span: int = 3) -> list[
     first_day = int(day.min()) if len(day) else 0
     for key, pos in out.groupby("mkey").indices.items():
         d = day[pos]
+        # the merchant's own rate, from its first charge: the user's earliest transaction may
+        # be an old statement from years before this merchant existed in their life
+        since = int(d[0])
         left = np.searchsorted(d, d - (span - 1), side="left")
         count = np.arange(len(d)) - left + 1
         j, done = 0, -1
         while j < len(pos):
             # expected charges in a window of `span` days at this merchant's earlier rate
-            expected = left[j] * span / max(int(d[left[j]]) - first_day, 30)
+            expected = left[j] * span / max(int(d[left[j]]) - since, 30)
             members = pos[left[j]:j + 1]
             need = max(4 if np.median(mag[members]) <= scale else 6,
                        int(poisson.isf(BURST_P, expected)) + 1 if expected > 0 else 0)
@@ -170,7 +173,7 @@ def bursts(out: pd.DataFrame, symbol: str, scale: float, span: int = 3) -> list[
             members = pos[left[j]:end + 1]
             total, k = float(mag[members].sum()), len(members)
             score = min(0.9, 0.65 + 0.05 * (k - need))
-            months = max(int(d[left[j]]) - first_day, 30) / 30.44
+            months = max(int(d[left[j]]) - since, 30) / 30.44
             usual = (f"before that, {left[j]} charge{'s' if left[j] > 1 else ''} there in "
                      f"{months:.0f} months" if left[j] else "a merchant you had not paid before")
             reason = (f"{k} charges at {out['merchant'].iat[members[0]]} within "

@@ -163,3 +163,44 @@ def test_labeled_parsing_and_injection_bookkeeping(labeled: pd.DataFrame,
     ids = event_ids(truth)
     assert ids <= set(tx["id"])
     assert len(tx) == len(labeled) + len(ids - set(labeled["id"]))
+
+
+def _coffee_habit(old_statement: bool) -> pd.DataFrame:
+    """Two years of a coffee every 3 days (one week with four in three days), optionally
+    after an old statement of 2011 imported into the same history."""
+    rows = []
+    day = pd.Timestamp("2024-12-09")
+    for i in range(240):
+        rows.append((day, -5.40 - (i % 3) * 0.2, "PRET A MANGER", "Coffee & Snacks"))
+        day += pd.Timedelta(days=3 if i % 60 != 30 else 1)
+    for i in range(30):
+        rows.append((pd.Timestamp("2024-12-01") + pd.DateOffset(months=i), -950.0, "RENT LTD",
+                     "Rent & Mortgage"))
+    if old_statement:
+        for i in range(20):
+            rows.append((pd.Timestamp("2011-05-01") + pd.Timedelta(days=i), -12.0 - i,
+                         f"OLD SHOP {i % 4}", "Household"))
+    frame = pd.DataFrame(rows, columns=["date", "amount", "description", "category"])
+    frame["merchant"] = frame["description"]
+    frame["id"] = [f"t{i}" for i in range(len(frame))]
+    return frame.sort_values("date").reset_index(drop=True)
+
+
+def test_burst_rate_is_the_merchants_own_not_since_the_oldest_statement() -> None:
+    """An old statement of 2011 must not make a daily coffee habit of 2024-26 look rare: the
+    usual rate is counted from the merchant's first charge (a QA finding: "4 charges at Pret
+    within 3 days; before that, 213 charges there in 186 months")."""
+    for old in (False, True):
+        found = _run(_coffee_habit(old))
+        assert not (found["kind"] == "burst").any(), (old, list(found["reason"]))
+    # a real burst at the same merchant is still reported, with the merchant's own months
+    tx = _coffee_habit(True)
+    extra = pd.DataFrame({"date": [pd.Timestamp("2026-06-10")] * 9, "amount": [-5.6] * 9,
+                          "description": "PRET A MANGER", "category": "Coffee & Snacks"})
+    extra["merchant"] = extra["description"]
+    extra["id"] = [f"b{i}" for i in range(9)]
+    found = _run(pd.concat([tx, extra]).sort_values("date").reset_index(drop=True))
+    burst = found.loc[found["kinds"].map(lambda k: "burst" in k)]
+    assert {f"b{i}" for i in range(9)} <= set(burst["id"])  # (some also read as duplicates)
+    reason = burst.loc[burst["id"] == "b0", "reason"].iloc[0]
+    assert "charges at PRET A MANGER" in reason and " in 18 months" in reason, reason
