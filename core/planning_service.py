@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from typing import Any
 
 import numpy as np
@@ -36,13 +37,42 @@ def goals(conn: psycopg.Connection) -> pd.DataFrame:
     return dq.goal_progress(conn)
 
 
+MAX_NAME = 100
+MAX_AMOUNT = 1e12
+
+
+class GoalError(ValueError):
+    """A goal value that cannot be saved; the message starts with the field."""
+
+
 def save_goal(conn: psycopg.Connection, goal_id: str | None, name: str, kind: str,
               target: float, saved: float = 0.0, target_date: dt.date | None = None,
               priority: int = 3, monthly: float | None = None) -> str:
-    """Insert (``goal_id`` None) or update a goal; returns its id."""
+    """Insert (``goal_id`` None) or update a goal; returns its id. Bad values raise
+    :class:`GoalError` naming the field; nothing is written then."""
+    name = (name or "").strip()
+    if not name:
+        raise GoalError("name: a goal needs a name")
+    if len(name) > MAX_NAME:
+        raise GoalError(f"name: at most {MAX_NAME} characters")
     if kind not in KINDS:
-        raise ValueError(f"goal kind must be one of {KINDS}")
-    values = [name.strip(), kind, target, saved, target_date, priority, monthly]
+        raise GoalError(f"kind: must be one of {', '.join(KINDS)}")
+    for field, value, low in (("target", target, 0.01), ("saved so far", saved, 0.0),
+                              ("fixed monthly amount", monthly, 0.0)):
+        if value is None and field == "fixed monthly amount":
+            continue
+        if value is None or not math.isfinite(float(value)) or not low <= float(value) <= MAX_AMOUNT:
+            raise GoalError(f"{field}: expected an amount from {low:,.2f} to {MAX_AMOUNT:,.0f},"
+                            f" got {value!r}")
+    if not 1 <= int(priority) <= 5:
+        raise GoalError(f"priority: expected 1 (highest) to 5, got {priority!r}")
+    if target_date is not None and target_date < dt.date.today():
+        before = None if goal_id is None else conn.execute(
+            "select target_date from public.goals where id = %s", [goal_id]).fetchone()
+        if before is None or before[0] != target_date:  # an overdue goal may keep its date
+            raise GoalError(f"target date: {target_date:%d %b %Y} is in the past; pick a later"
+                            " date or no date")
+    values = [name, kind, target, saved, target_date, priority, monthly]
     if goal_id is None:
         row = conn.execute("insert into public.goals (name, kind, target, saved, target_date,"
                            " priority, monthly) values (%s, %s, %s, %s, %s, %s, %s) returning id",

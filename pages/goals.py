@@ -34,7 +34,7 @@ def _plan_table(plan: pd.DataFrame) -> pd.DataFrame:
 
 def _goal_form(prefix: str, row: object | None = None) -> dict | None:
     """Fields of a goal; returns them when the form is submitted."""
-    with st.form(f"{prefix}_form", clear_on_submit=row is None):
+    with st.form(f"{prefix}_form"):  # kept on a refused save; a new goal's form is reset after
         name = st.text_input("Name", value=getattr(row, "name", ""), key=f"{prefix}_name")
         kinds = list(KIND_LABELS)
         kind = st.selectbox("Kind", kinds, format_func=KIND_LABELS.get, key=f"{prefix}_kind",
@@ -56,11 +56,22 @@ def _goal_form(prefix: str, row: object | None = None) -> dict | None:
                                   min_value=0.0, step=10.0, key=f"{prefix}_monthly",
                                   value=float(0 if pd.isna(getattr(row, "monthly", None))
                                               else row.monthly))
-        if st.form_submit_button("Save goal") and name.strip():
+        if st.form_submit_button("Save goal"):
             return {"name": name, "kind": kind, "target": target, "saved": saved,
                     "priority": int(priority), "target_date": date if has_date else None,
                     "monthly": monthly or None}
     return None
+
+
+def _save(goal_id: str | None, fields: dict) -> bool:
+    """Save a goal; a bad value is shown (with its field) and nothing is written."""
+    try:
+        with common.session() as conn:
+            ps.save_goal(conn, goal_id, **fields)
+    except ps.GoalError as exc:
+        st.error(f"The goal was not saved: {exc}")
+        return False
+    return True
 
 
 def _pick(label: str, goals: pd.DataFrame, key: str) -> str:
@@ -123,18 +134,16 @@ def render() -> None:
         _what_if(goals)
     with st.expander("Add a goal", expanded=goals.empty):
         new = _goal_form("add")
-        if new:
-            with common.session() as conn:
-                ps.save_goal(conn, None, **new)
+        if new and _save(None, new):
+            for key in [k for k in st.session_state if str(k).startswith("add_")]:
+                del st.session_state[key]
             st.rerun()
     if not goals.empty:
         with st.expander("Edit or delete a goal"):
             gid = _pick("Goal to edit", goals, "edit_goal")
             row = goals.loc[goals["id"] == gid].iloc[0]
             changed = _goal_form(f"edit_{gid}", row)
-            if changed:
-                with common.session() as conn:
-                    ps.save_goal(conn, gid, **changed)
+            if changed and _save(gid, changed):
                 st.rerun()
             if st.button("Delete this goal", key=f"delete_{gid}"):
                 with common.session() as conn:

@@ -210,3 +210,52 @@ def test_accounts_in_another_currency_are_not_added_in(db: Database, settings: S
     assert not at.exception, at.exception
     assert at.metric[3].label == "Net worth" and at.metric[3].value == "£120,000.00"
     assert at.metric[0].value == "£50,000.00"
+
+
+def test_goals_page_refuses_bad_goals_with_the_field(db: Database, settings: Settings,
+                                                     make_user) -> None:
+    user = make_user(name="badgoals").user
+    at = _page(user, "goals")
+    at.number_input(key="add_target").set_value(500.0)
+    at.button(key="FormSubmitter:add_form-Save goal").click().run()  # no name
+    assert not at.exception
+    assert any("not saved: name: a goal needs a name" in e.value for e in at.error)
+    assert at.number_input(key="add_target").value == 500.0  # what was typed is kept
+    at.text_input(key="add_name").input("Trip")
+    at.date_input(key="add_date").set_value(dt.date.today() - dt.timedelta(days=30))
+    at.button(key="FormSubmitter:add_form-Save goal").click().run()
+    assert any("target date:" in e.value and "in the past" in e.value for e in at.error)
+    with db.user_session(user) as conn:
+        assert conn.execute("select count(*) from goals").fetchone()[0] == 0
+    at.date_input(key="add_date").set_value(dt.date.today() + dt.timedelta(days=90))
+    at.button(key="FormSubmitter:add_form-Save goal").click().run()
+    assert not at.error
+    with db.user_session(user) as conn:
+        assert conn.execute("select name from goals").fetchall() == [("Trip",)]
+    assert at.text_input(key="add_name").value == ""  # the form is fresh for the next goal
+
+
+def test_save_goal_validates_every_field(db: Database, make_user) -> None:
+    user = make_user(name="goalcheck").user
+    bad = [({"name": " "}, "name:"), ({"target": 0.0}, "target:"),
+           ({"target": float("nan")}, "target:"), ({"saved": -1.0}, "saved so far:"),
+           ({"priority": 9}, "priority:"), ({"monthly": -5.0}, "fixed monthly amount:"),
+           ({"kind": "yacht"}, "kind:"), ({"name": "x" * 101}, "name:"),
+           ({"target_date": dt.date.today() - dt.timedelta(days=1)}, "target date:")]
+    good = {"name": "Car", "kind": "short_term", "target": 5000.0, "saved": 0.0,
+            "target_date": None, "priority": 3, "monthly": None}
+    with db.user_session(user) as conn:
+        for change, field in bad:
+            try:
+                ps.save_goal(conn, None, **{**good, **change})
+            except ps.GoalError as exc:
+                assert str(exc).startswith(field), (change, exc)
+            else:
+                raise AssertionError(f"accepted {change}")
+        assert conn.execute("select count(*) from goals").fetchone()[0] == 0
+        # an overdue goal keeps its date when other fields are edited
+        conn.execute("insert into goals (name, kind, target, saved, target_date) values"
+                     " ('Old', 'short_term', 100, 0, %s)", [dt.date(2020, 1, 1)])
+        gid = conn.execute("select id::text from goals").fetchone()[0]
+        ps.save_goal(conn, gid, **{**good, "name": "Old plan", "target_date": dt.date(2020, 1, 1)})
+        assert conn.execute("select name from goals").fetchone()[0] == "Old plan"
