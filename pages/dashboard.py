@@ -15,8 +15,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from core import alerts_service, queries
 from core import dashboard_queries as dq
-from core import queries
 from pages import common
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,8 @@ def render() -> None:
             currency=base)
         budgets = dq.budget_progress(conn, today.replace(day=1))
         safe = dq.safe_to_spend(conn, today.replace(day=1))
-        n_alerts, alerts = dq.open_alerts(conn)
+        n_alerts, alerts, n_quiet = dq.open_alerts(
+            conn, min_risk=alerts_service.get_prefs(conn)["in_app_min_risk"])
         goals = dq.goal_progress(conn)
         ready = dq.readiness(conn)
     st.caption(f"{user.display_name or user.email} · {month:%B %Y}")
@@ -167,6 +168,9 @@ def render() -> None:
         st.subheader(f"Open alerts ({n_alerts})")
         for a in alerts.itertuples(index=False):
             st.write(f"**{a.risk}** · {a.title}")
+        if n_quiet:
+            st.caption(f"{n_quiet} open alert{'s' if n_quiet > 1 else ''} below your 'show in"
+                       " the app' risk level (Alerts page) not counted.")
     with right:
         st.subheader("Goals")
         for g in goals.itertuples(index=False):

@@ -259,3 +259,33 @@ def test_save_goal_validates_every_field(db: Database, make_user) -> None:
         gid = conn.execute("select id::text from goals").fetchone()[0]
         ps.save_goal(conn, gid, **{**good, "name": "Old plan", "target_date": dt.date(2020, 1, 1)})
         assert conn.execute("select name from goals").fetchone()[0] == "Old plan"
+
+
+def test_dashboard_counts_alerts_as_the_alerts_page_shows_them(db: Database,
+                                                               household_user) -> None:
+    """The dashboard's "Open alerts (N)" follows the user's "show in the app from" risk level
+    and counts an expired snooze as open, like the Alerts page's default filter."""
+    from core import alerts_service
+
+    user = household_user(seed=5, months=3)  # the job has not run: only these alerts exist
+    with db.owner_connection() as conn:
+        for i, (risk, status, snooze) in enumerate([
+                ("high", "open", None), ("medium", "open", None), ("low", "open", None),
+                ("low", "open", None), ("medium", "snoozed", "-1 day"),
+                ("high", "snoozed", "+3 days"), ("high", "dismissed", None)]):
+            conn.execute(
+                "insert into public.alerts (user_id, alert_key, type, risk, title, body, status,"
+                " snoozed_until, model_version, run_id) values (%s, %s, 'anomaly', %s, %s, 'b',"
+                " %s, now() + %s::interval, 'test', gen_random_uuid())",
+                [str(user.id), f"k{i}", risk, f"alert {i}", status, snooze])
+    at = _page(user, "dashboard")
+    assert any(s.value == "Open alerts (3)" for s in at.subheader), [s.value for s in at.subheader]
+    assert any("2 open alerts below" in c.value for c in at.caption)
+    alerts_page = _page(user, "alerts")
+    assert any(c.value == "3 alert(s)" for c in alerts_page.caption)
+    with db.user_session(user) as conn:
+        prefs = alerts_service.get_prefs(conn)
+        alerts_service.save_prefs(conn, {**prefs, "in_app_min_risk": "low"})
+    at = _page(user, "dashboard")
+    assert any(s.value == "Open alerts (5)" for s in at.subheader)
+    assert not any("below your" in c.value for c in at.caption)
