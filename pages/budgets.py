@@ -16,11 +16,15 @@ from pages import common
 log = logging.getLogger(__name__)
 
 
-def _progress(rows: pd.DataFrame) -> None:
+def _progress(rows: pd.DataFrame, ran: bool) -> None:
     st.subheader("This month")
     shown = rows.dropna(subset=["available"])
-    if shown.empty:
+    if shown.empty and not ran:
         st.info("Progress appears after the job process has run.")
+    elif shown.empty:
+        st.info(f"No budget progress for this month yet. Set a budget below; budgets track "
+                f"the accounts in your base currency ({common.base_currency()}, Settings), "
+                "nothing is converted.")
     for r in shown.itertuples(index=False):
         pct = 0.0 if pd.isna(r.pct) else float(r.pct)
         st.progress(min(max(pct, 0.0), 1.0),
@@ -58,6 +62,7 @@ def _editor(rows: pd.DataFrame) -> None:
 def render() -> None:
     common.require_user()
     st.title("Budgets")
+    fresh = common.freshness_notice()
     month = dt.date.today().replace(day=1)
     with common.session() as conn:
         rows = ps.budgets(conn, month)
@@ -69,7 +74,7 @@ def render() -> None:
     if rows.empty:
         st.info("No spending categories yet.")
         return
-    _progress(rows)
+    _progress(rows, fresh.last_run_at is not None)
     _editor(rows)
     mine = rows.dropna(subset=["amount"])
     if not mine.empty:

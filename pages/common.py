@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from core import preferences
+from core import freshness, preferences
 from core.auth import AuthBackend, LocalAuth, cookie_key
 from core.config import get_settings
 from core.currency import format_money
@@ -160,3 +160,14 @@ def money(value: object, currency: str | None = None) -> str:
 def moneys(values: Iterable[object], currencies: Iterable[str]) -> list[str]:
     """:func:`money` of each value in its own currency (an account's, a transaction's)."""
     return [money(v, c) for v, c in zip(values, currencies, strict=True)]
+
+
+def freshness_notice() -> freshness.Freshness:
+    """Say so above stored figures when the user's latest changes are not in them yet;
+    returns the state (``last_run_at`` None: the job process never ran for the user)."""
+    with session() as conn:
+        state = freshness.state(conn)
+    text = freshness.notice(state)
+    if text:
+        st.info(text, icon=":material/hourglass_top:")
+    return state

@@ -73,6 +73,7 @@ def _bars(frame: pd.DataFrame, x: str, y: str, **kw: object) -> go.Figure:
 def render() -> None:
     user = common.require_user()
     st.title("Dashboard")
+    common.freshness_notice()
     today = dt.date.today()
     with common.session() as conn:
         latest = dq.latest_activity_date(conn)

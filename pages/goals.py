@@ -122,6 +122,7 @@ def _readiness(ready: dict | None) -> None:
 def render() -> None:
     common.require_user()
     st.title("Goals")
+    common.freshness_notice()
     with common.session() as conn:
         goals = ps.goals(conn)
         ready = ps.readiness(conn)

@@ -45,7 +45,9 @@ def _preferences() -> None:
                             index=sorted(codes).index(prefs.base_currency), key="pref_currency",
                             help="Each account keeps its own currency; this is the one "
                                  "totals are written in. A new user's follows their first "
-                                 "account.")
+                                 "account. Nothing is converted (there are no exchange "
+                                 "rates): budgets and goal amounts keep their numbers, and "
+                                 "totals cover the accounts in this currency.")
         buffer = st.number_input(f"Warn when the forecast balance may drop below "
                                  f"({prefs.base_currency})", min_value=0.0,
                                  max_value=float(preferences.MAX_BUFFER),

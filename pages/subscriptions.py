@@ -40,6 +40,7 @@ def _row(s) -> None:
 def render() -> None:
     common.require_user()
     st.title("Subscriptions & bills")
+    common.freshness_notice()
     show_dismissed = st.toggle("Show dismissed", key="show_dismissed")
     with common.session() as conn:
         series = svc.list_series(conn, include_dismissed=show_dismissed)
