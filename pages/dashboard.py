@@ -108,6 +108,10 @@ def render() -> None:
         st.caption(f"Totals and charts add up your {cur} accounts; accounts in "
                    f"{', '.join(left_out)} are listed under Accounts in their own currency "
                    "(amounts are not converted).")
+    if picked:
+        st.caption(f"The account filter applies to money in and out, net worth, the charts and "
+                   f"top merchants. Safe to spend, the forecast, budgets and goals always cover "
+                   f"all your {base} accounts.")
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric("Money in", common.money(totals["income"], cur))
     c2.metric("Money out", common.money(totals["spent"], cur))
@@ -124,18 +128,25 @@ def render() -> None:
         long = flow.rename(columns={"money_in": "Money in", "money_out": "Money out"}).melt(
             id_vars="month", value_vars=["Money in", "Money out"], var_name="direction",
             value_name="amount")
-        st.plotly_chart(_bars(long, "month", "amount", color="direction", barmode="group",
-                              labels={"month": "", "amount": "", "direction": ""}),
-                        width="stretch", key="cash_flow")
+        if long.empty or not long["amount"].fillna(0).astype(float).any():
+            st.info("No money in or out in these accounts between "
+                    f"{start:%d %b %Y} and {end - dt.timedelta(days=1):%d %b %Y}.")
+        else:
+            st.plotly_chart(_bars(long, "month", "amount", color="direction", barmode="group",
+                                  labels={"month": "", "amount": "", "direction": ""}),
+                            width="stretch", key="cash_flow")
     with right:
         st.subheader("Spending by category: this month vs average")
         top = by_cat.head(10).rename(columns={"this_month": "This month",
                                               "average": "Monthly average"}).melt(
             id_vars="category", var_name="period", value_name="spent")
-        st.plotly_chart(_bars(top, "spent", "category", color="period", barmode="group",
-                              orientation="h",
-                              labels={"spent": "", "category": "", "period": ""}),
-                        width="stretch", key="categories")
+        if top.empty or not top["spent"].fillna(0).astype(float).any():
+            st.info(f"No categorized spending in these accounts in {month:%B %Y}.")
+        else:
+            st.plotly_chart(_bars(top, "spent", "category", color="period", barmode="group",
+                                  orientation="h",
+                                  labels={"spent": "", "category": "", "period": ""}),
+                            width="stretch", key="categories")
 
     left, right = st.columns(2)
     with left:

@@ -289,3 +289,24 @@ def test_dashboard_counts_alerts_as_the_alerts_page_shows_them(db: Database,
     at = _page(user, "dashboard")
     assert any(s.value == "Open alerts (5)" for s in at.subheader)
     assert not any("below your" in c.value for c in at.caption)
+
+
+def test_dashboard_filtered_to_an_empty_foreign_account(db: Database, settings: Settings,
+                                                        household_user) -> None:
+    """Filtering to an account of another currency with nothing in the period: the figures
+    are in its currency, the charts say there is nothing instead of drawing empty axes, and
+    the page says which figures the filter does not apply to."""
+    user = household_user(seed=6, months=6)
+    with db.user_session(user) as conn:
+        conn.execute("insert into accounts (name, currency) values ('Dollar card', 'USD')")
+    at = _page(user, "dashboard")
+    at.multiselect(key="dash_accounts").select("Dollar card").run()
+    assert not at.exception
+    assert at.metric[0].value.startswith("$") and at.metric[3].value.startswith("$")
+    assert any("filter applies to money in and out" in c.value and "EUR accounts" in c.value
+               for c in at.caption)
+    infos = [i.value for i in at.info]
+    assert any(i.startswith("No money in or out in these accounts between") for i in infos)
+    assert any(i.startswith("No categorized spending in these accounts") for i in infos)
+    keys = {c.proto.id for c in at.get("plotly_chart")}
+    assert not any("cash_flow" in k or "categories" in k for k in keys), keys
