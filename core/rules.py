@@ -16,6 +16,10 @@ A rule is stored in ``public.rules`` as JSON:
 
 Rules run in ascending ``priority`` (then name): for the category and the merchant name the
 first matching rule wins; tags accumulate; transfer/exclude are set by any matching rule.
+A saved rule's ``priority`` is a whole number from :data:`MIN_PRIORITY` to :data:`MAX_PRIORITY`
+(0 to 1,000,000; checked on save and preview, so rules stored earlier keep running), and its
+name (1 to 120 characters) is unique among the user's rules, ignoring case and surrounding
+spaces (checked by :func:`core.rules_store.save_rule`). A preview needs no name.
 Regular expressions are checked when a rule is saved: at most 200 characters, must compile,
 and nested unbounded repetition such as ``(a+)+`` (exponential backtracking) is refused;
 text is matched on its first 1,000 characters.
@@ -26,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -40,7 +45,9 @@ TEXT_OPS = ("contains", "equals", "regex")
 FIELDS = {"description": TEXT_OPS, "merchant": TEXT_OPS, "amount": ("between",),
           "account": ("is",), "date": ("between",)}
 ACTIONS = ("set_category", "set_merchant", "add_tag", "mark_transfer", "exclude")
-
+MAX_NAME = 120
+MIN_PRIORITY = 0
+MAX_PRIORITY = 1_000_000
 
 
 @dataclass
@@ -172,10 +179,51 @@ def _condition(n: int, cond: dict[str, Any]) -> Callable[[RowView], bool]:
     return lambda r: r.account_id in ids
 
 
-def compile_rule(rule: Rule) -> Compiled:
-    """Validate ``rule`` and build its matcher; raises :class:`RuleError` with a message."""
-    if not rule.name or not rule.name.strip() or len(rule.name) > 120:
-        raise RuleError("a rule needs a name (at most 120 characters)")
+def check_priority(value: Any) -> int:
+    """``value`` as a priority (a whole number from 0 to 1,000,000) or :class:`RuleError`."""
+    number: Decimal | None = None
+    if isinstance(value, int | float | Decimal | str) and not isinstance(value, bool):
+        try:
+            number = Decimal(value.strip() if isinstance(value, str) else value)
+        except (InvalidOperation, ValueError):
+            number = None
+    if (number is None or not number.is_finite() or number != number.to_integral_value()
+            or not MIN_PRIORITY <= number <= MAX_PRIORITY):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+        raise RuleError(f"priority: expected a whole number from {MIN_PRIORITY:,} to {MAX_PRIORITY:,},"
+                        f" got {shown}")
+    return int(number)
+
+
+def check_name(name: Any) -> str:
+    """The rule name without surrounding spaces, or :class:`RuleError` if empty or too long."""
+    text = name.strip() if isinstance(name, str) else ""
+    if not text or len(text) > MAX_NAME:
+        raise RuleError(f"name: a rule needs a name (at most {MAX_NAME} characters)")
+    return text
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two rule names count as the same (case and surrounding spaces ignored)."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def validate_rule(rule: Rule, *, require_name: bool = True) -> Compiled:
+    """Everything a rule the user is saving (or previewing) must satisfy, checked in the order
+    of the form: name (only with ``require_name``), priority, conditions, actions."""
+    if require_name:
+        check_name(rule.name)
+    check_priority(rule.priority)
+    return compile_rule(rule, require_name=False)
+
+
+def compile_rule(rule: Rule, *, require_name: bool = True) -> Compiled:
+    """Validate ``rule`` and build its matcher; raises :class:`RuleError` with a message.
+
+    The priority is not range-checked here (see :func:`validate_rule`), so stored rules saved
+    before the range existed still run."""
+    if require_name:
+        check_name(rule.name)
     if rule.match_mode not in ("all", "any"):
         raise RuleError(f"match mode must be 'all' or 'any', not {rule.match_mode!r}")
     if not rule.conditions:
@@ -242,6 +290,28 @@ def evaluate(rules: Sequence[Compiled], row: RowView) -> Outcome:
             out.transfer_by.append(c.key)
         if c.exclude:
             out.exclude_by.append(c.key)
+    return out
+
+
+def pick_labels(rules: Sequence[Rule]) -> dict[str, Rule]:
+    """One distinct label per rule (``"100 · Netflix"``), in the given order, for a picker.
+
+    Rules that would share a label (same priority and name, e.g. saved before names had to
+    be unique) get the start of their id: ``"100 · Netflix · #3f2a9c1e"``."""
+    def base(rule: Rule) -> str:
+        return f"{rule.priority} · {rule.name}"
+
+    counts = Counter(base(r) for r in rules)
+    out: dict[str, Rule] = {}
+    for rule in rules:
+        label = base(rule)
+        if counts[label] > 1:
+            label = f"{label} · #{str(rule.id)[:8]}"
+        candidate, n = label, 1
+        while candidate in out:  # ids starting alike, or a name that looks like such a label
+            n += 1
+            candidate = f"{label} ({n})"
+        out[candidate] = rule
     return out
 
 

@@ -4,6 +4,12 @@ Every function takes a connection inside the user's session (RLS). Preview and a
 the same plan (:func:`plan_changes`), so "this rule would change 37 transactions" is the
 number that applying it changes. A category the user set by hand (``category_source =
 'user'``) is never overwritten by a rule; rules otherwise take precedence over the model.
+
+Saving checks what the form says (:func:`core.rules.validate_rule`: name, priority 0 to
+1,000,000, conditions, actions), that the chosen category and accounts exist, and that the
+user has no other rule of the same name (case-insensitive; under RLS only the user's own
+rules are visible, and a per-user advisory lock makes two simultaneous saves take turns).
+A preview needs no name.
 """
 
 from __future__ import annotations
@@ -17,7 +23,19 @@ from typing import Any
 
 import psycopg
 
-from core.rules import Compiled, RowView, Rule, RuleError, compile_rule, compile_rules, evaluate
+from core.rules import (
+    Compiled,
+    RowView,
+    Rule,
+    RuleError,
+    check_name,
+    check_priority,
+    compile_rule,
+    compile_rules,
+    evaluate,
+    same_name,
+    validate_rule,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +96,30 @@ def _check_references(conn: psycopg.Connection, compiled: Compiled) -> None:
                 raise RuleError("the chosen account does not exist")
 
 
+def _check_unique_name(conn: psycopg.Connection, name: str, rule_id: uuid.UUID | str | None) -> None:
+    """Refuse a name another of the user's rules already has (case and spaces ignored).
+
+    Runs under the user's RLS session, so only the user's own rules count; the per-user
+    advisory lock (held to the end of the transaction) makes concurrent saves take turns."""
+    conn.execute("select pg_advisory_xact_lock(hashtextextended("
+                 "'rules:' || coalesce((select auth.uid())::text, ''), 0))")
+    for other_id, other_name in conn.execute("select id, name from public.rules"):
+        if same_name(other_name, name) and (rule_id is None or str(other_id) != str(rule_id)):
+            raise RuleError(f"name: you already have a rule named {other_name!r}; choose another "
+                            "name (or delete that rule first)")
+
+
 def save_rule(conn: psycopg.Connection, rule: Rule) -> uuid.UUID:
     """Validate and insert (``rule.id is None``) or update a rule; returns its id.
 
-    Raises :class:`RuleError` with a message for the user (bad regex, missing value ...).
+    Raises :class:`RuleError` with a message for the user that names the field (bad regex,
+    missing value, priority out of range, a name already used by another of the user's rules).
     """
-    compiled = compile_rule(rule)
+    compiled = validate_rule(rule)
+    name, priority = check_name(rule.name), check_priority(rule.priority)
     _check_references(conn, compiled)
-    values = [rule.name.strip(), int(rule.priority), rule.match_mode, json.dumps(rule.conditions),
+    _check_unique_name(conn, name, rule.id)
+    values = [name, priority, rule.match_mode, json.dumps(rule.conditions),
               json.dumps(rule.actions), bool(rule.enabled)]
     if rule.id is None:
         row = conn.execute("insert into public.rules (name, priority, match_mode, conditions, actions,"
@@ -179,8 +213,10 @@ def _prefilter(rule: Rule) -> tuple[str, list[Any]]:
     return (" where " + " and ".join(where)) if where else "", params
 
 
-def _rules_with(conn: psycopg.Connection, rule: Rule) -> tuple[list[Compiled], str]:
-    compiled = compile_rule(replace(rule, enabled=True))
+def _rules_with(conn: psycopg.Connection, rule: Rule,
+                compiled: Compiled | None = None) -> tuple[list[Compiled], str]:
+    """All the user's enabled rules plus ``rule`` (replacing its stored version), in order."""
+    compiled = compiled or compile_rule(replace(rule, enabled=True))
     others = [r for r in list_rules(conn) if rule.id is None or r.id != rule.id]
     ordered = compile_rules(others)
     ordered.append(compiled)
@@ -189,8 +225,12 @@ def _rules_with(conn: psycopg.Connection, rule: Rule) -> tuple[list[Compiled], s
 
 
 def preview_rule(conn: psycopg.Connection, rule: Rule, *, sample: int = 10) -> Preview:
-    """What saving and applying ``rule`` (saved or not) would do to existing transactions."""
-    ordered, key = _rules_with(conn, rule)
+    """What saving and applying ``rule`` (saved or not) would do to existing transactions.
+
+    The rule is validated like a save, except that it needs no name (an unnamed rule sorts
+    before named rules of the same priority). Raises :class:`RuleError` with a message."""
+    compiled = validate_rule(replace(rule, enabled=True), require_name=False)
+    ordered, key = _rules_with(conn, rule, compiled)
     where, params = _prefilter(rule)
     matched, changes = plan_changes(conn.execute(_ROWS + where, params), ordered, only=key)
     rows = [{"description": c.description, "category_id": c.category_id, "merchant": c.merchant,

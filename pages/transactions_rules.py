@@ -1,6 +1,7 @@
 """Rules tab: the user's rules in priority order, a rule builder with a preview ("this rule
-would change 37 transactions"), save (validated: a bad regex gets a message), apply to
-existing transactions, delete."""
+would change 37 transactions"), save (validated: a bad regex, a priority outside 0 to
+1,000,000 or a name the user already uses gets a message), apply to existing transactions,
+delete. Preview and Save are always on screen; only saving needs a name."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import streamlit as st
 
 from core import rules_store
 from core.import_accounts import list_accounts
-from core.rules import FIELDS, Rule, RuleError, describe
+from core.rules import FIELDS, MAX_PRIORITY, MIN_PRIORITY, Rule, RuleError, describe, pick_labels
 from core.transactions_service import category_options
 from pages import common
 
@@ -47,8 +48,10 @@ def _condition(n: int, accounts: dict[str, Any]) -> dict[str, Any] | None:
 def _builder(labels: dict[str, Any], accounts: dict[str, Any]) -> Rule:
     c1, c2, c3 = st.columns([3, 1, 2])
     name = c1.text_input("Rule name", key="rule_name")
-    priority = int(c2.number_input("Priority", value=100, step=10, key="rule_priority",
-                                   help="Lower runs first; the first rule that sets a category wins."))
+    priority = c2.number_input("Priority", min_value=MIN_PRIORITY, max_value=MAX_PRIORITY, value=100,
+                               step=10, key="rule_priority",
+                               help=f"{MIN_PRIORITY} to {MAX_PRIORITY:,}; lower runs first; the first "
+                                    "rule that sets a category wins.")
     mode = c3.radio("Match", ["all", "any"], horizontal=True, key="rule_mode",
                     format_func=lambda m: f"{m} conditions")
     conditions = [c for n in range(1, MAX_CONDITIONS + 1) if (c := _condition(n, accounts))]
@@ -68,6 +71,7 @@ def _builder(labels: dict[str, Any], accounts: dict[str, Any]) -> Rule:
         actions.append({"type": "mark_transfer"})
     if b2.checkbox("Exclude from spending and income", key="rule_exclude"):
         actions.append({"type": "exclude"})
+    # passed as typed (not int()-truncated): core checks it is a whole number in range
     return Rule(name=name, conditions=conditions, actions=actions, match_mode=mode, priority=priority)
 
 
@@ -77,18 +81,47 @@ def _existing(rules: list[Rule], names: dict[str, str]) -> None:
         return
     st.dataframe(pd.DataFrame([{"priority": r.priority, "name": r.name, "rule": describe(r, names),
                                 "enabled": r.enabled} for r in rules]), hide_index=True, key="rules_table")
-    by_label = {f"{r.priority} · {r.name}": r for r in rules}
+    by_label = pick_labels(rules)  # one distinct label per rule, even for identical rules
     c1, c2, c3 = st.columns([3, 1, 1])
     pick = by_label[c1.selectbox("Rule", list(by_label), key="rule_pick")]
     if c2.button("Apply to existing", key="rule_apply"):
-        with common.session() as conn:
-            n = rules_store.apply_rule(conn, pick.id)
-        st.session_state["rule_notice"] = f"Rule “{pick.name}” changed {n} transaction(s)."
-        st.rerun()
+        try:
+            with common.session() as conn:
+                n = rules_store.apply_rule(conn, pick.id)
+        except RuleError as exc:
+            st.error(f"This rule cannot be applied: {exc}")
+        else:
+            st.session_state["rule_notice"] = f"Rule “{pick.name}” changed {n} transaction(s)."
+            st.rerun()
     if c3.button("Delete", key="rule_delete"):
         with common.session() as conn:
             rules_store.delete_rule(conn, pick.id)
         st.rerun()
+
+
+def _preview(rule: Rule) -> None:
+    try:
+        with common.session() as conn:
+            preview = rules_store.preview_rule(conn, rule)
+    except RuleError as exc:
+        st.error(f"This rule cannot be previewed: {exc}")
+        return
+    st.info(f"This rule matches {preview.matched} transaction(s) and would change {preview.changed}.")
+    if preview.sample:
+        st.dataframe(pd.DataFrame(preview.sample), hide_index=True, key="rule_preview_rows")
+
+
+def _save(rule: Rule, apply_now: bool) -> None:
+    try:
+        with common.session() as conn:
+            rule.id = rules_store.save_rule(conn, rule)
+            n = rules_store.apply_rule(conn, rule.id) if apply_now else 0
+    except RuleError as exc:
+        st.error(f"This rule cannot be saved: {exc}")
+        return
+    st.session_state["rule_notice"] = f"Rule “{rule.name.strip()}” saved" + (
+        f"; it changed {n} existing transaction(s)." if apply_now else ".")
+    st.rerun()
 
 
 def render() -> None:
@@ -104,19 +137,10 @@ def render() -> None:
     rule = _builder(labels, accounts)
     c1, c2, c3 = st.columns([1, 1, 2])
     apply_now = c3.checkbox("Also apply to existing transactions", value=True, key="rule_apply_now")
-    try:
-        if c1.button("Preview", key="rule_preview"):
-            with common.session() as conn:
-                preview = rules_store.preview_rule(conn, rule)
-            st.info(f"This rule matches {preview.matched} transaction(s) and would change {preview.changed}.")
-            if preview.sample:
-                st.dataframe(pd.DataFrame(preview.sample), hide_index=True, key="rule_preview_rows")
-        if c2.button("Save rule", key="rule_save", type="primary"):
-            with common.session() as conn:
-                rule.id = rules_store.save_rule(conn, rule)
-                n = rules_store.apply_rule(conn, rule.id) if apply_now else 0
-            st.session_state["rule_notice"] = f"Rule “{rule.name}” saved" + (
-                f"; it changed {n} existing transaction(s)." if apply_now else ".")
-            st.rerun()
-    except RuleError as exc:
-        st.error(f"This rule cannot be saved: {exc}")
+    # both buttons are drawn before either acts, so a failed preview never hides Save
+    preview = c1.button("Preview", key="rule_preview")
+    save = c2.button("Save rule", key="rule_save", type="primary")
+    if preview:
+        _preview(rule)
+    if save:
+        _save(rule, apply_now)
