@@ -32,6 +32,7 @@ from core.rules_store import save_rule
 log = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999999.99")  # numeric(14, 2) in transaction_splits
 
 
 class CorrectionError(ValueError):
@@ -180,19 +181,64 @@ def get_splits(conn: psycopg.Connection, tx_id: Any) -> list[dict[str, Any]]:
     return [{"id": r[0], "category_id": r[1], "amount": r[2], "memo": r[3]} for r in rows]
 
 
+def _blank(value: Any) -> bool:
+    """A cell nobody filled in: None, NaN (a data editor's new row), pd.NA or only spaces."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(value != value)  # NaN (float, numpy or Decimal) is not equal to itself
+    except (TypeError, ValueError, InvalidOperation):  # pd.NA refuses to be a bool
+        return True
+
+
+def _part_amount(n: int, value: Any) -> Decimal:
+    if _blank(value):
+        raise CorrectionError(f"part {n}: the amount is missing; enter an amount like -12.50")
+    try:
+        money = Decimal(str(value).strip().replace(",", ".")).quantize(CENT)
+    except (InvalidOperation, ValueError):
+        money = None
+    if money is None or not money.is_finite():
+        shown = repr(value) if isinstance(value, str) else str(value)
+        raise CorrectionError(f"part {n}: expected an amount like -12.50, got {shown}")
+    if money == 0:
+        raise CorrectionError(f"part {n}: the amount must not be zero")
+    if abs(money) > MAX_AMOUNT:
+        raise CorrectionError(f"part {n}: the amount {money} is too large")
+    return money
+
+
+def _part_category(conn: psycopg.Connection, n: int, value: Any) -> uuid.UUID | None:
+    if _blank(value):
+        return None
+    try:
+        cat = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        cat = None
+    if cat is None or conn.execute("select 1 from public.categories where id = %s",
+                                   [cat]).fetchone() is None:
+        raise CorrectionError(f"part {n}: the category {str(value)!r} does not exist (any more)")
+    return cat
+
+
 def split_transaction(conn: psycopg.Connection, tx_id: Any,
-                      parts: list[tuple[Any, Any, str]]) -> int:
-    """Replace the transaction's split with ``parts`` = [(category_id, amount, memo), ...]."""
+                      parts: list[tuple[Any, Any, Any]]) -> int:
+    """Replace the transaction's split with ``parts`` = [(category_id, amount, memo), ...].
+
+    Parts are numbered from 1 in the order given (the rows of the page's editor). A part with
+    neither a category nor an amount (or a zero amount) is an empty row and is skipped; a
+    missing memo (None, NaN) is empty. A part with a category but a missing, zero or invalid
+    amount raises :class:`CorrectionError` naming the part, and nothing is written.
+    """
     _, _, _, _, _, _, amount = _tx(conn, tx_id)
     clean = []
     for n, (cat, value, memo) in enumerate(parts, start=1):
-        try:
-            money = Decimal(str(value).replace(",", ".")).quantize(CENT)
-        except (InvalidOperation, ValueError):
-            raise CorrectionError(f"part {n}: expected an amount like -12.50, got {value!r}") from None
-        if money == 0:
-            raise CorrectionError(f"part {n}: the amount must not be zero")
-        clean.append((cat or None, money, (memo or "").strip()[:500]))
+        if _blank(cat) and (_blank(value) or _is_zero(value)):
+            continue  # an empty row, e.g. the data editor's add-row line
+        clean.append((_part_category(conn, n, cat), _part_amount(n, value),
+                      "" if _blank(memo) else str(memo).strip()[:500]))
     if len(clean) < 2:
         raise CorrectionError("a split needs at least two parts")
     total = sum(p[1] for p in clean)
@@ -209,6 +255,13 @@ def split_transaction(conn: psycopg.Connection, tx_id: Any,
                      " category_confidence = 1, category_explanation = 'Split by you', needs_review = false"
                      " where id = %s", [main, tx_id])
     return len(clean)
+
+
+def _is_zero(value: Any) -> bool:
+    try:
+        return Decimal(str(value).strip().replace(",", ".")) == 0
+    except (InvalidOperation, ValueError):
+        return False
 
 
 def remove_split(conn: psycopg.Connection, tx_id: Any) -> int:

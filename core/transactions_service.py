@@ -49,7 +49,8 @@ COLUMNS = ["id", "date", "account", "description", "merchant", "amount", "curren
 @dataclass
 class Filters:
     """What the table shows; empty values filter nothing. ``category_ids`` include their
-    sub-categories. Amount bounds are signed (negative = money out)."""
+    sub-categories. Amount bounds are signed (negative = money out); bounds given the wrong
+    way round are used in order (see :func:`amount_bounds`)."""
 
     text: str = ""
     date_from: dt.date | None = None
@@ -72,6 +73,7 @@ class Page:
     rows: pd.DataFrame
     total: int
     totals: list[dict[str, Any]]
+    offset: int = 0  # of the first row shown: the one asked for, or the last page's if past the end
 
 
 def cipher_for(conn: psycopg.Connection, user_id: Any) -> UserCipher:
@@ -88,6 +90,21 @@ def category_options(conn: psycopg.Connection) -> list[tuple[uuid.UUID, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
+def amount_bounds(low: float | Decimal | None, high: float | Decimal | None
+                  ) -> tuple[Decimal | None, Decimal | None, bool]:
+    """The amount filter's bounds as decimals, in order, and whether they were given reversed
+    ("from 100 to -100" means -100 to 100, as the date picker orders a date range)."""
+    lo = None if low is None else Decimal(str(low))
+    hi = None if high is None else Decimal(str(high))
+    if lo is not None and hi is not None and lo > hi:
+        return hi, lo, True
+    return lo, hi, False
+
+
+def _ordered(low: Any, high: Any) -> tuple[Any, Any]:
+    return (high, low) if low is not None and high is not None and low > high else (low, high)
+
+
 def _where(f: Filters, notes_key: bytes | None) -> tuple[str, list[Any]]:
     clauses, params = ["true"], []
     for word in _WORD.findall(f.text or "")[:8]:
@@ -99,8 +116,10 @@ def _where(f: Filters, notes_key: bytes | None) -> tuple[str, list[Any]]:
             clause = f"({clause} or (t.notes_terms <> '{{}}' and t.notes_terms @> %s::text[]))"
             params.append(terms)
         clauses.append(clause)
-    simple = [("t.date >= %s", f.date_from), ("t.date <= %s", f.date_to),
-              ("t.amount >= %s", f.amount_min), ("t.amount <= %s", f.amount_max),
+    date_from, date_to = _ordered(f.date_from, f.date_to)
+    amount_min, amount_max = _ordered(f.amount_min, f.amount_max)
+    simple = [("t.date >= %s", date_from), ("t.date <= %s", date_to),
+              ("t.amount >= %s", amount_min), ("t.amount <= %s", amount_max),
               ("t.batch_id = %s", f.batch_id)]
     for sql, value in simple:
         if value is not None and value != "":
@@ -128,12 +147,15 @@ def search(conn: psycopg.Connection, filters: Filters, *, limit: int = 50, offse
     """A page of matching transactions (newest first), their count and totals.
 
     With ``cipher`` and ``user_id`` the text also searches notes, and notes are decrypted
-    into a ``notes`` column; without them notes are neither searched nor shown.
+    into a ``notes`` column; without them notes are neither searched nor shown. An ``offset``
+    past the last match shows the last page (``Page.offset`` says which rows are shown).
     """
+    limit = max(1, int(limit))
+    offset = min(max(0, int(offset)), 2 ** 62)  # bigint
     key = search_key(conn, cipher, user_id) if cipher is not None and user_id is not None else None
     where, params = _where(filters, key)
     # one pass over the user's rows finds the matches; totals and the page come from them
-    totals, page_ids = conn.execute(f"""
+    totals, page_ids, offset = conn.execute(f"""
         with m as materialized (
           select t.id, t.date, t.created_at, t.currency, t.amount, t.is_transfer, t.excluded
           from public.transactions t where {where}),
@@ -143,11 +165,15 @@ def search(conn: psycopg.Connection, filters: Filters, *, limit: int = 50, offse
                    as money_in,
                  coalesce(-sum(m.amount) filter (where m.amount < 0 and not (m.is_transfer or m.excluded)), 0)
                    as money_out
-          from m group by m.currency)
+          from m group by m.currency),
+        start as (  -- the offset asked for, or the last page's when it is past the end
+          select least(%s::bigint, greatest((count(*) - 1) / %s * %s, 0)) as o from m)
         select (select coalesce(json_agg(json_build_array(currency, n, money_in::text, money_out::text)
                                          order by n desc), '[]') from sums),
-               array(select m.id from m order by m.date desc, m.created_at desc, m.id limit %s offset %s)""",
-                                    [*params, limit, max(0, offset)]).fetchone()
+               array(select m.id from m order by m.date desc, m.created_at desc, m.id
+                     limit %s offset (select o from start)),
+               (select o from start)""",
+                                            [*params, offset, limit, limit, limit]).fetchone()
     totals = [(c, n, Decimal(i), Decimal(o)) for c, n, i, o in totals]
     total = sum(r[1] for r in totals)
     rows = conn.execute("""
@@ -167,7 +193,7 @@ def search(conn: psycopg.Connection, filters: Filters, *, limit: int = 50, offse
     frame["notes"] = [_decrypt_note(cipher, b) for b in frame["notes_enc"]] if cipher else None
     frame = frame.drop(columns=["notes_enc"])
     return Page(frame, total, [{"currency": r[0], "n": r[1], "money_in": r[2], "money_out": r[3],
-                                "net": r[2] - r[3]} for r in totals])
+                                "net": r[2] - r[3]} for r in totals], int(offset))
 
 
 def _decrypt_note(cipher: UserCipher, blob: Any) -> str:

@@ -8,7 +8,7 @@ this". Search, filters, pagination and totals run in SQL (``core.transactions_se
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -37,12 +37,15 @@ def _filters(accounts: list[dict], labels: dict[str, Any]) -> svc.Filters:
     high = c6.number_input("Amount to", value=None, step=10.0, key="tx_amount_max")
     c7, c8, c9 = st.columns(3)
     dates = tuple(dates) if isinstance(dates, list | tuple) else (dates,)
+    amount_min, amount_max, swapped = svc.amount_bounds(low, high)
+    if swapped:  # like the date picker, which orders a range, use the bounds in order
+        st.info(f"Amount from {low:,.2f} is above amount to {high:,.2f}: showing amounts from "
+                f"{amount_min:,.2f} to {amount_max:,.2f}.")
     return svc.Filters(
         text=text, date_from=dates[0] if dates else None, date_to=dates[1] if len(dates) > 1 else None,
         account_ids=[a["id"] for a in accounts if a["name"] in names],
         category_ids=[labels[c] for c in cats],
-        amount_min=None if low is None else Decimal(str(low)),
-        amount_max=None if high is None else Decimal(str(high)),
+        amount_min=amount_min, amount_max=amount_max,
         uncategorized=c7.checkbox("Uncategorized only", key="tx_uncategorized"),
         needs_review=c8.checkbox("Needs review only", key="tx_review"),
         possible_duplicates=c9.checkbox("Possible duplicates only", key="tx_dupes"))
@@ -123,12 +126,26 @@ def _follow_up() -> None:
             st.rerun()
 
 
+def _choices(rows: pd.DataFrame) -> dict[Any, str]:
+    """A readable, unique label per row id: identical rows (same day, description and amount)
+    are numbered in table order, "(1 of 2)", "(2 of 2)"."""
+    base = {r.id: f"{r.date} · {r.description[:50]} · {r.amount:,.2f}" for r in rows.itertuples()}
+    counts = Counter(base.values())
+    seen: Counter[str] = Counter()
+    names = {NONE: NONE}
+    for tx_id, label in base.items():
+        seen[label] += 1
+        names[tx_id] = f"{label} ({seen[label]} of {counts[label]})" if counts[label] > 1 else label
+    return names
+
+
 def _details(rows: pd.DataFrame, labels: dict[str, Any]) -> None:
-    choices = {f"{r.date} · {r.description[:50]} · {r.amount:,.2f}": r for r in rows.itertuples()}
-    pick = st.selectbox("Edit a transaction (split, tags, exclude)", [NONE, *choices], key="tx_pick")
-    if pick == NONE:
+    names = _choices(rows)
+    pick = st.selectbox("Edit a transaction (split, tags, exclude)", list(names), key="tx_pick",
+                        format_func=names.__getitem__)
+    if pick == NONE or pick not in names:
         return
-    row = choices[pick]
+    row = next(r for r in rows.itertuples() if r.id == pick)
     tags = st.text_input("Tags (comma separated)", value=", ".join(row.tags), key=f"tx_tags_{row.id}")
     excluded = st.toggle("Exclude from spending and income", value=bool(row.excluded),
                          key=f"tx_excl_{row.id}")
@@ -153,8 +170,9 @@ def _details(rows: pd.DataFrame, labels: dict[str, Any]) -> None:
     if c1.button("Save split", key=f"tx_split_save_{row.id}"):
         try:
             with common.session() as conn:
-                corr.split_transaction(conn, row.id, [(labels.get(p.category), p.amount, p.memo or "")
-                                                      for p in edited.itertuples() if p.amount])
+                # every editor row, so a message's "part n" is row n; empty rows are skipped
+                corr.split_transaction(conn, row.id, [(labels.get(p.category), p.amount, p.memo)
+                                                      for p in edited.itertuples()])
             st.rerun()
         except corr.CorrectionError as exc:
             st.error(str(exc))
@@ -177,7 +195,8 @@ def render(user) -> None:
                           cipher=svc.cipher_for(conn, user.id), user_id=user.id)
     _totals(page)
     pages = max(1, -(-page.total // PAGE_SIZE))
-    st.caption(f"Page {min(page_no, pages)} of {pages}")
+    shown = page.offset // PAGE_SIZE + 1  # a page past the end shows the last one
+    st.caption(f"Page {shown} of {pages}" + (f" (there is no page {page_no:,})" if shown < page_no else ""))
     if page.rows.empty:
         st.info("No transactions match." if page.total or filters != svc.Filters()
                 else "No transactions yet. Import a bank statement on the Import tab.")
