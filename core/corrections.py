@@ -27,7 +27,7 @@ from typing import Any
 import psycopg
 
 from core.rules import Rule
-from core.rules_store import save_rule
+from core.rules_store import list_rules, save_rule
 
 log = logging.getLogger(__name__)
 
@@ -169,10 +169,18 @@ def rule_from_correction(conn: psycopg.Connection, tx_id: Any, category_id: Any,
     """"Always do this": a rule filing this merchant (or exact description) under the category."""
     _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
     field, value = ("merchant", merchant) if merchant else ("description", description)
-    name = f"{value[:60]} → {category_label or 'category'}"
-    rule = Rule(name=name, conditions=[{"field": field, "op": "equals", "value": value}],
-                actions=[{"type": "set_category", "category_id": str(category_id)}], priority=100)
-    return save_rule(conn, rule)
+    base = f"{value[:60]} → {category_label or 'category'}"
+    conditions = [{"field": field, "op": "equals", "value": value}]
+    actions = [{"type": "set_category", "category_id": str(category_id)}]
+    existing = list_rules(conn)
+    for r in existing:  # clicked before: the same rule already exists, keep it
+        if r.conditions == conditions and r.actions == actions:
+            return uuid.UUID(str(r.id))
+    taken = {r.name.strip().casefold() for r in existing}
+    name, n = base, 2
+    while name.casefold() in taken:  # rule names are unique per user
+        name, n = f"{base} ({n})", n + 1
+    return save_rule(conn, Rule(name=name, conditions=conditions, actions=actions, priority=100))
 
 
 def get_splits(conn: psycopg.Connection, tx_id: Any) -> list[dict[str, Any]]:

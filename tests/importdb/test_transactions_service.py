@@ -21,7 +21,8 @@ from core.corrections import (
     similar_count,
     split_transaction,
 )
-from core.rules_store import list_rules
+from core.rules import Rule
+from core.rules_store import list_rules, save_rule
 from core.transactions_service import Filters, category_options, cipher_for, search, set_notes, set_tags
 
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
@@ -126,6 +127,17 @@ def test_correction_similar_and_always_do_this(db, world, import_bytes, statemen
         corrections = conn.execute("select source, old_category_id, new_category_id from corrections"
                                    " where transaction_id = any(%s) order by source", [cto]).fetchall()
         rule_id = rule_from_correction(conn, cto[0], salary, "Income › Salary")
+        # "Always do this" clicked again: the same rule, not a duplicate (nor a name clash)
+        assert rule_from_correction(conn, cto[1], salary, "Income › Salary") == rule_id
+        # the same merchant for another category: a second rule under a name of its own
+        # ... whose usual name is taken by a rule the user wrote
+        mine = save_rule(conn, Rule(name="cto → food", conditions=[
+            {"field": "description", "op": "contains", "value": "CTO X"}],
+            actions=[{"type": "add_tag", "value": "x"}]))
+        other = rule_from_correction(conn, cto[0], food, "Food")
+        names = dict(conn.execute("select id, name from rules").fetchall())
+        assert names[other] == "CTO → Food (2)" and len(names) == 3
+        conn.execute("delete from rules where id = any(%s)", [[other, mine]])
         shut = conn.execute("select id from transactions where description = 'POS18SEP SHUT'").fetchone()[0]
         correct_category(conn, shut, groceries)
         state = conn.execute("select category_id, category_source, category_confidence, needs_review"
