@@ -48,9 +48,14 @@ def main() -> None:
     if role != user.app_role:
         user = dataclasses.replace(user, app_role=role)
         st.session_state["user"] = user
+    dashboard = st.Page(PAGES / "dashboard.py", title="Dashboard", icon=":material/dashboard:",
+                        url_path="home", default=True)  # (a default page's path is "/")
     pages = [
-        st.Page(PAGES / "dashboard.py", title="Dashboard", icon=":material/dashboard:",
-                url_path="dashboard", default=True),
+        dashboard,
+        # the default page lives at "/"; a bookmarked /dashboard lands there instead of on
+        # Streamlit's "page not found"
+        st.Page(lambda: st.switch_page(dashboard), title="Dashboard (link)",
+                url_path="dashboard", visibility="hidden"),
         st.Page(PAGES / "transactions.py", title="Transactions", icon=":material/receipt_long:",
                 url_path="transactions"),
         st.Page(PAGES / "goals.py", title="Goals", icon=":material/flag:", url_path="goals"),

@@ -20,8 +20,15 @@ def _app() -> AppTest:
 
 
 def _nav(at: AppTest) -> list[str]:
-    """Titles of the pages st.navigation registered on the last run."""
-    return [p["page_name"] for p in at._registered_pages.values()]
+    """Titles of the pages st.navigation registered on the last run (without the hidden
+    /dashboard link, see :func:`_links`)."""
+    return [p["page_name"] for p in at._registered_pages.values()
+            if not p["page_name"].endswith("(link)")]
+
+
+def _links(at: AppTest) -> dict[str, str]:
+    """URL path -> title of every registered page."""
+    return {p.get("url_pathname", ""): p["page_name"] for p in at._registered_pages.values()}
 
 
 def _signed_in(user) -> AppTest:
@@ -62,6 +69,8 @@ def test_sign_in_form_with_real_backend(db: Database, make_user) -> None:
     assert not at.exception
     assert _nav(at) == ["Dashboard", "Transactions", "Goals", "Budgets", "Subscriptions", "Alerts",
                         "Settings"]
+    # the dashboard is the default page at "/"; a bookmarked /dashboard has a page too
+    assert _links(at)[""] == "Dashboard" and _links(at)["dashboard"] == "Dashboard (link)"
 
 
 def test_sign_up_form_validates_and_creates_account(db: Database) -> None:
