@@ -6,7 +6,8 @@ the column mapping first (a delimited file detected with confidence below
 :data:`CONFIRM_BELOW` and no remembered mapping), and turns a parse failure into the
 parser's message (file, line, field, what was expected). :func:`import_upload` imports the
 analyzed file and remembers a mapping the user confirmed; a database error becomes
-:class:`~core.importer.ImportFailed` (the whole import is rolled back).
+:class:`~core.importer.ImportFailed` (the whole import is rolled back). :func:`undo_choices`
+says which imports an undo can act on, each with an unambiguous label.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 import psycopg
@@ -115,3 +117,23 @@ def import_upload(conn: psycopg.Connection, user: AuthUser, upload: Upload, acco
     if upload.mapping_source == "yours" and upload.layout is not None:
         remember_mapping(conn, account_id, upload.layout, upload.mapping, upload.date_order)
     return summary
+
+
+def undo_choices(batches: list[dict[str, Any]]) -> dict[str, str]:
+    """``{batch id: label}`` for the batches of ``batches`` (as
+    :func:`~core.importer.list_batches` returns them, newest first) that an undo can act on:
+    completed and with at least one imported row; a batch that added nothing (a re-import)
+    or was undone already has nothing to undo. The label names the file, the time of the
+    import (UTC, to the second), the rows and the account, e.g.
+    ``test.qif · 2024-05-01 09:12:03 UTC · 6 rows · Checking``."""
+    choices: dict[str, str] = {}
+    for b in batches:
+        if b["status"] != "completed" or not b["imported"]:
+            continue
+        when = b["created_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        label = (f"{b['filename']} · {when} · {b['imported']:,} row{'s' if b['imported'] != 1 else ''}"
+                 f" · {b['account'] or 'deleted account'}")
+        if label in choices.values():  # same file, account and second: tell them apart
+            label += f" · batch {str(b['id'])[:8]}"
+        choices[str(b["id"])] = label
+    return choices

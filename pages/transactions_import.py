@@ -1,5 +1,9 @@
 """Import tab: upload a statement, confirm the column mapping when unsure, import with a
-progress bar, see the batch summary (including rejected rows) and undo any import."""
+progress bar, see the batch summary (including rejected rows) and undo any import.
+
+After an import the tab shows its summary (not the file's preview and Import button again)
+until another file is dropped or *Import another file* empties the uploader, and the Undo
+picker selects the import just made (none when it added nothing)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.import_accounts import KINDS, create_account, list_accounts
-from core.import_flow import Upload, analyze_upload, import_upload
+from core.import_flow import Upload, analyze_upload, import_upload, undo_choices
 from core.import_layout import ROLES
 from core.importer import ImportFailed, list_batches, undo_batch
 from core.importing import StatementParseError
@@ -84,7 +88,7 @@ def _describe(upload: Upload) -> None:
     st.dataframe(pd.DataFrame(upload.preview(10)), hide_index=True, key="imp_preview")
 
 
-def _run_import(user, upload: Upload, account_id, new_account) -> None:
+def _run_import(user, upload: Upload, file_id: str, account_id, new_account) -> None:
     bar = st.progress(0.0, text="Starting")
     try:
         with common.session() as conn:
@@ -99,6 +103,8 @@ def _run_import(user, upload: Upload, account_id, new_account) -> None:
         return
     st.session_state["imp_summary"] = summary.as_dict()
     st.session_state["imp_done"] = upload.sha256
+    st.session_state["imp_done_file"] = file_id  # the uploader's file: its summary, not its preview
+    st.session_state["imp_done_batch"] = st.session_state["imp_undo_next"] = str(summary.batch_id)
     if new_account:
         st.session_state["imp_account_next"] = new_account[0]
     st.rerun()
@@ -122,8 +128,24 @@ def _summary() -> None:
             st.dataframe(pd.DataFrame(s["rejected"]), hide_index=True, key="imp_rejected")
         for note in s.get("notes", []):
             st.info(note)
-        for warning in s["warnings"]:
+        for warning in dict.fromkeys(s["warnings"]):
             st.warning(warning)
+        if not s["n_imported"]:
+            st.caption("This import added no transactions, so there is nothing to undo.")
+        st.button("Import another file", key="imp_another", on_click=_import_another)
+
+
+def _import_another() -> None:
+    """Forget the summary and empty the uploader (a file uploader cannot be cleared through
+    session state, so it gets a new key)."""
+    for key in ("imp_summary", "imp_done_file"):
+        st.session_state.pop(key, None)
+    st.session_state["imp_uploads"] = st.session_state.get("imp_uploads", 0) + 1
+
+
+def _uploader_key() -> str:
+    uploads = st.session_state.get("imp_uploads", 0)
+    return "imp_file" if not uploads else f"imp_file_{uploads}"
 
 
 def _batches(user) -> None:
@@ -134,18 +156,25 @@ def _batches(user) -> None:
     st.subheader("Recent imports")
     table = pd.DataFrame(batches).drop(columns=["id", "rejected_rows"])
     table["created_at"] = pd.to_datetime(table["created_at"], utc=True).dt.strftime(
-        "%Y-%m-%d %H:%M UTC")
+        "%Y-%m-%d %H:%M:%S UTC")  # to the second, as the Undo picker names them
     st.dataframe(table.rename(columns=BATCH_COLUMNS), hide_index=True, key="imp_batches")
-    done = {f"{b['created_at']:%Y-%m-%d %H:%M} · {b['filename']} · {b['imported']} rows": b["id"]
-            for b in batches if b["status"] == "completed"}
-    if not done:
+    choices = undo_choices(batches)
+    if "imp_undo_next" in st.session_state:  # an import just finished: select it, or nothing
+        just_made = st.session_state.pop("imp_undo_next")
+        st.session_state["imp_undo_pick"] = just_made if just_made in choices else None
+    if not choices:
+        st.caption("Nothing to undo: these imports added no transactions or were undone.")
         return
-    c1, c2 = st.columns([3, 1])
-    pick = c1.selectbox("Undo an import (removes its transactions)", list(done), key="imp_undo_pick")
-    if c2.button("Undo this import", key="imp_undo"):
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    pick = c1.selectbox("Undo an import (removes its transactions)", list(choices),
+                        format_func=choices.__getitem__, index=None, key="imp_undo_pick",
+                        placeholder="Choose an import")
+    if c2.button("Undo this import", key="imp_undo", disabled=pick is None):
         with common.session() as conn:
-            n = undo_batch(conn, user, done[pick])
-        st.session_state.pop("imp_summary", None)
+            n = undo_batch(conn, user, pick)
+        if pick == st.session_state.get("imp_done_batch"):  # the import just made: its file can go again
+            for key in ("imp_summary", "imp_done", "imp_done_file", "imp_done_batch"):
+                st.session_state.pop(key, None)
         st.session_state["imp_notice"] = f"Import undone: {n} transaction(s) removed."
         st.rerun()
 
@@ -157,10 +186,12 @@ def render(user) -> None:
         accounts = list_accounts(conn)
     account_id, new_account = _account(accounts)
     uploaded = st.file_uploader("Bank statement: CSV/TSV, OFX/QFX, QIF, MT940/MT942 or camt.052/053/054",
-                                key="imp_file", help="Any bank's export; unusual extensions are fine.")
-    _summary()
-    if uploaded is not None:
+                                key=_uploader_key(), help="Any bank's export; unusual extensions are fine.")
+    if uploaded is not None and uploaded.file_id != st.session_state.get("imp_done_file"):
+        st.session_state.pop("imp_summary", None)  # another file: the last summary is done with
         _upload(user, uploaded, account_id, new_account)
+    else:  # nothing dropped, or the file just imported: its summary, not its preview again
+        _summary()
     _batches(user)
 
 
@@ -202,4 +233,4 @@ def _upload(user, uploaded, account_id, new_account) -> None:
         st.info("Name the new account to import.")
         return
     if st.button(f"Import {len(upload.result.transactions):,} transactions", key="imp_go", type="primary"):
-        _run_import(user, upload, account_id, new_account)
+        _run_import(user, upload, file_id, account_id, new_account)
