@@ -105,3 +105,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "db" in getattr(item, "fixturenames", ()) or "owner_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture
+def open_page():
+    """Open a page of the real app (``app/main.py`` through ``st.navigation``) as a signed-in
+    user with AppTest: ``open_page(user, "transactions")``; fails on any page exception."""
+    from streamlit.testing.v1 import AppTest
+
+    main = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
+
+    def _open(user: AuthUser, page: str, timeout: float = 120) -> AppTest:
+        at = AppTest.from_file(main, default_timeout=timeout)
+        at.session_state["user"] = user
+        at.run()
+        at.switch_page(f"../pages/{page}.py").run()
+        assert not at.exception, at.exception
+        return at
+
+    return _open

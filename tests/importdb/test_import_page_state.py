@@ -13,21 +13,12 @@ from streamlit.testing.v1 import AppTest
 
 from core.import_flow import undo_choices
 
-MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
 OFX = "ofxparse/tests/fixtures/checking.ofx"
 QIF = "quiffen/tests/test_files/test.qif"
 SCHWAB = "csv2ofx/data/test/schwab-checking.csv"
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 QIF_WARNING = "skipped the 'Opening Balance' record"
 
-
-def _page(user) -> AppTest:
-    at = AppTest.from_file(MAIN, default_timeout=120)
-    at.session_state["user"] = user
-    at.run()
-    at.switch_page("../pages/transactions.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _upload(at: AppTest, statements: Path, relative: str, account: str | None = None) -> None:
@@ -70,9 +61,9 @@ def _picked(at: AppTest) -> str | None:
     return None if pick.value is None else pick.format_func(pick.value)
 
 
-def test_undo_picker_selects_the_import_just_made(db, make_user, statements) -> None:
+def test_undo_picker_selects_the_import_just_made(open_page, db, make_user, statements) -> None:
     user = make_user(name="undopick").user
-    at = _page(user)
+    at = open_page(user, "transactions")
     _upload(at, statements, OFX, account="Checking")
     _import(at)
     assert "checking.ofx" in _picked(at)
@@ -97,9 +88,9 @@ def test_undo_picker_selects_the_import_just_made(db, make_user, statements) -> 
     assert at.button(key="imp_undo").disabled
 
 
-def test_an_import_that_adds_nothing_is_listed_but_not_undoable(db, make_user, statements) -> None:
+def test_an_import_that_adds_nothing_is_listed_but_not_undoable(open_page, db, make_user, statements) -> None:
     user = make_user(name="zerorows").user
-    at = _page(user)
+    at = open_page(user, "transactions")
     _upload(at, statements, SCHWAB, account="Schwab")
     _import(at)
     first = _batch_id(db, user, "schwab-checking.csv")
@@ -134,9 +125,9 @@ def test_undo_choices_leave_out_empty_and_undone_batches() -> None:
     assert undo_choices([batch(1, 0)]) == {}
 
 
-def test_after_an_import_the_summary_replaces_the_preview(db, make_user, statements) -> None:
+def test_after_an_import_the_summary_replaces_the_preview(open_page, db, make_user, statements) -> None:
     user = make_user(name="summary").user
-    at = _page(user)
+    at = open_page(user, "transactions")
     _upload(at, statements, QIF, account="Cash")
     assert _texts(at.warning).count(f"{QIF_WARNING} (a starting balance, not a transaction)") == 1
     assert at.button(key="imp_go").label == "Import 6 transactions"
@@ -159,9 +150,10 @@ def test_after_an_import_the_summary_replaces_the_preview(db, make_user, stateme
     assert any("external_id" in d.value.columns for d in at.dataframe)
 
 
-def test_dropping_another_file_after_an_import_shows_its_preview(db, make_user, statements) -> None:
+def test_dropping_another_file_after_an_import_shows_its_preview(open_page, db, make_user,
+                                                                statements) -> None:
     user = make_user(name="nextfile").user
-    at = _page(user)
+    at = open_page(user, "transactions")
     _upload(at, statements, QIF, account="Cash")
     _import(at)
     _upload(at, statements, OFX, account="Checking")  # straight into the uploader
@@ -180,7 +172,7 @@ def _open_label(at: AppTest) -> str:
     return [t.label for t in at.tabs][_tab_container(at).default_tab_index]
 
 
-def test_the_open_tab_survives_a_decision_that_changes_its_count(db, make_user, import_bytes,
+def test_the_open_tab_survives_a_decision_that_changes_its_count(open_page, db, make_user, import_bytes,
                                                                  statements) -> None:
     header, *rows = (statements / BOI).read_text("utf-8").splitlines()
     user = make_user(name="tabs").user
@@ -191,7 +183,7 @@ def test_the_open_tab_survives_a_decision_that_changes_its_count(db, make_user, 
     with db.user_session(user) as conn:
         conn.execute("update transactions set needs_review = true where description in"
                      " ('CTO', 'POS20SEP BV')")
-    at = _page(user)
+    at = open_page(user, "transactions")
     assert [t.label for t in at.tabs] == ["Transactions", "Needs review (5)", "Import",
                                           "Possible duplicates (2)", "Rules"]
     assert _open_label(at) == "Transactions"

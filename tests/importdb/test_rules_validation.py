@@ -5,7 +5,6 @@ message (never a traceback) with both Preview and Save always on screen."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 from core.rules import MAX_PRIORITY, MIN_PRIORITY, Rule, RuleError, check_priority, pick_labels
 from core.rules_store import delete_rule, list_rules, preview_rule, save_rule
 
-MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 NETFLIX = [{"field": "description", "op": "contains", "value": "netflix"}]
 TAG = [{"type": "add_tag", "value": "tv"}]
@@ -119,14 +117,6 @@ def test_pick_labels_are_unique_even_for_identical_rules() -> None:
 
 # --- the Rules tab through AppTest ------------------------------------------------------------------
 
-def _page(user) -> AppTest:
-    at = AppTest.from_file(MAIN, default_timeout=120)
-    at.session_state["user"] = user
-    at.run()
-    at.switch_page("../pages/transactions.py").run()
-    assert not at.exception, at.exception
-    return at
-
 
 def _fill(at: AppTest, name: str, pattern: str = "NETFLIX") -> None:
     at.text_input(key="rule_name").input(name)
@@ -145,12 +135,12 @@ def _rule_names(db, user) -> list[str]:
         return [r.name for r in list_rules(conn)]
 
 
-def test_page_huge_priority_never_reaches_the_database(db, make_user) -> None:
+def test_page_huge_priority_never_reaches_the_database(open_page, db, make_user) -> None:
     """The widget is bounded (the browser refuses 99999999999; a value outside the bounds that
     reaches the server anyway falls back to the default), and core refuses it with a message
     (see test_save_rule_refuses_a_huge_priority_with_a_message): no traceback either way."""
     user = make_user(name="rules-page-prio").user
-    at = _page(user)
+    at = open_page(user, "transactions")
     widget = at.number_input(key="rule_priority")
     assert (widget.min, widget.max) == (MIN_PRIORITY, MAX_PRIORITY)
     _fill(at, "Big")
@@ -168,10 +158,11 @@ def test_page_huge_priority_never_reaches_the_database(db, make_user) -> None:
         assert [(r.name, r.priority) for r in list_rules(conn)] == [("Big", 100), ("Last", MAX_PRIORITY)]
 
 
-def test_page_failed_preview_keeps_both_buttons_and_says_previewed(db, make_user, import_file) -> None:
+def test_page_failed_preview_keeps_both_buttons_and_says_previewed(open_page, db, make_user,
+                                                                   import_file) -> None:
     user = make_user(name="rules-page-preview").user
     import_file(user, BOI, "BOI")
-    at = _page(user)
+    at = open_page(user, "transactions")
     _fill(at, "", "[unclosed")  # no name: preview must not ask for one
     at.button(key="rule_preview").click().run()
     assert not at.exception, at.exception
@@ -188,9 +179,9 @@ def test_page_failed_preview_keeps_both_buttons_and_says_previewed(db, make_user
     assert any("cannot be saved: name: a rule needs a name" in e.value for e in at.error)
 
 
-def test_page_saving_twice_is_refused_and_every_rule_can_be_picked(db, make_user) -> None:
+def test_page_saving_twice_is_refused_and_every_rule_can_be_picked(open_page, db, make_user) -> None:
     user = make_user(name="rules-page-dup").user
-    at = _page(user)
+    at = open_page(user, "transactions")
     _fill(at, "Netflix")
     at.checkbox(key="rule_apply_now").uncheck()
     at.button(key="rule_save").click().run()

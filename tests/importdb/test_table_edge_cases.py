@@ -7,27 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.corrections import CorrectionError, get_splits, split_transaction
 from core.transactions_service import Filters, amount_bounds, cipher_for, search
 
-MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 NAN = float("nan")
 ROWS = 120  # the page shows 50 rows: pages of 50, 50 and 20
 
-
-def _page(user) -> AppTest:
-    at = AppTest.from_file(MAIN, default_timeout=120)
-    at.session_state["user"] = user
-    at.run()
-    at.switch_page("../pages/transactions.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _statement() -> bytes:
@@ -103,11 +92,11 @@ def test_split_skips_empty_parts_and_names_the_bad_one(db, make_user, import_fil
                                      (household, Decimal("-43.56"), "")]
 
 
-def test_save_split_with_the_add_row_line_through_the_page(db, make_user, import_file) -> None:
+def test_save_split_with_the_add_row_line_through_the_page(open_page, db, make_user, import_file) -> None:
     user = make_user(name="splitpage").user
     import_file(user, BOI, "BOI")
     tx = _ids(db, user, "POS20SEP BV")[0]
-    at = _page(user)
+    at = open_page(user, "transactions")
     pick = at.selectbox(key="tx_pick")
     pick.select(next(o for o in pick.options if "POS20SEP BV" in o)).run()
     rows = {0: {"category": "Food › Groceries", "amount": -60.0, "memo": "food"},
@@ -131,10 +120,10 @@ def test_save_split_with_the_add_row_line_through_the_page(db, make_user, import
 # 2. a page number past the end shows the last page
 
 
-def test_a_page_past_the_end_shows_the_last_page(db, shop) -> None:
+def test_a_page_past_the_end_shows_the_last_page(open_page, db, shop) -> None:
     last = _search(db, shop, offset=100)
     assert (len(last.rows), last.total) == (ROWS - 100, ROWS)
-    at = _page(shop)
+    at = open_page(shop, "transactions")
     at.number_input(key="tx_page").set_value(999).run()
     assert not at.exception, at.exception
     assert not any("No transactions match" in i.value for i in at.info)
@@ -155,10 +144,10 @@ def test_a_page_past_the_end_shows_the_last_page(db, shop) -> None:
 # 3. an amount range given the wrong way round is used in order, and the page says so
 
 
-def test_a_reversed_amount_range_is_used_in_order(db, shop) -> None:
+def test_a_reversed_amount_range_is_used_in_order(open_page, db, shop) -> None:
     band = _search(db, shop, amount_min=Decimal("-40"), amount_max=Decimal("-20"))
     assert band.total == 20  # SHOP 010 .. SHOP 029: 20.25 .. 39.25 out
-    at = _page(shop)
+    at = open_page(shop, "transactions")
     at.number_input(key="tx_amount_min").set_value(-20.0)
     at.number_input(key="tx_amount_max").set_value(-40.0).run()
     assert not at.exception, at.exception
@@ -182,9 +171,9 @@ def test_a_reversed_amount_range_is_used_in_order(db, shop) -> None:
 # 4. two identical transactions on one day are two choices in Row details
 
 
-def test_identical_transactions_are_separate_choices(db, shop) -> None:
+def test_identical_transactions_are_separate_choices(open_page, db, shop) -> None:
     first, second = _search(db, shop, text="coffee").rows["id"]  # table order
-    at = _page(shop)
+    at = open_page(shop, "transactions")
     at.text_input(key="tx_search").input("coffee").run()
     options = at.selectbox(key="tx_pick").options
     assert options == ["—", "2024-04-15 · COFFEE CORNER · -3.50 (1 of 2)",

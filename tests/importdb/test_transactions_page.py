@@ -17,14 +17,6 @@ BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 RAIFFEISEN = "bank2ynab/test/test-data/test_raiffeisen_01.csv"
 
 
-def _page(user) -> AppTest:
-    at = AppTest.from_file(MAIN, default_timeout=120)
-    at.session_state["user"] = user
-    at.run()
-    at.switch_page("../pages/transactions.py").run()
-    assert not at.exception, at.exception
-    return at
-
 
 def _upload(at: AppTest, statements: Path, relative: str, account: str | None = None) -> None:
     path = statements / relative
@@ -44,9 +36,9 @@ def _metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_upload_search_correct_and_undo(db, make_user, statements) -> None:
+def test_upload_search_correct_and_undo(open_page, db, make_user, statements) -> None:
     user = make_user(name="page").user
-    at = _page(user)
+    at = open_page(user, "transactions")
     assert any("No transactions yet" in i.value for i in at.info)
     _upload(at, statements, BOI, account="BOI")
     assert "27 transactions" in " ".join(m.value for m in at.markdown)
@@ -108,9 +100,10 @@ def test_upload_search_correct_and_undo(db, make_user, statements) -> None:
         assert conn.execute("select count(*) from transactions").fetchone()[0] == 0
 
 
-def test_low_confidence_file_asks_for_the_mapping_and_remembers_it(db, make_user, statements) -> None:
+def test_low_confidence_file_asks_for_the_mapping_and_remembers_it(open_page, db, make_user,
+                                                                   statements) -> None:
     user = make_user(name="mapping").user
-    at = _page(user)
+    at = open_page(user, "transactions")
     _upload(at, statements, RAIFFEISEN, account="Raiffeisen")
     assert any("Please check which column is which" in w.value for w in at.warning)
     date_column = at.selectbox(key=next(k for k in _keys(at) if k.startswith("imp_role_date_"))).value
@@ -130,7 +123,7 @@ def test_low_confidence_file_asks_for_the_mapping_and_remembers_it(db, make_user
     path = statements / RAIFFEISEN
     assert total == -sum(t.amount for t in parse_statement(path.read_bytes(), path.name).transactions)
     # the same layout again for the same account: no question, the remembered mapping is used
-    at2 = _page(user)
+    at2 = open_page(user, "transactions")
     at2.selectbox(key="imp_account").select("Raiffeisen")
     _upload(at2, statements, "bank2ynab/test/test-data/test_raiffeisen_02.csv")
     assert not any("Please check which column is which" in w.value for w in at2.warning)
@@ -141,10 +134,10 @@ def _keys(at: AppTest) -> list[str]:
     return [w.key for w in at.selectbox if w.key]
 
 
-def test_rules_tab_preview_and_bad_regex(db, make_user, import_file) -> None:
+def test_rules_tab_preview_and_bad_regex(open_page, db, make_user, import_file) -> None:
     user = make_user(name="rulespage").user
     import_file(user, BOI, "BOI")
-    at = _page(user)
+    at = open_page(user, "transactions")
     at.text_input(key="rule_name").input("Card payments")
     at.selectbox(key="rule_field_1").select("description").run()
     at.selectbox(key="rule_op_1").select("regex")
@@ -160,14 +153,14 @@ def test_rules_tab_preview_and_bad_regex(db, make_user, import_file) -> None:
     assert _frame(at, "rule")["name"].tolist() == ["Card payments"]
 
 
-def test_duplicates_tab_keep_and_delete(db, make_user, import_bytes, statements) -> None:
+def test_duplicates_tab_keep_and_delete(open_page, db, make_user, import_bytes, statements) -> None:
     header, *rows = (statements / BOI).read_text("utf-8").splitlines()
     user = make_user(name="dupspage").user
     import_bytes(user, ("\n".join([header, *rows]) + "\n").encode(), "a.csv", "BOI")
     moved = [r.replace("12/09/2017,POS10SEP DOMINO'S PIZ,", "14/09/2017,POS 10SEP DOMINOS PIZZA,")
              .replace("27/09/2017,POS25SEP TEXACO SPAR ,", "28/09/2017,POS25SEP TEXACO,") for r in rows]
     import_bytes(user, ("\n".join([header, *moved]) + "\n").encode(), "b.csv", "BOI")
-    at = _page(user)
+    at = open_page(user, "transactions")
     buttons = [b.key for b in at.button if b.key and b.key.startswith("dup_")]
     assert len(buttons) == 4
     at.button(key=next(k for k in buttons if k.startswith("dup_keep_"))).click().run()
@@ -180,19 +173,20 @@ def test_duplicates_tab_keep_and_delete(db, make_user, import_bytes, statements)
 
 @pytest.mark.parametrize("relative", ["ofxparse/tests/fixtures/fail_nice/date_missing.ofx",
                                       "quiffen/tests/test_files/invalid.txt"])
-def test_a_bad_file_shows_the_parser_message(db, make_user, statements, relative) -> None:
-    at = _page(make_user(name="badfile").user)
+def test_a_bad_file_shows_the_parser_message(open_page, db, make_user, statements,
+                                             relative) -> None:
+    at = open_page(make_user(name="badfile").user, "transactions")
     _upload(at, statements, relative, account="X")
     assert at.error and Path(relative).name in at.error[0].value
     assert not [b for b in at.button if b.key == "imp_go"]
 
 
-def test_row_details_split_tags_and_exclude(db, make_user, import_file) -> None:
+def test_row_details_split_tags_and_exclude(open_page, db, make_user, import_file) -> None:
     user = make_user(name="details").user
     import_file(user, BOI, "BOI")
     with db.user_session(user) as conn:
         tx = conn.execute("select id from transactions where description = 'POS20SEP BV'").fetchone()[0]
-    at = _page(user)
+    at = open_page(user, "transactions")
     pick = at.selectbox(key="tx_pick")
     pick.select(next(o for o in pick.options if "POS20SEP BV" in o)).run()
     at.text_input(key=f"tx_tags_{tx}").input("groceries, trip")
@@ -219,10 +213,11 @@ def test_row_details_split_tags_and_exclude(db, make_user, import_file) -> None:
     assert parts == [("Groceries", Decimal("-60.00"), "food"), ("Household", Decimal("-43.56"), "")]
 
 
-def test_new_account_takes_the_files_currency_unless_one_is_typed(db, make_user, statements) -> None:
+def test_new_account_takes_the_files_currency_unless_one_is_typed(open_page, db, make_user,
+                                                                  statements) -> None:
     monzo = "bank2ynab/test/test-data/MonzoDataExport_February2018_2018-02-26_174335.csv"
     user = make_user(name="currency").user
-    at = _page(user)
+    at = open_page(user, "transactions")
     at.session_state["base_currency"] = (str(user.id), "EUR")  # what the session had read
     _upload(at, statements, monzo, account="Monzo")  # the currency field is left empty
     at.button(key="imp_go").click().run()

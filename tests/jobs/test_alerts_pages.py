@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
-
 from core.config import Settings
 from core.db import Database
 from jobs import pipeline
@@ -13,20 +11,12 @@ from jobs import pipeline
 MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
 
 
-def _page(user, page: str) -> AppTest:
-    at = AppTest.from_file(MAIN, default_timeout=60)
-    at.session_state["user"] = user
-    at.run()
-    at.switch_page(f"../pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
 
-
-def test_alerts_page_verdict_snooze_and_preferences(db: Database, settings: Settings,
+def test_alerts_page_verdict_snooze_and_preferences(open_page, db: Database, settings: Settings,
                                                     household_user) -> None:
     user = household_user(seed=7)
     pipeline.run_user(db, settings, user.id)
-    at = _page(user, "alerts")
+    at = open_page(user, "alerts")
     labels = [e.label for e in at.expander]
     assert any("Unusual charge" in label and "high risk" in label for label in labels), labels
     found = next(d.value for d in at.dataframe if "reason" in d.value.columns)  # All anomalies
@@ -57,11 +47,11 @@ def test_alerts_page_verdict_snooze_and_preferences(db: Database, settings: Sett
     assert prefs == (True, "https://example.org/hook")
 
 
-def test_subscriptions_page_lists_price_rise_and_confirms(db: Database, settings: Settings,
+def test_subscriptions_page_lists_price_rise_and_confirms(open_page, db: Database, settings: Settings,
                                                           household_user) -> None:
     user = household_user(seed=7)
     pipeline.run_user(db, settings, user.id)
-    at = _page(user, "subscriptions")
+    at = open_page(user, "subscriptions")
     text = " ".join(m.value for m in at.markdown)
     assert "**Netflix** — monthly" in text and "price rise" in text
     # a pay rise reads as one; cash taken out of the ATM is no bill
@@ -85,7 +75,7 @@ def test_subscriptions_page_lists_price_rise_and_confirms(db: Database, settings
     assert confirmed == 1
 
 
-def test_subscriptions_in_another_currency_keep_it(db: Database, settings: Settings,
+def test_subscriptions_in_another_currency_keep_it(open_page, db: Database, settings: Settings,
                                                    household_user) -> None:
     """A monthly bill paid from a GBP account, with a price rise: its line and its alert read in
     pounds, and the monthly total (in the base currency) leaves it out, listing it separately,
@@ -112,7 +102,7 @@ def test_subscriptions_in_another_currency_keep_it(db: Database, settings: Setti
     with db.user_session(user) as conn:
         after = svc.spending_per_month(svc.list_series(conn))
     assert after == {**before, "GBP": 14.99}
-    at = _page(user, "subscriptions")
+    at = open_page(user, "subscriptions")
     line = next(m.value for m in at.markdown if m.value.startswith("**Gymbox**"))
     assert "monthly, £14.99" in line and "price rise £12.99 → £14.99" in line, line
     assert "€" not in line, line

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -16,24 +15,15 @@ from core.db import Database
 from jobs import pipeline
 
 pytestmark = pytest.mark.db
-MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
 UTC = dt.UTC
 
-
-def _page(user, page: str) -> AppTest:
-    at = AppTest.from_file(MAIN, default_timeout=60)
-    at.session_state["user"] = user
-    at.run()
-    at.switch_page(f"../pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _updating(at: AppTest) -> bool:
     return any("not in these figures yet" in i.value for i in at.info)
 
 
-def test_pending_after_a_change_until_the_job_ran(db: Database, settings: Settings,
+def test_pending_after_a_change_until_the_job_ran(open_page, db: Database, settings: Settings,
                                                   household_user, make_user) -> None:
     user = household_user(seed=9, months=6)
     other = make_user(name="bystander").user
@@ -41,18 +31,18 @@ def test_pending_after_a_change_until_the_job_ran(db: Database, settings: Settin
         first = freshness.state(conn)
     assert first.pending and first.changed_since is not None and first.last_run_at is None
     for page in ("dashboard", "budgets", "goals", "subscriptions"):
-        assert _updating(_page(user, page)), page
+        assert _updating(open_page(user, page)), page
     pipeline.run_user(db, settings, user.id)  # a full run marks the changes processed
     with db.user_session(user) as conn:
         done = freshness.state(conn)
     assert not done.pending and done.last_run_at is not None
-    at = _page(user, "dashboard")
+    at = open_page(user, "dashboard")
     assert not _updating(at)
     # a change of base currency: the stored figures are from before it until the next run
     with db.user_session(user) as conn:
         preferences.set_base_currency(conn, "USD")
         assert freshness.state(conn).pending
-    assert _updating(_page(user, "dashboard"))
+    assert _updating(open_page(user, "dashboard"))
     # the state is the caller's own: another user sees theirs (nothing), anon cannot call it
     with db.user_session(other) as conn:
         assert freshness.state(conn).last_run_at is None  # not the household user's run

@@ -18,14 +18,6 @@ MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
 STAGES = {"patterns", "recurring", "anomalies", "planning", "alerts"}
 
 
-def _page(user, page: str) -> AppTest:
-    at = AppTest.from_file(MAIN, default_timeout=60)
-    at.session_state["user"] = user
-    at.run()
-    at.switch_page(f"../pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
-
 
 def _charts(at: AppTest) -> dict[str, dict]:
     return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
@@ -42,9 +34,9 @@ def _planned_user(db: Database, settings: Settings, household_user):
     return user
 
 
-def test_dashboard_shows_every_figure(db: Database, settings: Settings, household_user) -> None:
+def test_dashboard_shows_every_figure(open_page, db: Database, settings: Settings, household_user) -> None:
     user = _planned_user(db, settings, household_user)
-    at = _page(user, "dashboard")
+    at = open_page(user, "dashboard")
     assert [m.label for m in at.metric][:5] == ["Money in", "Money out", "Net", "Net worth",
                                                 "Safe to spend"]
     assert at.metric[4].value != "—"
@@ -64,10 +56,10 @@ def test_dashboard_shows_every_figure(db: Database, settings: Settings, househol
     assert not at.exception and len(at.dataframe[0].value) == 1
 
 
-def test_goals_page_what_if_and_readiness(db: Database, settings: Settings,
+def test_goals_page_what_if_and_readiness(open_page, db: Database, settings: Settings,
                                           household_user) -> None:
     user = _planned_user(db, settings, household_user)
-    at = _page(user, "goals")
+    at = open_page(user, "goals")
     plan = at.dataframe[0].value
     assert list(plan["goal"]) == ["Rainy day", "New car"] and plan["monthly"].str.startswith("€").all()
     with db.user_session(user) as conn:
@@ -105,9 +97,9 @@ def test_goals_page_what_if_and_readiness(db: Database, settings: Settings,
     assert [m.label for m in at.metric][:2] == ["Readiness score", "Eligible"]
 
 
-def test_goals_page_adds_edits_and_deletes(db: Database, settings: Settings, make_user) -> None:
+def test_goals_page_adds_edits_and_deletes(open_page, db: Database, settings: Settings, make_user) -> None:
     user = make_user(name="goals").user
-    at = _page(user, "goals")
+    at = open_page(user, "goals")
     assert any("guidance, not advice" in w.value for w in at.warning)
     at.text_input(key="add_name").input("Bike")
     at.number_input(key="add_target").set_value(800.0)
@@ -125,10 +117,10 @@ def test_goals_page_adds_edits_and_deletes(db: Database, settings: Settings, mak
         assert conn.execute("select count(*) from goals").fetchone()[0] == 0
 
 
-def test_budgets_page_sets_a_budget(db: Database, settings: Settings, household_user) -> None:
+def test_budgets_page_sets_a_budget(open_page, db: Database, settings: Settings, household_user) -> None:
     user = household_user(seed=13, months=12)
     pipeline.run_user(db, settings, user.id, only=STAGES)
-    at = _page(user, "budgets")
+    at = open_page(user, "budgets")
     assert at.metric[0].label == "Safe to spend this month" and at.metric[0].value != "—"
     assert len(at.get("progress")) >= 3
     name = at.selectbox(key="budget_category").value
@@ -147,7 +139,7 @@ def test_budgets_page_sets_a_budget(db: Database, settings: Settings, household_
     assert seq, "saving a budget marks the user for replanning"
 
 
-def test_dashboard_says_why_there_is_no_forecast_for_old_statements(db: Database,
+def test_dashboard_says_why_there_is_no_forecast_for_old_statements(open_page, db: Database,
                                                                     settings: Settings,
                                                                     make_user) -> None:
     from core.demo_data import generate_household
@@ -161,14 +153,14 @@ def test_dashboard_says_why_there_is_no_forecast_for_old_statements(db: Database
     with db.user_session(user) as conn:
         status, reason = conn.execute("select status, reason from forecast_summary").fetchone()
     assert status == "insufficient_data" and "import a recent statement" in reason
-    at = _page(user, "dashboard")
+    at = open_page(user, "dashboard")
     assert any(i.value.startswith("No forecast: the latest transaction is from")
                for i in at.info), [i.value for i in at.info]
     assert not any(t.get("name") == "p50 (expected)"  # no fan chart
                    for chart in _charts(at).values() for t in chart["data"])
 
 
-def test_accounts_in_another_currency_are_not_added_in(db: Database, settings: Settings,
+def test_accounts_in_another_currency_are_not_added_in(open_page, db: Database, settings: Settings,
                                                        household_user) -> None:
     """A GBP account next to the EUR household: the stored plans and the dashboard's sums stay
     what they were without it (no exchange rates, so nothing is converted or mixed in); the
@@ -188,7 +180,7 @@ def test_accounts_in_another_currency_are_not_added_in(db: Database, settings: S
             return {t: conn.execute(q).fetchall() for t, q in queries.items()}
 
     before = stored()
-    at = _page(user, "dashboard")
+    at = open_page(user, "dashboard")
     figures = [m.value for m in at.metric]
     with db.user_session(user) as conn:
         gbp = conn.execute("insert into accounts (name, currency, opening_balance) values"
@@ -199,7 +191,7 @@ def test_accounts_in_another_currency_are_not_added_in(db: Database, settings: S
                          [gbp, amount, text, f"gbp{i}"])
     pipeline.run_user(db, settings, user.id, only=STAGES)
     assert stored() == before
-    at = _page(user, "dashboard")
+    at = open_page(user, "dashboard")
     assert [m.value for m in at.metric] == figures
     assert any("add up your EUR accounts; accounts in GBP are listed under Accounts" in c.value
                for c in at.caption), [c.value for c in at.caption]
@@ -212,10 +204,10 @@ def test_accounts_in_another_currency_are_not_added_in(db: Database, settings: S
     assert at.metric[0].value == "£50,000.00"
 
 
-def test_goals_page_refuses_bad_goals_with_the_field(db: Database, settings: Settings,
+def test_goals_page_refuses_bad_goals_with_the_field(open_page, db: Database, settings: Settings,
                                                      make_user) -> None:
     user = make_user(name="badgoals").user
-    at = _page(user, "goals")
+    at = open_page(user, "goals")
     at.number_input(key="add_target").set_value(500.0)
     at.button(key="FormSubmitter:add_form-Save goal").click().run()  # no name
     assert not at.exception
@@ -261,7 +253,7 @@ def test_save_goal_validates_every_field(db: Database, make_user) -> None:
         assert conn.execute("select name from goals").fetchone()[0] == "Old plan"
 
 
-def test_dashboard_counts_alerts_as_the_alerts_page_shows_them(db: Database,
+def test_dashboard_counts_alerts_as_the_alerts_page_shows_them(open_page, db: Database,
                                                                household_user) -> None:
     """The dashboard's "Open alerts (N)" follows the user's "show in the app from" risk level
     and counts an expired snooze as open, like the Alerts page's default filter."""
@@ -278,20 +270,20 @@ def test_dashboard_counts_alerts_as_the_alerts_page_shows_them(db: Database,
                 " snoozed_until, model_version, run_id) values (%s, %s, 'anomaly', %s, %s, 'b',"
                 " %s, now() + %s::interval, 'test', gen_random_uuid())",
                 [str(user.id), f"k{i}", risk, f"alert {i}", status, snooze])
-    at = _page(user, "dashboard")
+    at = open_page(user, "dashboard")
     assert any(s.value == "Open alerts (3)" for s in at.subheader), [s.value for s in at.subheader]
     assert any("2 open alerts below" in c.value for c in at.caption)
-    alerts_page = _page(user, "alerts")
+    alerts_page = open_page(user, "alerts")
     assert any(c.value == "3 alert(s)" for c in alerts_page.caption)
     with db.user_session(user) as conn:
         prefs = alerts_service.get_prefs(conn)
         alerts_service.save_prefs(conn, {**prefs, "in_app_min_risk": "low"})
-    at = _page(user, "dashboard")
+    at = open_page(user, "dashboard")
     assert any(s.value == "Open alerts (5)" for s in at.subheader)
     assert not any("below your" in c.value for c in at.caption)
 
 
-def test_dashboard_filtered_to_an_empty_foreign_account(db: Database, settings: Settings,
+def test_dashboard_filtered_to_an_empty_foreign_account(open_page, db: Database, settings: Settings,
                                                         household_user) -> None:
     """Filtering to an account of another currency with nothing in the period: the figures
     are in its currency, the charts say there is nothing instead of drawing empty axes, and
@@ -299,7 +291,7 @@ def test_dashboard_filtered_to_an_empty_foreign_account(db: Database, settings: 
     user = household_user(seed=6, months=6)
     with db.user_session(user) as conn:
         conn.execute("insert into accounts (name, currency) values ('Dollar card', 'USD')")
-    at = _page(user, "dashboard")
+    at = open_page(user, "dashboard")
     at.multiselect(key="dash_accounts").select("Dollar card").run()
     assert not at.exception
     assert at.metric[0].value.startswith("$") and at.metric[3].value.startswith("$")
