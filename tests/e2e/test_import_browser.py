@@ -61,6 +61,20 @@ def _choose(page, label: str, option_text: str) -> None:
     page.get_by_role("option").filter(has_text=option_text).first.click()
 
 
+def _drop(page, path: Path, ready, expect) -> None:
+    """Set ``path`` in the uploader until ``ready`` shows: a file set while the page reruns is
+    dropped with the old widget, so up to three tries."""
+    for attempt in range(3):
+        wait_idle(page)
+        page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
+        try:
+            expect(ready).to_be_visible(timeout=30_000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
 def _grid_texts(page) -> list[str]:
     cells = page.locator("[data-testid=stDataFrame]").first.locator("[role=gridcell]")
     return [cells.nth(i).inner_text() for i in range(cells.count())]
@@ -92,15 +106,7 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     page.get_by_label("New account name").fill("BOI e2e")
     page.get_by_label("New account name").press("Enter")
     import_button = page.get_by_role("button", name="Import 27 transactions").first
-    for attempt in range(3):  # a file set while the page reruns is dropped with the old widget
-        wait_idle(page)
-        page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(BOI))
-        try:
-            expect(import_button).to_be_visible(timeout=30_000)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
+    _drop(page, BOI, import_button, expect)
     import_button.click()
     expect(page.get_by_text("Imported 27 transaction(s) from test_BOI_TransactionExport.csv.")
            .filter(visible=True).first).to_be_visible(timeout=60_000)
@@ -109,15 +115,7 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     # the same file again, now into the account it created: nothing new
     page.get_by_role("button", name="Import another file").click()
     again = page.get_by_role("button", name="Import 27 transactions").first
-    for attempt in range(3):
-        wait_idle(page)
-        page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(BOI))
-        try:
-            expect(again).to_be_visible(timeout=30_000)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
+    _drop(page, BOI, again, expect)
     expect(shown(page.get_by_text("This file has been imported"))).to_be_visible(timeout=30_000)
     again.click()
     expect(shown(page.get_by_text("Imported 0 transaction(s)"))).to_be_visible(timeout=60_000)
