@@ -45,9 +45,30 @@ def list_alerts(conn: psycopg.Connection, *, types: list[str] | None = None,
     return df
 
 
-def open_alert_count(conn: psycopg.Connection) -> int:
-    return conn.execute("select count(*) from public.alerts where status = 'open'"
-                        " or (status = 'snoozed' and snoozed_until <= now())").fetchone()[0]
+def shown_risks(min_risk: str) -> list[str]:
+    """The risk levels shown in the app from ``min_risk`` up (the user's "show in the app
+    from" setting): ``"medium"`` -> high and medium."""
+    return list(RISKS[: RISKS.index(min_risk) + 1]) if min_risk in RISKS else list(RISKS)
+
+
+_OPEN = "(status = 'open' or (status = 'snoozed' and snoozed_until <= now()))"  # as list_alerts
+
+
+def open_alerts(conn: psycopg.Connection, limit: int = 5, min_risk: str = "low"
+                ) -> tuple[int, pd.DataFrame, int]:
+    """Open alerts (expired snoozes count as open, as in :func:`list_alerts`) of the risk
+    levels :func:`shown_risks` gives for ``min_risk``: their number, the newest ``limit`` of
+    them (highest risk first) and how many open ones are below ``min_risk``."""
+    shown = shown_risks(min_risk)
+    count, hidden = conn.execute(
+        f"select count(*) filter (where risk = any(%(r)s)),"
+        f" count(*) filter (where not risk = any(%(r)s))"
+        f" from public.alerts where {_OPEN}", {"r": shown}).fetchone()
+    rows = conn.execute(f"""
+        select created_at, risk, title from public.alerts where {_OPEN} and risk = any(%(r)s)
+        order by case risk when 'high' then 0 when 'medium' then 1 else 2 end, created_at desc
+        limit %(limit)s""", {"limit": limit, "r": shown}).fetchall()
+    return int(count), pd.DataFrame(rows, columns=["created", "risk", "title"]), int(hidden)
 
 
 def alert_transactions(conn: psycopg.Connection, ids: list[str]) -> pd.DataFrame:

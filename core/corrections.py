@@ -26,7 +26,7 @@ from typing import Any
 
 import psycopg
 
-from core.rules import Rule
+from core.rules import Rule, same_name
 from core.rules_store import list_rules, save_rule
 
 log = logging.getLogger(__name__)
@@ -176,9 +176,8 @@ def rule_from_correction(conn: psycopg.Connection, tx_id: Any, category_id: Any,
     for r in existing:  # clicked before: the same rule already exists, keep it
         if r.conditions == conditions and r.actions == actions:
             return uuid.UUID(str(r.id))
-    taken = {r.name.strip().casefold() for r in existing}
     name, n = base, 2
-    while name.casefold() in taken:  # rule names are unique per user
+    while any(same_name(r.name, name) for r in existing):  # rule names are unique per user
         name, n = f"{base} ({n})", n + 1
     return save_rule(conn, Rule(name=name, conditions=conditions, actions=actions, priority=100))
 
@@ -204,9 +203,10 @@ def _blank(value: Any) -> bool:
 def _part_amount(n: int, value: Any) -> Decimal:
     if _blank(value):
         raise CorrectionError(f"part {n}: the amount is missing; enter an amount like -12.50")
+    money = _decimal(value)
     try:
-        money = Decimal(str(value).strip().replace(",", ".")).quantize(CENT)
-    except (InvalidOperation, ValueError):
+        money = money.quantize(CENT) if money is not None else None
+    except InvalidOperation:  # infinity, or too many digits to hold cents
         money = None
     if money is None or not money.is_finite():
         shown = repr(value) if isinstance(value, str) else str(value)
@@ -265,11 +265,16 @@ def split_transaction(conn: psycopg.Connection, tx_id: Any,
     return len(clean)
 
 
-def _is_zero(value: Any) -> bool:
+def _decimal(value: Any) -> Decimal | None:
+    """A cell as a decimal ("-12,50" too), or None when it is not a number."""
     try:
-        return Decimal(str(value).strip().replace(",", ".")) == 0
+        return Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        return False
+        return None
+
+
+def _is_zero(value: Any) -> bool:
+    return _decimal(value) == 0
 
 
 def remove_split(conn: psycopg.Connection, tx_id: Any) -> int:

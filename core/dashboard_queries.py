@@ -177,25 +177,6 @@ def safe_to_spend(conn: psycopg.Connection, month: dt.date) -> dict[str, Any] | 
         " from public.safe_to_spend where month = %s", [month]).fetchone()
 
 
-def open_alerts(conn: psycopg.Connection, limit: int = 5, min_risk: str = "low"
-                ) -> tuple[int, pd.DataFrame, int]:
-    """Open alerts (expired snoozes count as open, as on the Alerts page) of at least
-    ``min_risk`` (the user's "show in the app from" setting): their number, the newest
-    ``limit`` of them, and how many open ones are below ``min_risk``."""
-    risks = ["high", "medium", "low"]
-    shown = risks[: risks.index(min_risk) + 1] if min_risk in risks else risks
-    is_open = "(status = 'open' or (status = 'snoozed' and snoozed_until <= now()))"
-    count, hidden = conn.execute(
-        f"select count(*) filter (where risk = any(%(r)s)),"
-        f" count(*) filter (where not risk = any(%(r)s))"
-        f" from public.alerts where {is_open}", {"r": shown}).fetchone()
-    latest = _frame(conn, f"""
-        select created_at, risk, title from public.alerts where {is_open} and risk = any(%(r)s)
-        order by case risk when 'high' then 0 when 'medium' then 1 else 2 end, created_at desc
-        limit %(limit)s""", {"limit": limit, "r": shown}, ["created", "risk", "title"])
-    return int(count), latest, int(hidden)
-
-
 def goal_progress(conn: psycopg.Connection) -> pd.DataFrame:
     """Every goal with its stored plan (plan columns are null until the job has run)."""
     return _frame(conn, """

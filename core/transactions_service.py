@@ -96,9 +96,8 @@ def amount_bounds(low: float | Decimal | None, high: float | Decimal | None
     ("from 100 to -100" means -100 to 100, as the date picker orders a date range)."""
     lo = None if low is None else Decimal(str(low))
     hi = None if high is None else Decimal(str(high))
-    if lo is not None and hi is not None and lo > hi:
-        return hi, lo, True
-    return lo, hi, False
+    ordered = _ordered(lo, hi)
+    return *ordered, ordered != (lo, hi)
 
 
 def _ordered(low: Any, high: Any) -> tuple[Any, Any]:

@@ -35,7 +35,7 @@ def _act(alert_id: str, action: str) -> None:
 def _alert_list() -> None:
     with common.session() as conn:
         prefs = svc.get_prefs(conn)
-    min_risk = svc.RISKS[: svc.RISKS.index(prefs["in_app_min_risk"]) + 1]
+    min_risk = svc.shown_risks(prefs["in_app_min_risk"])
     c1, c2, c3 = st.columns(3)
     types = c1.multiselect("Type", svc.TYPES, format_func=LABELS.get, key="alert_types")
     risks = c2.multiselect("Risk", svc.RISKS, default=list(min_risk), key="alert_risks")

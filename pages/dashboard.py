@@ -99,7 +99,7 @@ def render() -> None:
             currency=base)
         budgets = dq.budget_progress(conn, today.replace(day=1))
         safe = dq.safe_to_spend(conn, today.replace(day=1))
-        n_alerts, alerts, n_quiet = dq.open_alerts(
+        n_alerts, alerts, n_quiet = alerts_service.open_alerts(
             conn, min_risk=alerts_service.get_prefs(conn)["in_app_min_risk"])
         goals = dq.goal_progress(conn)
         ready = dq.readiness(conn)
