@@ -47,6 +47,24 @@ def import_file(statements: Path, import_bytes):
 
 
 @pytest.fixture(scope="session")
+def boi_twice(statements: Path, import_bytes):
+    """``boi_twice(user)``: the BOI export imported into account "BOI", then again with two
+    rows reformatted (a date moved by a day or two, the description spelled differently), so
+    that those two rows come back as *possible duplicates* of the first import's."""
+    boi = statements / "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
+
+    def run(user) -> None:
+        header, *rows = boi.read_text("utf-8").splitlines()
+        import_bytes(user, ("\n".join([header, *rows]) + "\n").encode(), "a.csv", "BOI")
+        moved = [r.replace("12/09/2017,POS10SEP DOMINO'S PIZ,", "14/09/2017,POS 10SEP DOMINOS PIZZA,")
+                 .replace("27/09/2017,POS25SEP TEXACO SPAR ,", "28/09/2017,POS25SEP TEXACO,")
+                 for r in rows]
+        import_bytes(user, ("\n".join([header, *moved]) + "\n").encode(), "b.csv", "BOI")
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def tx_count(db):
     """``tx_count(user, "where clause", params)``: the user's transactions matching it (RLS)."""
 

@@ -16,7 +16,6 @@ from core.import_flow import undo_choices
 OFX = "ofxparse/tests/fixtures/checking.ofx"
 QIF = "quiffen/tests/test_files/test.qif"
 SCHWAB = "csv2ofx/data/test/schwab-checking.csv"
-BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 QIF_WARNING = "skipped the 'Opening Balance' record"
 
 
@@ -172,14 +171,10 @@ def _open_label(at: AppTest) -> str:
     return [t.label for t in at.tabs][_tab_container(at).default_tab_index]
 
 
-def test_the_open_tab_survives_a_decision_that_changes_its_count(open_page, db, make_user, import_bytes,
-                                                                 statements) -> None:
-    header, *rows = (statements / BOI).read_text("utf-8").splitlines()
+def test_the_open_tab_survives_a_decision_that_changes_its_count(open_page, db, make_user,
+                                                                 boi_twice) -> None:
     user = make_user(name="tabs").user
-    import_bytes(user, ("\n".join([header, *rows]) + "\n").encode(), "a.csv", "BOI")
-    moved = [r.replace("12/09/2017,POS10SEP DOMINO'S PIZ,", "14/09/2017,POS 10SEP DOMINOS PIZZA,")
-             .replace("27/09/2017,POS25SEP TEXACO SPAR ,", "28/09/2017,POS25SEP TEXACO,") for r in rows]
-    import_bytes(user, ("\n".join([header, *moved]) + "\n").encode(), "b.csv", "BOI")
+    boi_twice(user)
     with db.user_session(user) as conn:
         conn.execute("update transactions set needs_review = true where description in"
                      " ('CTO', 'POS20SEP BV')")

@@ -153,13 +153,9 @@ def test_rules_tab_preview_and_bad_regex(open_page, db, make_user, import_file) 
     assert _frame(at, "rule")["name"].tolist() == ["Card payments"]
 
 
-def test_duplicates_tab_keep_and_delete(open_page, db, make_user, import_bytes, statements) -> None:
-    header, *rows = (statements / BOI).read_text("utf-8").splitlines()
+def test_duplicates_tab_keep_and_delete(open_page, db, make_user, boi_twice) -> None:
     user = make_user(name="dupspage").user
-    import_bytes(user, ("\n".join([header, *rows]) + "\n").encode(), "a.csv", "BOI")
-    moved = [r.replace("12/09/2017,POS10SEP DOMINO'S PIZ,", "14/09/2017,POS 10SEP DOMINOS PIZZA,")
-             .replace("27/09/2017,POS25SEP TEXACO SPAR ,", "28/09/2017,POS25SEP TEXACO,") for r in rows]
-    import_bytes(user, ("\n".join([header, *moved]) + "\n").encode(), "b.csv", "BOI")
+    boi_twice(user)
     at = open_page(user, "transactions")
     buttons = [b.key for b in at.button if b.key and b.key.startswith("dup_")]
     assert len(buttons) == 4
