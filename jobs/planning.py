@@ -36,6 +36,7 @@ from jobs.planning_store import (
     store_forecast,
     store_goals,
     store_readiness,
+    stored_samples,
 )
 from ml.budgets import BudgetPlanner
 from ml.forecast import CashFlowForecaster, ForecastResult, insufficient
@@ -191,7 +192,7 @@ def planning(ctx: StageContext) -> int:
     planner = budgets(ctx, inputs, fc)
     goals, ids = goal_list(inputs["goals"])
     plan = GoalPlanner(currency_symbol=currency_symbol(ctx.currency())).fit(
-        fc, as_of=pd.Timestamp(ctx.today)).plan(goals)
+        stored_samples(fc), as_of=pd.Timestamp(ctx.today)).plan(goals)
     readiness = ReadinessAssessor().fit(fc, inputs["savings"], plan.goals, _open_anomalies(ctx),
                                         inputs["previous"]).result_
     ctx.remember("planning_alerts", planning_alerts(ctx, fc, planner))

@@ -38,6 +38,14 @@ def num(value: Any, digits: int = 2) -> float | None:
     return round(x, digits) if math.isfinite(x) else None
 
 
+def stored_samples(fc: object) -> np.ndarray:
+    """The forecast's surplus samples as ``forecast_summary.surplus_samples`` keeps them: in
+    cents, as ``real`` (float32). The job plans the goals from these very values, so the Goals
+    page's what-if (which reads them back) reproduces the stored plan to the cent."""
+    samples = np.asarray(getattr(fc, "surplus_samples", fc), dtype=float)
+    return np.round(samples, 2).astype(np.float32).astype(float)
+
+
 def store_forecast(conn: Any, ctx: StageContext, fc: ForecastResult) -> int:
     uid, run = str(ctx.user_id), str(ctx.run_id)
     months = fc.months.dropna(subset=["month"])
@@ -57,7 +65,7 @@ def store_forecast(conn: Any, ctx: StageContext, fc: ForecastResult) -> int:
     conn.execute("delete from public.forecasts where user_id = %s and month >= %s"
                  " and not (month = any(%s))",
                  [uid, first, [pd.Timestamp(m).date() for m in months["month"]]])
-    samples = np.asarray(fc.surplus_samples, dtype=float)
+    samples = stored_samples(fc)
     ok = samples.size > 0 and bool(np.isfinite(samples).all())
     cv = fc.income_cv
     stability = num(max(0.0, 1.0 - cv / 0.5), 3) if cv is not None and math.isfinite(cv) else None
@@ -89,7 +97,7 @@ def store_forecast(conn: Any, ctx: StageContext, fc: ForecastResult) -> int:
          num(fc.prob_below_buffer, 4), num(fc.income_cv, 4), bool(fc.income_regular), stability,
          num(fc.spend_cv, 4), num(fc.essential_spend), num(fc.surplus_p10), num(fc.surplus_p50),
          num(fc.prob_surplus_positive, 4), num(fc.stability_score, 1), int(fc.n_months),
-         np.round(samples.ravel(), 2).tolist() if ok else None,
+         samples.ravel().tolist() if ok else None,
          list(samples.shape) if ok else None,
          json.dumps({"methods": fc.methods, "calibration": fc.calibration}),
          PLANNING_VERSION, run])
