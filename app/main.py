@@ -23,6 +23,11 @@ from pages import common  # noqa: E402
 
 log = logging.getLogger(__name__)
 PAGES = ROOT / "pages"
+# URL paths of the signed-in pages. Signed out, each shows the sign-in form, so a bookmarked
+# /transactions asks for a sign-in and then opens Transactions (not "page not found").
+# (A comment, not a docstring: Streamlit would print a bare string in the entry script.)
+MEMBER_PATHS = ("home", "dashboard", "transactions", "goals", "budgets", "subscriptions", "alerts",
+                "settings", "admin")
 
 
 def _sidebar(user) -> None:
@@ -33,13 +38,20 @@ def _sidebar(user) -> None:
             st.rerun()
 
 
+def _staff_only() -> None:
+    st.title("Admin")
+    st.warning("The Admin page is for staff accounts. Ask an administrator if you need access.")
+
+
 def main() -> None:
     st.set_page_config(page_title="Personal finance", page_icon="💶", layout="wide")
     user = common.current_user() or common.restore_from_cookie()
     common.sync_cookie()
     if user is None:
-        nav = st.navigation([st.Page(PAGES / "login.py", title="Sign in", url_path="login",
-                                     default=True)], position="hidden")
+        login = [st.Page(PAGES / "login.py", title="Sign in", url_path="login", default=True)]
+        login += [st.Page(PAGES / "login.py", title="Sign in", url_path=path, visibility="hidden")
+                  for path in MEMBER_PATHS]
+        nav = st.navigation(login, position="hidden")
         nav.run()
         return
     with common.session() as conn:  # re-read on every run: another browser may have changed them
@@ -70,6 +82,8 @@ def main() -> None:
     if user.is_staff:
         pages.append(st.Page(PAGES / "admin.py", title="Admin", icon=":material/admin_panel_settings:",
                              url_path="admin"))
+    else:  # a member following an admin link is told why, not shown "page not found"
+        pages.append(st.Page(_staff_only, title="Admin", url_path="admin", visibility="hidden"))
     _sidebar(user)
     st.navigation(pages).run()
 

@@ -124,3 +124,16 @@ def open_page():
         return at
 
     return _open
+
+
+@pytest.fixture
+def nav_titles():
+    """``nav_titles(at)``: titles of the page files st.navigation registered on the last run of
+    an AppTest of ``app/main.py``, each once, without the hidden aliases (the /dashboard link,
+    the sign-in form at every member path, the staff-only notice a member gets at /admin)."""
+
+    def _titles(at) -> list[str]:
+        return list(dict.fromkeys(p["page_name"] for p in at._registered_pages.values()
+                                  if Path(p["script_path"]).parent.name == "pages"))
+
+    return _titles

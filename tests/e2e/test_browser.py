@@ -2,7 +2,8 @@
 
 Starts the real launcher on a fresh data dir (embedded PostgreSQL, or a fresh database on the
 server named by PFM_TEST_DATABASE_URL passed as DATABASE_URL), signs in to the demo account,
-sees the dashboard, signs out; then stops with Ctrl-C (SIGINT) and checks a second start reuses
+sees the dashboard, signs out, opens a bookmarked page signed out and lands on it after signing
+in; then stops with Ctrl-C (SIGINT) and checks a second start reuses
 the data.
 """
 
@@ -50,6 +51,20 @@ def test_sign_in_to_demo_see_dashboard_sign_out(tmp_path: Path, database_url) ->
             page.reload(wait_until="domcontentloaded")
             expect(shown(page.get_by_role("button", name="Sign in"))).to_be_visible(timeout=60_000)
             expect(page.get_by_role("heading", name="Dashboard")).to_have_count(0)
+            # a bookmarked page, signed out: the sign-in form (not "page not found"), and
+            # after signing in the page that was asked for
+            page.goto(f"http://127.0.0.1:{port}/transactions", wait_until="domcontentloaded")
+            expect(shown(page.get_by_role("button", name="Sign in"))).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("Page not found")).to_have_count(0)
+            page.get_by_label("Email").first.fill(creds["email"])
+            page.get_by_label("Password").first.fill(creds["password"])
+            page.get_by_role("button", name="Sign in").click()
+            expect(shown(page.get_by_role("heading", name="Transactions"))).to_be_visible(timeout=60_000)
+            assert page.url.endswith("/transactions")
+            # a member following an admin link is told the page is for staff
+            page.goto(f"http://127.0.0.1:{port}/admin", wait_until="domcontentloaded")
+            expect(shown(page.get_by_text("The Admin page is for staff accounts"))).to_be_visible(
+                timeout=60_000)
             browser.close()
     finally:
         if proc.poll() is None:

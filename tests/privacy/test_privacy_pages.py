@@ -35,8 +35,6 @@ def _page(user, page: str | None) -> AppTest:
     return at
 
 
-def _nav(at: AppTest) -> list[str]:
-    return [p["page_name"] for p in at._registered_pages.values()]
 
 
 def test_settings_auto_apply_threshold_and_buffer(db: Database, make_user) -> None:
@@ -119,7 +117,7 @@ def test_settings_password_change(db: Database, make_user, auth) -> None:
     assert action == "set" and at.session_state["auth_backend"].restore(token).id == made.user.id
 
 
-def test_settings_consents_export_and_delete(db: Database, make_user) -> None:
+def test_settings_consents_export_and_delete(db: Database, make_user, nav_titles) -> None:
     made = make_user(name="settings")
     user = made.user
     with db.user_session(user) as conn:
@@ -151,7 +149,7 @@ def test_settings_consents_export_and_delete(db: Database, make_user) -> None:
     at.text_input(key="delete_confirm").input(made.email)
     at.button(key="delete_account").click().run()
     assert not at.exception
-    assert _nav(at) == ["Sign in"] and "user" not in at.session_state
+    assert nav_titles(at) == ["Sign in"] and "user" not in at.session_state
     with db.owner_connection() as conn:
         left = conn.execute("select action from audit_log where user_id = %s", [str(user.id)]).fetchall()
     assert left == [("account_deleted",)]  # no sign-out entry written for the deleted account
@@ -193,13 +191,13 @@ def test_admin_page_as_admin_changes_a_role(analytics_install) -> None:
     assert role == "staff"
 
 
-def test_normal_user_cannot_reach_admin(db: Database, make_user) -> None:
+def test_normal_user_cannot_reach_admin(db: Database, make_user, nav_titles) -> None:
     user = make_user().user
     # even a session that claims staff: the role is re-read from the database on every run
     forged = dataclasses.replace(user, app_role="staff")
     for who in (user, forged):
         at = _page(who, None)
-        assert "Admin" not in _nav(at) and "Settings" in _nav(at)
+        assert "Admin" not in nav_titles(at) and "Settings" in nav_titles(at)
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page("../pages/admin.py")
         assert at.session_state["user"].app_role == "user"
