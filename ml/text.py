@@ -24,7 +24,8 @@ _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|au
 _PATTERNS: list[re.Pattern[str]] = [
     # masked or labelled card / account numbers: "card no. 1234", "xxxx1234", "****1234"
     re.compile(r"\b(?:card|acct|account|a/c)\s*(?:no\.?|number|nr\.?|#)\s*[\dx*]*", re.I),
-    re.compile(r"[x*#]{2,}[\dx*#]*\d*", re.I),
+    # (a run of x is a mask only outside a word: "exxon", "tj maxx" and "xxl" keep theirs)
+    re.compile(r"[*#]{2,}[\dx*#]*|(?<![^\W\d_])x{2,}[\dx*#]*(?![^\W\d_])", re.I),
     # ISO and numeric dates, times
     re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?)?\b", re.I),
     re.compile(r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b/?"),
@@ -47,6 +48,7 @@ pos purchase purchases card cards debit credit visa mastercard maestro contactle
 online payment pmt dd so sto direct standing order eft fpi fps bacs chaps sepa transaction
 trx txn tfr via ltd pty plc gmbh inc llc bv sa co the of at in on from to for and
 sq tst sumup iz izettle zettle paypal pp yoco zapper snapscan ikh magtape gpay applepay
+ach crd tran purch pymt dbt ppd ccd
 """.split())
 
 

@@ -28,6 +28,11 @@ from ml.text import merchant_key, normalize_description
     ("Payment Received Dispute Cartrack  10/11/", "payment received dispute cartrack"),
     ("#Service Fees #Int Pymt Fee-639.99 Appl", "service fees int pymt fee appl"),
     ("7-ELEVEN 1234 REF: 99AB12", "7-eleven"),
+    # a run of x is a card mask only outside a word
+    ("EXXON MADISON TPKE (W)   MADISON      CT", "exxon madison tpke w madison ct"),
+    ("TJ MAXX #0412", "tj maxx"),
+    ("VISA XXXXXXXXXXXX1234 TESCO", "visa tesco"),
+    ("TARGET DEBIT CRD ACH TRAN   ***********2202", "target debit crd ach tran"),
     ("", ""),
     (None, ""),
 ])
@@ -45,6 +50,8 @@ def test_merchant_key_drops_payment_channel_words():
     assert merchant_key("PAYPAL *SPOTIFY") == merchant_key("SPOTIFY")
     assert merchant_key("POS Purchase Zapper *Bamboo Shac * 03 Sep") == "bamboo shac"
     assert merchant_key("PAYPAL") == "paypal"
+    # US ACH channel words
+    assert merchant_key("TARGET DEBIT CRD ACH TRAN   ***********2202") == "target"
 
 
 def test_default_taxonomy_and_prior_tables_agree():
@@ -67,11 +74,30 @@ def test_default_taxonomy_and_prior_tables_agree():
     ("POS Purchase Mcdonald  S Craigh  * 27 Oct", "Takeaway & Delivery"),  # apostrophe lost
     ("TRADER JOE'S #552", "Groceries"),  # ... without breaking a keyword that is the stem
     ("LOWES #1234", "Home Maintenance"),
+    ("EXXON MADISON TPKE (W)   MADISON      CT", "Fuel"),  # "xx" is no card mask here
+    ("SHEETZ 0527   00005272   MechanicsburgPA", "Fuel"),
+    ("MUGG & BEAN CRESTA", "Coffee & Snacks"),  # "&" between words: keywords are normalized
+    ("HAND & STONE MASSAGE", "Hair & Beauty"),
+    ("CARD PAYMENT TO SUNNY CAFE", "Coffee & Snacks"),  # a channel phrase is no category
+    ("FARMERS MARKET ST ALBANS", "Groceries"),  # a name that is also a word stays out
 ])
 def test_lexicon_match(text, leaf):
     hit = lexicon_match(normalize_description(text))
     assert hit is not None and hit[1] == leaf
     assert lexicon_match("qwzx blorp") is None
+
+
+def test_every_keyword_can_match_a_normalized_description():
+    """Keywords are matched against normalized text, so one that normalization would change
+    ("mugg & bean" -> "mugg bean", "bet365" -> "") could never match."""
+    dead = [(leaf, raw) for leaf, spec in KEYWORDS.items() for raw in spec.split("|")
+            if normalize_description(raw.lstrip("~!")) != raw.lstrip("~!") or not raw.strip("~!")]
+    assert dead == []
+    owners: dict[str, set[str]] = {}
+    for leaf, spec in KEYWORDS.items():
+        for raw in spec.split("|"):
+            owners.setdefault(raw.lstrip("~!"), set()).add(leaf)
+    assert {kw: leaves for kw, leaves in owners.items() if len(leaves) > 1} == {}
 
 
 def test_embedder_embeds_each_distinct_normalized_text_once():
