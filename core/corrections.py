@@ -11,6 +11,13 @@ an explanation): from the table (:func:`correct_and_follow`) the uncategorized o
 in review; from the review queue (:mod:`core.review`) also the model's other guesses for the
 merchant. Rows a rule or the model filed confidently are left for "apply to all similar".
 
+Only leaf categories ("Food › Groceries") can be stored: a group ("Food") is refused with a
+:class:`CorrectionError` (the categorizer learns and predicts leaves only). Clearing the
+category is not a decision: the row goes back to the categorizer (no category, no source), which
+predicts it again at its next run (applied, or in the review queue); nothing follows it.
+
+"Always do this" (a rule from a correction) is in :mod:`core.correction_rules`.
+
 A split spreads one transaction over several categories: the parts must sum exactly to the
 transaction's amount; the transaction's own category becomes the category of its largest
 part (so reports that read ``transactions.category_id`` stay close), marked as set by the user.
@@ -26,8 +33,7 @@ from typing import Any
 
 import psycopg
 
-from core.rules import Rule, same_name
-from core.rules_store import list_rules, save_rule
+from core.categories import leaf_problem
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,11 @@ class Correction:
     merchant: str
     similar: int  # similar rows still in another category (for "apply to all similar")
     followed: int = 0  # similar rows that waited for a decision and were filed with it
+
+    @property
+    def sent_back(self) -> bool:
+        """The category was cleared: the row went back to the categorizer."""
+        return self.category_id is None
 
 
 def _tx(conn: psycopg.Connection, tx_id: Any) -> tuple:
@@ -82,16 +93,29 @@ def correct_category(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
     return _correct(conn, _tx(conn, tx_id), category_id, source)
 
 
+def _check_leaf(conn: psycopg.Connection, category_id: Any) -> None:
+    if (problem := leaf_problem(conn, category_id)) is not None:
+        raise CorrectionError(problem)
+
+
 def _correct(conn: psycopg.Connection, row: tuple, category_id: Any, source: str) -> Correction:
     tx_id, old_cat, old_source, old_conf, merchant = row[:5]
-    conn.execute("""
-        update public.transactions set category_id = %s, category_source = 'user', category_confidence = 1,
-          category_explanation = 'Set by you', needs_review = false where id = %s""", [category_id, tx_id])
+    if category_id is None:  # cleared: back to the categorizer, not a decision of the user's
+        conn.execute("""
+            update public.transactions set category_id = null, category_source = null,
+              category_confidence = null, category_explanation = null, category_suggestions = null,
+              needs_review = false where id = %s""", [tx_id])
+    else:
+        _check_leaf(conn, category_id)
+        conn.execute("""
+            update public.transactions set category_id = %s, category_source = 'user',
+              category_confidence = 1, category_explanation = 'Set by you', needs_review = false
+            where id = %s""", [category_id, tx_id])
     conn.execute("""
         insert into public.corrections (transaction_id, old_category_id, new_category_id, old_source,
                                         old_confidence, source) values (%s, %s, %s, %s, %s, %s)""",
                  [tx_id, old_cat, category_id, old_source, old_conf, source])
-    n = _similar_count(conn, row, category_id)
+    n = 0 if category_id is None else _similar_count(conn, row, category_id)
     log.info("correction on %s (%d similar)", tx_id, n)
     return Correction(tx_id, category_id, merchant, n)
 
@@ -143,7 +167,10 @@ def correct_and_follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *
 
 def apply_to_similar(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> int:
     """Give every similar transaction the same category (each recorded as a 'bulk' correction)."""
+    if category_id is None:
+        raise CorrectionError("clearing a category is not applied to similar transactions")
     _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
+    _check_leaf(conn, category_id)
     where, params = _similar_where(merchant, description)
     changed = conn.execute(f"""
         with target as (
@@ -162,24 +189,6 @@ def apply_to_similar(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> 
                            [*params, tx_id, category_id, category_id, category_id]).rowcount
     log.info("applied category to %d similar transaction(s)", changed)
     return changed
-
-
-def rule_from_correction(conn: psycopg.Connection, tx_id: Any, category_id: Any,
-                         category_label: str = "") -> uuid.UUID:
-    """"Always do this": a rule filing this merchant (or exact description) under the category."""
-    _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
-    field, value = ("merchant", merchant) if merchant else ("description", description)
-    base = f"{value[:60]} → {category_label or 'category'}"
-    conditions = [{"field": field, "op": "equals", "value": value}]
-    actions = [{"type": "set_category", "category_id": str(category_id)}]
-    existing = list_rules(conn)
-    for r in existing:  # clicked before: the same rule already exists, keep it
-        if r.conditions == conditions and r.actions == actions:
-            return uuid.UUID(str(r.id))
-    name, n = base, 2
-    while any(same_name(r.name, name) for r in existing):  # rule names are unique per user
-        name, n = f"{base} ({n})", n + 1
-    return save_rule(conn, Rule(name=name, conditions=conditions, actions=actions, priority=100))
 
 
 def get_splits(conn: psycopg.Connection, tx_id: Any) -> list[dict[str, Any]]:
@@ -228,6 +237,8 @@ def _part_category(conn: psycopg.Connection, n: int, value: Any) -> uuid.UUID | 
     if cat is None or conn.execute("select 1 from public.categories where id = %s",
                                    [cat]).fetchone() is None:
         raise CorrectionError(f"part {n}: the category {str(value)!r} does not exist (any more)")
+    if (problem := leaf_problem(conn, cat)) is not None:
+        raise CorrectionError(f"part {n}: {problem}")
     return cat
 
 

@@ -2,7 +2,8 @@
 
 The queue holds what the categorizer was not sure enough to apply. It is ordered by how much
 one decision would help: merchants with many uncertain rows first (sum of ``1 - confidence``
-over the merchant's rows), each with its top suggestions one click away.
+over the merchant's rows), each with its top suggestions one click away. A page shows the
+first merchants (:data:`PAGE` at a time) and says how many wait in all (:func:`queue_counts`).
 
 :func:`decide` records the user's choice (a ``corrections`` row via :mod:`core.corrections`) and
 immediately files the same merchant's other *undecided* rows (in review, or a model/prior guess;
@@ -24,6 +25,10 @@ from core.corrections import correct_category, follow
 
 log = logging.getLogger(__name__)
 
+PAGE = 25
+"""Merchants per page of the queue: a page shows this many more at each "Show more"."""
+
+
 @dataclass(frozen=True)
 class Decision:
     transaction_id: str
@@ -31,9 +36,10 @@ class Decision:
     propagated: int
 
 
-def queue(conn: psycopg.Connection, limit: int = 25) -> pd.DataFrame:
+def queue(conn: psycopg.Connection, limit: int = PAGE) -> pd.DataFrame:
     """One row per merchant in review: how many rows, their uncertainty, an example and the
-    top suggestions of its most recent row; most helpful decision first."""
+    top suggestions of its most recent row; most helpful decision first. The first ``limit``
+    merchants only: :func:`queue_counts` says how many there are in all."""
     rows = conn.execute("""
         with r as (
           select t.id, coalesce(nullif(t.merchant, ''), t.description) as merchant, t.date,
@@ -59,6 +65,22 @@ def queue(conn: psycopg.Connection, limit: int = 25) -> pd.DataFrame:
 
 def queue_size(conn: psycopg.Connection) -> int:
     return conn.execute("select count(*) from public.transactions where needs_review").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class QueueSize:
+    """How much waits for review: merchants (one card each) and their transactions."""
+
+    merchants: int
+    transactions: int
+
+
+def queue_counts(conn: psycopg.Connection) -> QueueSize:
+    """The whole queue's size, whatever part of it a page shows (see :func:`queue`)."""
+    row = conn.execute("""
+        select count(distinct coalesce(nullif(t.merchant, ''), t.description)), count(*)
+        from public.transactions t where t.needs_review""").fetchone()
+    return QueueSize(int(row[0]), int(row[1]))
 
 
 def category_id_by_name(conn: psycopg.Connection, name: str) -> Any:

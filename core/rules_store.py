@@ -9,7 +9,9 @@ Saving checks what the form says (:func:`core.rules.validate_rule`: name, priori
 1,000,000, conditions, actions), that the chosen category and accounts exist, and that the
 user has no other rule of the same name (case-insensitive; under RLS only the user's own
 rules are visible, and a per-user advisory lock makes two simultaneous saves take turns).
-A preview needs no name.
+A preview needs no name; its sample is readable (date, description, amount, and for each
+thing the rule does the current and the new value, categories as "Group › Leaf"). The
+category a rule sets must be a leaf: a group ("Housing") is refused, in a preview too.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import psycopg
 
+from core.categories import labels_by_id, leaf_problem
 from core.rules import (
     Compiled,
     RowView,
@@ -81,11 +84,16 @@ def _uuids(values: Iterable[Any], what: str) -> list[str]:
         raise RuleError(f"the chosen {what} does not exist") from None
 
 
-def _check_references(conn: psycopg.Connection, compiled: Compiled) -> None:
+def _check_category(conn: psycopg.Connection, compiled: Compiled) -> None:
+    """The category a rule sets must exist and be a leaf (a group would be re-predicted)."""
     if compiled.category_id:
         ids = _uuids([compiled.category_id], "category")
-        if conn.execute("select 1 from public.categories where id = %s", ids).fetchone() is None:
-            raise RuleError("the chosen category does not exist")
+        if (problem := leaf_problem(conn, ids[0])) is not None:
+            raise RuleError(problem)
+
+
+def _check_references(conn: psycopg.Connection, compiled: Compiled) -> None:
+    _check_category(conn, compiled)
     for cond in compiled.rule.conditions:
         if cond.get("field") == "account":
             ids = set(_uuids(cond["value"] if isinstance(cond["value"], list) else [cond["value"]],
@@ -230,12 +238,44 @@ def preview_rule(conn: psycopg.Connection, rule: Rule, *, sample: int = 10) -> P
     The rule is validated like a save, except that it needs no name (an unnamed rule sorts
     before named rules of the same priority). Raises :class:`RuleError` with a message."""
     compiled = validate_rule(replace(rule, enabled=True), require_name=False)
+    _check_category(conn, compiled)
     ordered, key = _rules_with(conn, rule, compiled)
     where, params = _prefilter(rule)
     matched, changes = plan_changes(conn.execute(_ROWS + where, params), ordered, only=key)
-    rows = [{"description": c.description, "category_id": c.category_id, "merchant": c.merchant,
-             "tags": c.tags, "transfer": c.is_transfer, "excluded": c.excluded} for c in changes[:sample]]
-    return Preview(matched=matched, changed=len(changes), sample=rows)
+    return Preview(matched=matched, changed=len(changes),
+                   sample=_readable(conn, rule, changes[:sample]))
+
+
+def _readable(conn: psycopg.Connection, rule: Rule, changes: Sequence[Change]) -> list[dict[str, Any]]:
+    """The sample as the user reads it: date, description, amount, then for each thing the rule
+    does the current value and the new one (categories as "Group › Leaf"; "(no change)" where
+    this row keeps its value, e.g. a category the user set by hand)."""
+    if not changes:
+        return []
+    does = {a.get("type") for a in rule.actions}
+    labels = labels_by_id(conn)
+    current = {r[0]: r[1:] for r in conn.execute(
+        "select id, date, amount, category_id, coalesce(merchant, ''), tags from public.transactions"
+        " where id = any(%s)", [[c.id for c in changes]])}
+    keep = "(no change)"
+    rows = []
+    for c in changes:
+        date, amount, cat, merchant, tags = current[c.id]
+        row: dict[str, Any] = {"date": date, "description": c.description, "amount": amount}
+        if "set_category" in does:
+            row["category"] = labels.get(str(cat), "—") if cat else "—"
+            row["new category"] = labels.get(str(c.category_id), "—") if c.category_id else keep
+        if "set_merchant" in does:
+            row["merchant"], row["new merchant"] = merchant or "—", c.merchant or keep
+        if "add_tag" in does:
+            row["tags"] = ", ".join(tags or []) or "—"
+            row["new tags"] = ", ".join(c.tags) if c.tags is not None else keep
+        if "mark_transfer" in does:
+            row["transfer"] = "yes" if c.is_transfer else keep
+        if "exclude" in does:
+            row["excluded"] = "yes" if c.excluded else keep
+        rows.append(row)
+    return rows
 
 
 def apply_rule(conn: psycopg.Connection, rule_id: uuid.UUID | str) -> int:

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 
+from core import categories
 from core.admin_ops import keyring
 from core.config import get_settings
 from core.crypto import DecryptionError, UserCipher, user_cipher
@@ -41,9 +42,9 @@ TEXT_MATCH = f"({_TEXT} ilike %s and {_TEXT} ~* %s)"
 _WORD = re.compile(r"\w+")
 MAX_NOTE = 2000
 COLUMNS = ["id", "date", "account", "description", "merchant", "amount", "currency", "category_id",
-           "category", "confidence", "source", "explanation", "tags", "notes_enc", "is_transfer",
-           "excluded", "needs_review", "possible_duplicate_of", "duplicate_reason", "has_splits",
-           "pending", "batch_id"]
+           "category", "suggested", "confidence", "source", "explanation", "tags", "notes_enc",
+           "is_transfer", "excluded", "needs_review", "possible_duplicate_of", "duplicate_reason",
+           "has_splits", "pending", "batch_id"]
 
 
 @dataclass
@@ -82,12 +83,9 @@ def cipher_for(conn: psycopg.Connection, user_id: Any) -> UserCipher:
 
 
 def category_options(conn: psycopg.Connection) -> list[tuple[uuid.UUID, str]]:
-    """(id, "Parent › Child") for every category, in display order."""
-    rows = conn.execute("""
-        select c.id, case when p.id is null then c.name else p.name || ' › ' || c.name end as label
-        from public.categories c left join public.categories p on p.id = c.parent_id
-        order by coalesce(p.name, c.name), p.id nulls first, c.name""").fetchall()
-    return [(r[0], r[1]) for r in rows]
+    """(id, "Parent › Child") for every category, groups too, in display order (for filters;
+    a transaction is filed under a leaf only, see :func:`core.categories.leaf_options`)."""
+    return categories.category_options(conn)
 
 
 def amount_bounds(low: float | Decimal | None, high: float | Decimal | None
@@ -178,6 +176,11 @@ def search(conn: psycopg.Connection, filters: Filters, *, limit: int = 50, offse
     rows = conn.execute("""
         select t.id, t.date, a.name, t.description, t.merchant, t.amount, t.currency, t.category_id,
                case when p.id is null then c.name else p.name || ' › ' || c.name end,
+               case when t.category_id is null then (  -- the model's top suggestion, as a label
+                 select sp.name || ' › ' || sc.name from public.categories sc
+                 join public.categories sp on sp.id = sc.parent_id
+                 where lower(sc.name) = lower(t.category_suggestions -> 0 ->> 'category')
+                 order by sc.created_at, sc.id limit 1) end,
                t.category_confidence, t.category_source, t.category_explanation, t.tags, t.notes_enc,
                t.is_transfer, t.excluded, t.needs_review, t.possible_duplicate_of, t.duplicate_reason,
                exists (select 1 from public.transaction_splits s where s.transaction_id = t.id),

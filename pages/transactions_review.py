@@ -1,5 +1,6 @@
 """The "Needs review" tab: what the categorizer was unsure about, most helpful decision first,
-with its top suggestions one click away and a full category picker."""
+with its top suggestions one click away and a full category picker. The tab shows the first
+merchants, says how many wait in all, and shows the next ones on "Show more"."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 import streamlit as st
 
 from core import review
-from core.transactions_service import category_options
+from core.categories import leaf_options
 from pages import common
 
 log = logging.getLogger(__name__)
@@ -26,14 +27,28 @@ def _percent(p: float) -> str:
     return "<1%" if p < 0.005 else f"{p:.0%}"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _show_more() -> None:
+    st.session_state["rv_shown"] = int(st.session_state.get("rv_shown", review.PAGE)) + review.PAGE
+
+
 def render() -> None:
+    shown = int(st.session_state.get("rv_shown", review.PAGE))
     with common.session() as conn:
-        queue = review.queue(conn, limit=25)
-        options = [label for _, label in category_options(conn)]
+        size = review.queue_counts(conn)
+        queue = review.queue(conn, limit=shown)
+        leaf_names = sorted({label.split(" › ", 1)[1] for _, label in leaf_options(conn)})
     if queue.empty:
         st.success("Nothing to review: every transaction is categorized.")
         return
-    st.caption("Ordered by how much one decision helps: frequent, uncertain merchants first. "
+    waiting = (f"{_plural(size.merchants, 'merchant')} waiting "
+               f"({_plural(size.transactions, 'transaction')})")
+    st.caption((f"Showing {len(queue):,} of {waiting}. " if size.merchants > len(queue)
+                else f"{waiting}. ")
+               + "Ordered by how much one decision helps: frequent, uncertain merchants first. "
                "A decision also files that merchant's other undecided transactions.")
     for row in queue.itertuples(index=False):
         with st.container(border=True, key=f"rv-card-{row.example_id}"):
@@ -45,9 +60,12 @@ def render() -> None:
                 cols[i].button(f"{s['category']} ({_percent(s['confidence'])})",
                                key=f"rv-{row.example_id}-{i}", on_click=_decide,
                                args=(row.example_id, s["category"], row.merchant))
-            leaf_names = sorted({o.split(" › ", 1)[1] for o in options if " › " in o})
             other = cols[3].selectbox("Other", [""] + leaf_names, key=f"rv-other-{row.example_id}",
                                       label_visibility="collapsed", placeholder="Other category")
             if other:
                 _decide(row.example_id, other, row.merchant)
                 st.rerun()
+    if size.merchants > len(queue):
+        left = size.merchants - len(queue)
+        st.button("Show more", key="rv_more", on_click=_show_more,
+                  help=f"The next {min(review.PAGE, left)} of the {left:,} merchants not shown")

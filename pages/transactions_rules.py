@@ -1,7 +1,9 @@
 """Rules tab: the user's rules in priority order, a rule builder with a preview ("this rule
 would change 37 transactions"), save (validated: a bad regex, a priority outside 0 to
 1,000,000 or a name the user already uses gets a message), apply to existing transactions,
-delete. Preview and Save are always on screen; only saving needs a name."""
+delete. Preview and Save are always on screen; only saving needs a name. A rule sets a leaf
+category ("Food › Groceries"), never a group; the preview shows each sample row's date,
+description, amount and current -> new values."""
 
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from core import rules_store
+from core.categories import category_options, leaf_options
 from core.import_accounts import list_accounts
 from core.rules import FIELDS, MAX_PRIORITY, MIN_PRIORITY, Rule, RuleError, describe, pick_labels
-from core.transactions_service import category_options
 from pages import common
 
 log = logging.getLogger(__name__)
@@ -107,8 +109,13 @@ def _preview(rule: Rule) -> None:
         st.error(f"This rule cannot be previewed: {exc}")
         return
     st.info(f"This rule matches {preview.matched} transaction(s) and would change {preview.changed}.")
-    if preview.sample:
-        st.dataframe(pd.DataFrame(preview.sample), hide_index=True, key="rule_preview_rows")
+    if preview.sample:  # readable: date, description, amount, then current -> new values
+        frame = pd.DataFrame(preview.sample)
+        frame["amount"] = frame["amount"].astype(float)
+        st.dataframe(frame, hide_index=True, key="rule_preview_rows", column_config={
+            "date": st.column_config.DateColumn("Date"), "description": "Description",
+            "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
+            **{c: c.capitalize() for c in frame.columns if c not in ("date", "description", "amount")}})
 
 
 def _save(rule: Rule, apply_now: bool) -> None:
@@ -129,12 +136,13 @@ def render() -> None:
         st.success(notice)
     with common.session() as conn:
         rules = rules_store.list_rules(conn)
-        labels = {label: cid for cid, label in category_options(conn)}
+        every = {label: cid for cid, label in category_options(conn)}  # names of stored rules
+        leaves = {label: cid for cid, label in leaf_options(conn)}  # what a rule can set
         accounts = {a["name"]: a["id"] for a in list_accounts(conn)}
-    names = {str(v): k for k, v in {**labels, **accounts}.items()}
+    names = {str(v): k for k, v in {**every, **accounts}.items()}
     _existing(rules, names)
     st.subheader("New rule")
-    rule = _builder(labels, accounts)
+    rule = _builder(leaves, accounts)
     c1, c2, c3 = st.columns([1, 1, 2])
     apply_now = c3.checkbox("Also apply to existing transactions", value=True, key="rule_apply_now")
     # both buttons are drawn before either acts, so a failed preview never hides Save

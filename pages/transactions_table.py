@@ -1,8 +1,11 @@
 """The transactions table: search, filters, totals, in-place corrections and row details.
 
-Only the category and notes columns are editable. Each saved category is a correction
-(``core.corrections``) that applies at once and offers "apply to all similar" and "always do
-this". Search, filters, pagination and totals run in SQL (``core.transactions_service``).
+Only the category and notes columns are editable; a category is picked among leaves ("Food ›
+Groceries"; the filter also offers groups, which include their leaves). Each saved category is
+a correction (``core.corrections``) that applies at once and offers "apply to all similar"
+(its count read from the database at every render) and "always do this"; clearing a category
+("—") sends the row back to the categorizer instead. Rows waiting for review show the model's
+suggestion. Search, filters, pagination and totals run in SQL (``core.transactions_service``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import streamlit as st
 
 from core import corrections as corr
 from core import transactions_service as svc
+from core.categories import leaf_options
+from core.correction_rules import rule_from_correction
 from core.import_accounts import list_accounts
 from pages import common
 
@@ -71,16 +76,21 @@ def _flags(row: pd.Series) -> str:
 
 
 def _view(rows: pd.DataFrame) -> pd.DataFrame:
+    """The editor's columns: what decides a row's category right after its description and
+    amount (visible without scrolling sideways), the rest after; confidence in whole percent."""
+    confidence = (pd.to_numeric(rows["confidence"], errors="coerce") * 100).round().astype("Int64")
     return pd.DataFrame({
-        "date": rows["date"], "account": rows["account"], "description": rows["description"],
-        "merchant": rows["merchant"], "amount": rows["amount"].astype(float), "currency": rows["currency"],
-        "category": rows["category"].fillna(NONE), "notes": rows["notes"].fillna(""),
-        "confidence": rows["confidence"], "why": rows["explanation"].fillna(""),
-        "tags": rows["tags"].map(list),
-        "flags": rows.apply(_flags, axis=1)})
+        "date": rows["date"], "description": rows["description"],
+        "amount": rows["amount"].astype(float), "currency": rows["currency"],
+        "category": rows["category"].fillna(NONE), "suggested": rows["suggested"].fillna(""),
+        "confidence": confidence, "why": rows["explanation"].fillna(""),
+        "notes": rows["notes"].fillna(""), "account": rows["account"], "merchant": rows["merchant"],
+        "tags": rows["tags"].map(list), "flags": rows.apply(_flags, axis=1)})
 
 
 def _save_edits(edits: dict, rows: pd.DataFrame, labels: dict[str, Any], user) -> None:
+    """Save the editor's changes; ``labels`` maps every category label (groups too, so that
+    core can refuse a group with its message) to its id."""
     with common.session() as conn:
         cipher = svc.cipher_for(conn, user.id)
         for pos, change in edits.items():
@@ -88,42 +98,73 @@ def _save_edits(edits: dict, rows: pd.DataFrame, labels: dict[str, Any], user) -
             if "category" in change:
                 label = change["category"]
                 cat = labels.get(label) if label and label != NONE else None
-                done = corr.correct_and_follow(conn, row["id"], cat)
-                st.session_state["last_correction"] = {
-                    "id": row["id"], "description": row["description"], "category_id": cat,
-                    "label": label if cat else "Uncategorized", "similar": done.similar,
-                    "followed": done.followed}
+                try:
+                    done = corr.correct_and_follow(conn, row["id"], cat)
+                except corr.CorrectionError as exc:
+                    st.session_state["tx_error"] = f"{row['description']}: {exc}"
+                else:
+                    st.session_state["last_correction"] = {
+                        "id": row["id"], "description": row["description"], "category_id": cat,
+                        "label": label if cat else "", "followed": done.followed}
             if "notes" in change:
                 svc.set_notes(conn, cipher, user.id, row["id"], change["notes"])
-    st.toast("Saved.")
+    if "tx_error" not in st.session_state:
+        st.toast("Saved.")
 
 
 def _follow_up() -> None:
+    """The box after a correction. What "apply to all similar" would change is counted in the
+    database at each render, so rows the job (or anything else) filed since are not offered."""
     last = st.session_state.get("last_correction")
     if not last:
+        return
+    if last["category_id"] is None:
+        with st.container(border=True):
+            st.write(f"Sent **{last['description']}** back for review: the categorizer will "
+                     "suggest a category at its next run (see Needs review).")
+            if st.button("Done", key="tx_follow_up_done"):
+                st.session_state.pop("last_correction")
+                st.rerun()
+        return
+    try:
+        with common.session() as conn:
+            similar = corr.similar_count(conn, last["id"], last["category_id"])
+    except corr.CorrectionError:  # the transaction is gone (an undone import)
+        st.session_state.pop("last_correction")
         return
     with st.container(border=True):
         followed = last.get("followed", 0)
         st.write(f"Filed **{last['description']}** under **{last['label']}**"
                  + (f", and {followed} similar uncategorized transaction(s) with it."
-                    if followed else "."))
+                    if followed else ".")
+                 + ("" if similar else " No similar transaction is left in another category."))
         c1, c2, c3 = st.columns(3)
-        if last["similar"] and c1.button(f"Apply to all {last['similar']} similar transactions",
-                                         key="tx_apply_similar"):
+        if similar and c1.button(f"Apply to all {similar} similar transactions",
+                                 key="tx_apply_similar"):
             with common.session() as conn:
                 n = corr.apply_to_similar(conn, last["id"], last["category_id"])
             st.session_state.pop("last_correction")
             st.session_state["tx_notice"] = f"{n} similar transaction(s) filed under {last['label']}."
             st.rerun()
-        if last["category_id"] and c2.button("Always do this (create a rule)", key="tx_make_rule"):
+        if c2.button("Always do this (create a rule)", key="tx_make_rule"):
             with common.session() as conn:
-                corr.rule_from_correction(conn, last["id"], last["category_id"], last["label"])
+                made = rule_from_correction(conn, last["id"], last["category_id"], last["label"])
             st.session_state.pop("last_correction")
-            st.session_state["tx_notice"] = "Rule created; it applies to future imports (see Rules)."
+            st.session_state["tx_notice"] = _rule_notice(made)
             st.rerun()
         if c3.button("Done", key="tx_follow_up_done"):
             st.session_state.pop("last_correction")
             st.rerun()
+
+
+def _rule_notice(made) -> str:
+    if made.action == "updated":
+        return (f"Updated rule “{made.name}”" + (f" (it filed under {made.previous} before)"
+                                                  if made.previous else "")
+                + "; it applies to future imports (see Rules).")
+    if made.action == "kept":
+        return f"Rule “{made.name}” already does this; it applies to future imports (see Rules)."
+    return f"Rule “{made.name}” created; it applies to future imports (see Rules)."
 
 
 def _choices(rows: pd.DataFrame) -> dict[Any, str]:
@@ -139,7 +180,8 @@ def _choices(rows: pd.DataFrame) -> dict[Any, str]:
     return names
 
 
-def _details(rows: pd.DataFrame, labels: dict[str, Any]) -> None:
+def _details(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -> None:
+    """Split, tags and exclusion of one row; a split's parts are picked among ``leaves``."""
     names = _choices(rows)
     pick = st.selectbox("Edit a transaction (split, tags, exclude)", list(names), key="tx_pick",
                         format_func=names.__getitem__)
@@ -164,7 +206,7 @@ def _details(rows: pd.DataFrame, labels: dict[str, Any]) -> None:
         {"category": NONE, "amount": 0.0, "memo": ""}])
     edited = st.data_editor(start, num_rows="dynamic", hide_index=True, key=f"tx_split_{row.id}",
                             column_config={
-                                "category": st.column_config.SelectboxColumn(options=[NONE, *labels]),
+                                "category": st.column_config.SelectboxColumn(options=[NONE, *leaves]),
                                 "amount": st.column_config.NumberColumn(format="%.2f")})
     c1, c2 = st.columns(2)
     if c1.button("Save split", key=f"tx_split_save_{row.id}"):
@@ -185,9 +227,12 @@ def _details(rows: pd.DataFrame, labels: dict[str, Any]) -> None:
 def render(user) -> None:
     if notice := st.session_state.pop("tx_notice", None):
         st.success(notice)
+    if error := st.session_state.pop("tx_error", None):
+        st.error(error)
     with common.session() as conn:
         accounts = list_accounts(conn)
-        labels = {label: cid for cid, label in svc.category_options(conn)}
+        labels = {label: cid for cid, label in svc.category_options(conn)}  # groups too: filters
+        leaves = {label: cid for cid, label in leaf_options(conn)}  # what a row can be filed under
     filters = _filters(accounts, labels)
     page_no = int(st.columns(4)[0].number_input("Page", min_value=1, value=1, step=1, key="tx_page"))
     with common.session() as conn:
@@ -207,15 +252,21 @@ def render(user) -> None:
     st.data_editor(view, key=key, hide_index=True, width="stretch",
                    height=38 + 35 * min(len(view), 20),  # up to 20 rows without scrolling
                    disabled=[c for c in view.columns if c not in EDITABLE], column_config={
-                       "category": st.column_config.SelectboxColumn("Category", options=[NONE, *labels]),
-                       "notes": st.column_config.TextColumn("Notes", max_chars=svc.MAX_NOTE),
+                       "date": st.column_config.DateColumn("Date"),
+                       "description": st.column_config.TextColumn("Description", width="medium"),
                        "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
-                       "confidence": st.column_config.ProgressColumn("Confidence", min_value=0, max_value=1),
+                       "currency": "Currency",
+                       "category": st.column_config.SelectboxColumn("Category", options=[NONE, *leaves]),
+                       "suggested": st.column_config.TextColumn(
+                           "Suggested", help="The categorizer's best guess for a row waiting for "
+                                             "review (Needs review); pick it under Category to file it"),
+                       "confidence": st.column_config.ProgressColumn(
+                           "Confidence", min_value=0, max_value=100, format="%d%%"),
                        "why": st.column_config.TextColumn(
                            "Why", help="What decided the category: your rule or correction, or "
                                        "the model's strongest evidence"),
-                       "date": st.column_config.DateColumn("Date"), "account": "Account",
-                       "description": "Description", "merchant": "Merchant", "currency": "Currency",
+                       "notes": st.column_config.TextColumn("Notes", max_chars=svc.MAX_NOTE),
+                       "account": "Account", "merchant": "Merchant",
                        "tags": st.column_config.ListColumn("Tags"), "flags": "Flags"})
     edits = {k: v for k, v in (st.session_state.get(key) or {}).get("edited_rows", {}).items()
              if set(v) & set(EDITABLE)}
@@ -225,5 +276,5 @@ def render(user) -> None:
         st.rerun()
     _follow_up()
     with st.expander("Row details: split, tags, exclude"):
-        _details(page.rows, labels)
+        _details(page.rows, labels, leaves)
 

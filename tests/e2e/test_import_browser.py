@@ -132,7 +132,7 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     grid = page.locator("[data-testid=stDataFrame]").first
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 40, box["y"] + 52)  # first row, first column
-    for _ in range(6):  # -> the Category column
+    for _ in range(4):  # -> the Category column (after date, description, amount, currency)
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")  # opens the cell's selectbox
     page.wait_for_timeout(700)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.correction_rules import rule_from_correction
 from core.corrections import (
     CorrectionError,
     apply_to_similar,
@@ -17,7 +18,6 @@ from core.corrections import (
     correct_category,
     follow,
     get_splits,
-    rule_from_correction,
     similar_count,
     split_transaction,
 )
@@ -126,18 +126,24 @@ def test_correction_similar_and_always_do_this(db, world, import_bytes, statemen
         assert similar_count(conn, cto[0], salary) == 0
         corrections = conn.execute("select source, old_category_id, new_category_id from corrections"
                                    " where transaction_id = any(%s) order by source", [cto]).fetchall()
-        rule_id = rule_from_correction(conn, cto[0], salary, "Income › Salary")
+        made = rule_from_correction(conn, cto[0], salary, "Income › Salary")
+        rule_id = made.id
+        assert (made.action, made.name) == ("created", "CTO → Income › Salary")
         # "Always do this" clicked again: the same rule, not a duplicate (nor a name clash)
-        assert rule_from_correction(conn, cto[1], salary, "Income › Salary") == rule_id
-        # the same merchant for another category: a second rule under a name of its own
-        # ... whose usual name is taken by a rule the user wrote
-        mine = save_rule(conn, Rule(name="cto → food", conditions=[
+        again = rule_from_correction(conn, cto[1], salary, "Income › Salary")
+        assert (again.id, again.action) == (rule_id, "kept")
+        # the same merchant for another category: that rule now files there (one rule per
+        # condition), under a name of its own as its usual name is taken by a rule the user wrote
+        mine = save_rule(conn, Rule(name="cto → food › groceries", conditions=[
             {"field": "description", "op": "contains", "value": "CTO X"}],
             actions=[{"type": "add_tag", "value": "x"}]))
-        other = rule_from_correction(conn, cto[0], food, "Food")
+        other = rule_from_correction(conn, cto[0], groceries, "Food › Groceries")
         names = dict(conn.execute("select id, name from rules").fetchall())
-        assert names[other] == "CTO → Food (2)" and len(names) == 3
-        conn.execute("delete from rules where id = any(%s)", [[other, mine]])
+        assert (other.id, other.action, other.previous) == (rule_id, "updated", "Income › Salary")
+        assert names[rule_id] == "CTO → Food › Groceries (2)" and len(names) == 2
+        back = rule_from_correction(conn, cto[0], salary, "Income › Salary")
+        assert (back.id, back.action, back.name) == (rule_id, "updated", "CTO → Income › Salary")
+        conn.execute("delete from rules where id = %s", [mine])
         shut = conn.execute("select id from transactions where description = 'POS18SEP SHUT'").fetchone()[0]
         correct_category(conn, shut, groceries)
         state = conn.execute("select category_id, category_source, category_confidence, needs_review"
