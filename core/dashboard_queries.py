@@ -3,7 +3,9 @@
 Functions take an open user-session connection (RLS applies) and return small pandas frames or
 dicts; none loads transactions row by row. ``accounts`` (a list of account ids, or None/empty
 for all) and a date range ``[start, end)`` filter the transaction figures. Transfers and
-excluded rows never count as income or spending.
+excluded rows never count as income or spending. Figures per category read
+``public.transaction_lines`` (a split transaction counts as its parts, each under its own
+category); the others (money in/out, cash flow, balances, merchants) read whole transactions.
 """
 
 from __future__ import annotations
@@ -96,14 +98,15 @@ def cash_flow(conn: psycopg.Connection, start: dt.date, end: dt.date,
 def category_vs_average(conn: psycopg.Connection, month: dt.date,
                         accounts: list[str] | None = None, months: int = 6) -> pd.DataFrame:
     """Money out per top-level category in ``month`` and its average over the ``months``
-    months before it, largest first."""
+    months before it, largest first. A split transaction counts as its parts (the money-out
+    parts, each under its own category)."""
     prior = (pd.Timestamp(month) - pd.DateOffset(months=months)).date()
     nxt = (pd.Timestamp(month) + pd.DateOffset(months=1)).date()
     return _frame(conn, f"""
         select coalesce(p.name, c.name, 'Uncategorized') as category,
                coalesce(-sum(t.amount) filter (where t.date >= %(month)s), 0)::float8,
                coalesce(-sum(t.amount) filter (where t.date < %(month)s), 0)::float8 / %(n)s
-        from public.transactions t
+        from public.transaction_lines t
         left join public.categories c on c.id = t.category_id
         left join public.categories p on p.id = c.parent_id
         where t.date >= %(prior)s and t.date < %(next)s and t.amount < 0 and {_SPENDING}

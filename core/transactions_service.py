@@ -125,11 +125,16 @@ def _where(f: Filters, notes_key: bytes | None) -> tuple[str, list[Any]]:
     if f.account_ids:
         clauses.append("t.account_id = any(%s::uuid[])")
         params.append([str(a) for a in f.account_ids])
-    if f.category_ids:
-        clauses.append("(t.category_id = any(%s::uuid[]) or t.category_id in (select id from"
-                       " public.categories where parent_id = any(%s::uuid[])))")
+    if f.category_ids:  # the transaction's category, or one of its split parts' (a group: its leaves)
+        wanted = ("(%s = any(%s::uuid[]) or {col} in (select id from public.categories"
+                  " where parent_id = any(%s::uuid[])))")
+        clauses.append("(" + wanted.format(col="t.category_id").replace("%s =", "t.category_id =", 1)
+                       + " or exists (select 1 from public.transaction_splits s"
+                       " where s.transaction_id = t.id and "
+                       + wanted.format(col="s.category_id").replace("%s =", "s.category_id =", 1)
+                       + "))")
         ids = [str(c) for c in f.category_ids]
-        params += [ids, ids]
+        params += [ids, ids, ids, ids]
     if f.uncategorized:
         clauses.append("t.category_id is null")
     if f.needs_review:

@@ -9,6 +9,12 @@ monthly essential spend of the last 6 complete months replaces the forecaster's 
 there is any), the savings accounts' balances (emergency savings), the user's budgets and goals,
 and the earlier readiness records (the 3-month stability filter).
 
+Whatever is added up per category (budget actuals and suggestions, the essential spend, the
+forecast's essential / discretionary / income groups) comes from the category lines
+(``ctx.base_lines()``, ``public.transaction_lines``): a split transaction counts as its parts.
+Recurring series are found on whole transactions, and a split transaction that is a charge of
+a series reaches the forecast whole (the series' past charges are its amounts).
+
 Outputs (written as ``pfm_job_worker``, keyed so a rerun gives the same rows): ``forecasts``
 per (user, month), ``forecast_summary`` per user (with the surplus samples for the Goals
 page's what-if), ``budget_status`` per (user, month, category) and ``safe_to_spend`` per (user,
@@ -42,6 +48,7 @@ from ml.budgets import BudgetPlanner
 from ml.forecast import CashFlowForecaster, ForecastResult, insufficient
 from ml.goals import Goal, GoalPlanner
 from ml.readiness import ReadinessAssessor
+from ml.recurring import RecurringDetector
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +74,7 @@ def load_inputs(ctx: StageContext) -> dict[str, Any]:
         essential = conn.execute("""
             select percentile_cont(0.5) within group (order by m.spent) from (
               select date_trunc('month', t.date) as month, -sum(t.amount) as spent
-              from public.transactions t join public.categories c on c.id = t.category_id
+              from public.transaction_lines t join public.categories c on c.id = t.category_id
               join public.accounts a on a.id = t.account_id
               where c.is_essential and t.amount < 0 and not t.is_transfer and not t.excluded
                 and t.date >= %s and t.date < date_trunc('month', %s::date) and a.currency = %s
@@ -89,6 +96,24 @@ def load_inputs(ctx: StageContext) -> dict[str, Any]:
             "budgets": budgets, "categories": categories, "goals": goals, "previous": previous}
 
 
+def forecast_input(lines: pd.DataFrame, tx: pd.DataFrame,
+                   series: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows the forecaster learns from: the category lines (a split transaction as its
+    parts, so each part lands in its own essential / discretionary / income group), except that
+    a split transaction which is a charge of a recurring ``series`` stays whole, as the series
+    saw it (the forecaster projects a series from the amounts of its past charges)."""
+    split = lines["is_split"].astype(bool)
+    if not split.any() or series is None or not len(series):
+        return lines
+    members = {str(i) for ids in series["transaction_ids"] for i in ids}
+    whole = split & lines["id"].isin(members)
+    if not whole.any():
+        return lines
+    kept = tx.loc[tx["id"].isin(set(lines.loc[whole, "id"]))].assign(is_split=False)
+    return pd.concat([lines.loc[~whole], kept[list(lines.columns)]], ignore_index=True
+                     ).sort_values(["date", "id"], kind="stable", ignore_index=True)
+
+
 def forecast(ctx: StageContext, inputs: dict[str, Any]) -> ForecastResult:
     """The user's cash-flow forecast of the accounts in the base currency (essential spend from
     the user's essential categories). With accounts in other currencies too, the recurring
@@ -100,8 +125,11 @@ def forecast(ctx: StageContext, inputs: dict[str, Any]) -> ForecastResult:
         return insufficient(f"none of your accounts is in your base currency ({ctx.currency()}):"
                             " choose one of your accounts' currencies in Settings", as_of,
                             inputs["balance"], inputs["buffer"], CashFlowForecaster().horizon)
+    series = ctx.recall("series") if len(tx) == len(every) else None
+    if series is None and len(tx):  # on whole transactions, as the recurring stage does
+        series = RecurringDetector(as_of=as_of).fit(tx).series_
     result = CashFlowForecaster(buffer=inputs["buffer"]).fit(
-        tx, recurring=ctx.recall("series") if len(tx) == len(every) else None,
+        forecast_input(ctx.base_lines(), tx, series), recurring=series,
         balance=inputs["balance"], as_of=as_of).result_
     if result.status == "ok" and inputs["essential"] is not None and inputs["essential"] > 0:
         result.scalars["essential_spend"] = inputs["essential"]
@@ -112,14 +140,15 @@ def budgets(ctx: StageContext, inputs: dict[str, Any], fc: ForecastResult) -> Bu
     """Budgets (the user's, else suggested), progress, safe-to-spend and budget alerts.
 
     Suggestions leave this run's anomalies out (a one-off never inflates a budget), but
-    progress counts every purchase (money spent is spent). Weekly budgets count as
+    progress counts every purchase (money spent is spent). Both come from the category lines:
+    a split purchase counts each part against its own category. Weekly budgets count as
     amount x 52 / 12 a month; a budget with ``rollover`` off takes its row from a fit without
     rollover. The returned planner's ``suggested_`` is the anomaly-free one."""
     user = {str(name): float(amount) * (WEEKS_PER_MONTH if period == "weekly" else 1.0)
             for _, name, period, amount, _ in inputs["budgets"]}
     found = ctx.recall("anomalies")
     flagged = list(found["id"].astype(str)) if found is not None and len(found) else None
-    tx, as_of = ctx.base_transactions(), pd.Timestamp(ctx.today)
+    tx, as_of = ctx.base_lines(), pd.Timestamp(ctx.today)  # a split counts as its parts
     clean = BudgetPlanner().fit(tx, as_of=as_of, anomaly_ids=flagged)
     chosen = {**dict(zip(clean.suggested_["category"], clean.suggested_["suggested"],
                          strict=True)), **user}

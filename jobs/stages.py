@@ -35,9 +35,24 @@ def _num(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else round(float(value), 2)
 
 
+def _features(ctx: StageContext) -> pd.DataFrame:
+    """Monthly features of the user's category lines (a split transaction counts as its parts
+    in ``spend_by_category`` and the fixed/variable split); the purchase counts (``n_out``,
+    ``frequency_trend``) stay those of whole transactions."""
+    lines, tx = ctx.lines(), ctx.transactions()
+    feats = monthly_features(lines)
+    if not lines["is_split"].any():
+        return feats
+    counts = monthly_features(tx).set_index("month")[["n_out", "frequency_trend"]]
+    at = feats["month"]
+    feats["n_out"] = counts["n_out"].reindex(at).fillna(0).astype("int64").to_numpy()
+    feats["frequency_trend"] = counts["frequency_trend"].reindex(at).to_numpy()
+    return feats
+
+
 def patterns(ctx: StageContext) -> int:
     """Monthly income, spending, fixed/variable split, savings rate, volatility per month."""
-    feats = monthly_features(ctx.transactions())
+    feats = _features(ctx)
     rows = [(str(ctx.user_id), _date(r.month), _num(r.income) or 0, _num(r.spend) or 0,
              _num(r.net) or 0, _num(r.fixed_spend) or 0, _num(r.variable_spend) or 0,
              _num(r.savings_rate), _num(r.volatility),

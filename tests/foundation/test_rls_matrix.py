@@ -79,6 +79,9 @@ SPEC: dict[str, tuple[set[str], str, dict[str, str]]] = {
         "eligible": "false", "raw_eligible": "false", "explanation": "'e'", "disclaimer": "'d'",
         "model_version": "'t'", "run_id": "gen_random_uuid()"}),
 }
+# views in the exposed schema: read-only for the owner, security invoker (so the base tables'
+# row-level security decides what a caller sees); a new view without an entry fails the suite
+VIEWS = {"transaction_lines"}
 # one row per user (primary key user_id): the owner's own insert happens in `world`
 ONE_PER_USER = {"user_keys", "notification_prefs", "forecast_summary"}
 # rows the job worker writes for A, as the job process does
@@ -132,6 +135,52 @@ def test_matrix_covers_every_public_table(db: Database) -> None:
         tables = {r[0] for r in conn.execute(
             "select tablename from pg_tables where schemaname = 'public'")}
     assert tables == set(SPEC), f"RLS matrix out of date: {tables ^ set(SPEC)}"
+
+
+def test_matrix_covers_every_public_view(db: Database) -> None:
+    with db.owner_connection() as conn:
+        views = {r[0] for r in conn.execute("select viewname from pg_views where schemaname = 'public'")}
+        invoker = {r[0] for r in conn.execute(
+            "select c.relname from pg_class c where c.relnamespace = 'public'::regnamespace"
+            " and c.relkind = 'v' and 'security_invoker=true' = any(coalesce(c.reloptions, '{}'))")}
+        grants = {(r[0], r[1]) for r in conn.execute(
+            "select grantee, privilege_type from information_schema.role_table_grants"
+            " where table_schema = 'public' and table_name = any(%s)"
+            " and grantee in ('anon', 'authenticated', 'pfm_app', 'pfm_jobs', 'PUBLIC')",
+            [sorted(VIEWS)])}
+    assert views == VIEWS, f"RLS matrix out of date (views): {views ^ VIEWS}"
+    assert invoker == views, f"views without security_invoker: {views - invoker}"
+    assert grants == {("authenticated", "SELECT")}, f"views must be read-only: {grants}"
+
+
+@pytest.mark.parametrize("who", ["a", "b", "staff", "admin", "anon"])
+@pytest.mark.parametrize("view", sorted(VIEWS))
+@pytest.mark.parametrize("command", sorted(ALL))
+def test_views_show_the_owner_their_rows_only_and_change_nothing(db: Database, world, who: str,
+                                                                  view: str, command: str) -> None:
+    a_id = world["a"].user.id
+    statements = {
+        "select": f"select count(*) from public.{view} where user_id = '{a_id}'",
+        "insert": f"insert into public.{view} (user_id) values ('{a_id}')",
+        "update": f"update public.{view} set user_id = user_id where user_id = '{a_id}'",
+        "delete": f"delete from public.{view} where user_id = '{a_id}'",
+    }
+    session = db.anon_session() if who == "anon" else db.user_session(world[who].user)
+    try:
+        with session as conn:
+            outcome: int | str = conn.execute(statements[command]).fetchone()[0]
+            conn.execute("select 1/0")  # never keep what the probe changed
+    except psycopg.errors.DivisionByZero:
+        pass
+    except (psycopg.errors.InsufficientPrivilege,  # no grant
+            psycopg.errors.ObjectNotInPrerequisiteState) as exc:  # a view nobody can write
+        outcome = f"denied: {exc.diag.message_primary}"
+    if who == "a" and command == "select":
+        assert isinstance(outcome, int) and outcome >= 1, f"owner select on {view}: {outcome}"
+    elif command == "select" and who != "anon":
+        assert outcome == 0, f"{who} saw {outcome} {view} rows of another user"
+    else:
+        assert str(outcome).startswith("denied"), f"{who} {command} {view}: {outcome}"
 
 
 def _insert_sql(table: str, world: dict, owner_id: uuid.UUID) -> str:
