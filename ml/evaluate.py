@@ -18,7 +18,8 @@ category).
 
 By default the model knows nothing about a category until a row of it is revealed (strict);
 ``--categories-known`` gives it the list of category names up front, as the product does (the
-user's categories exist before any transaction is filed under them). ``--demo`` evaluates on
+user's categories exist before any transaction is filed under them). ``--cold-start`` measures
+a new user's first decisions instead (:mod:`ml.cold_start`). ``--demo`` evaluates on
 the demo generator's household (``--seed``, ``--months``) instead of a file.
 
 The CSV needs a date, a description, an amount (or debit and credit) and a category (or
@@ -50,6 +51,7 @@ from ml.calibration import (
     threshold_for_precision,
 )
 from ml.categorizer import TransactionCategorizer
+from ml.cold_start import cold_start_evaluation, format_rows
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
 from ml.labeled_data import OPTIONAL, prepare_labeled, read_labeled_text
 from ml.text import merchant_key
@@ -219,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target", type=float, default=0.95, help="auto-apply precision target")
     ap.add_argument("--categories-known", action="store_true",
                     help="give the model the category names up front")
+    ap.add_argument("--cold-start", action="store_true",
+                    help="instead: how the model does after only 1, 3, 10 and 30 labeled rows "
+                         "(see ml.cold_start; category names known)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.json else logging.INFO,
@@ -228,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     if data.empty:
         print("no usable labeled rows", file=sys.stderr)
         return 1
+    if args.cold_start:
+        rows = cold_start_evaluation(data, block=args.block,
+                                     feature_columns=feature_columns(data))
+        print(json.dumps(rows) if args.json else "\n".join(format_rows(rows)))
+        return 0
     res = online_evaluation(data, block=args.block, target=args.target,
                             categories_known=args.categories_known)
     res["dropped_rows"] = dropped

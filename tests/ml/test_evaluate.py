@@ -199,3 +199,29 @@ def test_breakdown_groups_rows_by_what_was_known_before_their_block():
     assert out["merchant_seen"] == {"n": 2, "model_accuracy": 1.0, "baseline_accuracy": 1.0}
     assert out["new_merchant"] == {"n": 0, "model_accuracy": None, "baseline_accuracy": None}
     assert out["new_category"]["model_accuracy"] == 0.75
+
+
+def test_cold_start_nothing_is_auto_applied_before_precision_can_be_measured():
+    """A user who has filed 1-10 transactions: a fixed 0.9 threshold would file guesses that
+    are far less than 95% right on this real file; the model's own threshold applies none."""
+    from ml.cold_start import cold_start_evaluation
+
+    data, _ = prepare_labeled(load_labeled_csv(LABELED))
+    rows = cold_start_evaluation(data, sizes=(1, 10), stride=60)
+    assert [r["labeled_rows"] for r in rows] == [1, 10]
+    for r in rows:
+        assert r["predictions"] == 25 * len(range(0, len(data) - r["labeled_rows"] - 25 + 1, 60))
+        assert 0 <= r["accuracy"] <= 1 and 0 <= r["ece"] <= 1
+        assert r["share_auto_applied"] == 0.0 and r["precision_auto_applied"] is None
+    # what a fixed 0.9 would have applied after 10 decisions: well short of 95% precision
+    assert rows[1]["share_at_0_9"] > 0.1 and rows[1]["precision_at_0_9"] < 0.95
+
+
+def test_cli_cold_start_text_and_json():
+    proc = _cli("--demo", "--months", "2", "--cold-start", "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = json.loads(proc.stdout)
+    assert [r["labeled_rows"] for r in rows] == [1, 3, 10, 30]
+    assert {"accuracy", "ece", "share_at_0_9", "precision_auto_applied"} <= set(rows[0])
+    text = _cli("--demo", "--months", "2", "--cold-start")
+    assert text.returncode == 0 and "auto-applied (precision)" in text.stdout
