@@ -20,9 +20,10 @@ import logging
 import pandas as pd
 
 from core.config import Settings
-from jobs import shared_prior
+from jobs import shared_prior, threshold_store
 from jobs.context import StageContext
 from jobs.embedding_store import DbEmbeddingCache, record_owners
+from ml.calibration import NEVER
 from ml.categorizer import TransactionCategorizer
 from ml.embeddings import Embedder
 from ml.text import merchant_key
@@ -31,8 +32,9 @@ log = logging.getLogger(__name__)
 
 CATEGORIZE_VERSION = "categorizer-1"
 # Fallback only if the model reports no threshold of its own (it derives one from the user's
-# replayed history so that auto-applied categories are >= 95% precise; 0.9 with little history).
-DEFAULT_THRESHOLD = 0.9
+# replayed history so that auto-applied categories are >= 95% precise; with too little history
+# to measure that, 1.0: nothing is applied, every guess waits in Needs review).
+DEFAULT_THRESHOLD = NEVER
 DECIDED = ("user", "rule")
 _embedders: dict[str, Embedder] = {}
 
@@ -103,6 +105,9 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
         embedding_cache=DbEmbeddingCache(ctx.db, settings.embedding_model),
         categories=sorted(leaves), shared_prior=shared or None)
     model.fit(_frame(labeled), labeled["category"])
+    # what Automatic applies, kept for Settings (whatever the user's own setting is)
+    threshold_store.remember(ctx, getattr(model, "auto_apply_threshold_", DEFAULT_THRESHOLD),
+                             len(labeled))
     # the user's own setting, else the level at which the replayed history was >= 95% precise
     threshold = (float(row[0]) if row and row[0] is not None
                  else float(getattr(model, "auto_apply_threshold_", DEFAULT_THRESHOLD)))

@@ -1,6 +1,7 @@
-"""Settings: how categories are applied, the base currency and the forecast's balance buffer;
-the user's accounts (name, kind, currency, opening balance); the password; privacy rights —
-consents (with time and version), data export, account deletion."""
+"""Settings: how categories are applied (and the threshold in use), the base currency and the
+forecast's balance buffer; the user's accounts (name, kind, currency, opening balance); their
+categories (``pages/settings_categories.py``); the password; privacy rights — consents (with
+time and version), data export, account deletion."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from core import accounts, consents, preferences, privacy
+from core import accounts, auto_apply, consents, preferences, privacy
 from core.auth import AuthError
 from core.currency import COMMON
 from core.import_accounts import KINDS
-from pages import common
+from pages import common, settings_categories
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def _preferences() -> None:
     st.subheader("Categorization, currency and forecast")
     with common.session() as conn:
         prefs = preferences.current(conn)
+        applied = auto_apply.applied_threshold(conn)
     lo, hi = (round(v * 100) for v in preferences.THRESHOLD_RANGE)
     with st.form("prefs_form"):
         mode = st.radio("Apply a predicted category without asking", [AUTOMATIC, CUSTOM],
@@ -37,6 +39,7 @@ def _preferences() -> None:
         st.caption("Automatic: the lowest confidence at which the model's earlier guesses "
                    "for you were at least 95% right, recalculated whenever it learns. Anything "
                    "less sure waits in Needs review.")
+        st.caption(applied.describe())
         percent = st.slider("Custom: when the model is at least this sure (%)", lo, hi,
                             value=round((prefs.auto_apply_threshold or 0.9) * 100),
                             key="pref_threshold")
@@ -227,6 +230,8 @@ def render() -> None:
     _preferences()
     st.divider()
     _accounts()
+    st.divider()
+    settings_categories.render(user)
     st.divider()
     _password(user)
     st.divider()

@@ -1,0 +1,114 @@
+"""Settings > Categories through AppTest on the real database: add, rename, delete an unused
+category, refuse to delete a used one and offer the merge, merge; and the auto-apply threshold
+in use shown under "Automatic"."""
+
+from __future__ import annotations
+
+from core.auto_apply import AppliedThreshold
+from core.db import Database
+from ml.calibration import DEFAULT_THRESHOLD
+
+
+def _ids(db: Database, user) -> dict[str, object]:
+    with db.user_session(user) as conn:
+        return dict(conn.execute("select name, id from categories").fetchall())
+
+
+def _seed(db: Database, user) -> None:
+    with db.user_session(user) as conn:
+        account = conn.execute("insert into accounts (name) values ('Current') returning id"
+                               ).fetchone()[0]
+        for i in range(3):
+            conn.execute("insert into transactions (account_id, date, amount, description,"
+                         " dedupe_key, category_id, category_source) select %s, current_date,"
+                         " -3.10, 'CAFE NERO', %s, id, 'user' from categories"
+                         " where name = 'Coffee & Snacks'", [account, f"k{i}"])
+
+
+def _options(at) -> list[str]:
+    return list(at.selectbox(key="cat_pick").options)
+
+
+def test_settings_adds_renames_deletes_and_merges_categories(db: Database, make_user,
+                                                              open_page) -> None:
+    user = make_user(name="cat-page").user
+    _seed(db, user)
+    at = open_page(user, "settings")
+    assert "Food › Coffee & Snacks" in _options(at) and not at.error
+
+    # add a category to a group; a name the group has is refused with the conflict named
+    at.selectbox(key="cat_new_group").select("Food")
+    at.text_input(key="cat_new_name").input("groceries")
+    at.button(key="FormSubmitter:cat_new_form-Add category").click().run()
+    assert [e.value for e in at.error] == [
+        "Not added: name: Food already has a category called 'Groceries'"]
+    at.text_input(key="cat_new_name").input("Bakery")
+    at.button(key="FormSubmitter:cat_new_form-Add category").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == ["Added Food › Bakery."]
+    assert at.selectbox(key="cat_pick").value == "Food › Bakery"
+    assert at.text_input(key="cat_new_name").value == ""
+    bakery = _ids(db, user)["Bakery"]
+
+    # rename it
+    at.text_input(key=f"cat_name_{bakery}").input("Bread & Cakes")
+    at.checkbox(key=f"cat_essential_{bakery}").uncheck()
+    at.button(key=f"FormSubmitter:cat_form_{bakery}-Save category").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith("Saved Food › Bread & Cakes.")
+    assert "Food › Bread & Cakes" in _options(at) and "Food › Bakery" not in _options(at)
+    with db.user_session(user) as conn:
+        assert conn.execute("select name, is_essential from categories where id = %s",
+                            [bakery]).fetchone() == ("Bread & Cakes", False)
+
+    # delete it: nothing uses it
+    assert at.selectbox(key="cat_pick").value == "Food › Bread & Cakes"
+    at.button(key="cat_delete").click().run()
+    assert [s.value for s in at.success] == ["Deleted Food › Bread & Cakes."]
+    assert "Food › Bread & Cakes" not in _options(at)
+    assert "Bread & Cakes" not in _ids(db, user)
+
+    # a category with transactions is not deleted: the page offers to move them instead
+    at.selectbox(key="cat_pick").select("Food › Coffee & Snacks").run()
+    at.button(key="cat_delete").click().run()
+    assert [e.value for e in at.error] == [
+        "Not deleted: Food › Coffee & Snacks is used by 3 transactions; merge it into another "
+        "category instead."]
+    coffee = _ids(db, user)["Coffee & Snacks"]
+    offer = at.selectbox(key=f"cat_merge_into_{coffee}")
+    assert offer.label.startswith("Move its 3 transactions")
+    assert "Food › Coffee & Snacks" not in offer.options
+    offer.select("Food › Restaurants").run()
+    at.button(key="cat_merge").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith(
+        "Moved 3 transactions from Food › Coffee & Snacks to Food › Restaurants;")
+    assert "Food › Coffee & Snacks" not in _options(at)
+    assert at.selectbox(key="cat_pick").value == "Food › Restaurants"
+    with db.user_session(user) as conn:
+        assert conn.execute("select c.name, count(*) from transactions t join categories c"
+                            " on c.id = t.category_id group by 1").fetchall() == [("Restaurants", 3)]
+        assert conn.execute("select count(*) from categories where name = 'Coffee & Snacks'"
+                            ).fetchone()[0] == 0
+
+
+def test_settings_shows_the_auto_apply_threshold_in_use(db: Database, make_user,
+                                                        open_page) -> None:
+    user = make_user(name="cat-threshold").user
+    at = open_page(user, "settings")
+    shown = AppliedThreshold(DEFAULT_THRESHOLD, "default", 0).describe()
+    assert "not enough of your decisions yet to measure precision: 0 of 50" in shown
+    assert shown in [c.value for c in at.caption]
+    with db.job_user_session(user.id) as conn:  # what the job stores after a fit
+        conn.execute("set local role pfm_job_worker")
+        conn.execute("insert into pipeline.user_state (user_id, model_threshold,"
+                     " model_threshold_labels, model_threshold_at) values (%s, 0.93, 412, now())",
+                     [str(user.id)])
+    at.run()
+    assert "Currently applied at ≥ 93% (measured on 412 of your decisions)." in [
+        c.value for c in at.caption]
+    at.radio(key="pref_mode").set_value("Custom")
+    at.slider(key="pref_threshold").set_value(85)
+    at.button(key="FormSubmitter:prefs_form-Save settings").click().run()
+    assert "Currently applied at ≥ 85% (your setting). Automatic would apply at ≥ 93%." in [
+        c.value for c in at.caption]
