@@ -5,12 +5,15 @@ the group of evidence (see :data:`ml.candidates.GROUPS`) that contributed most t
 the runner-up (the user's own memory of the merchant comes first whenever it favours the
 winner). Each group has one sentence template:
 
-- memory:  "Same merchant as 12 earlier transactions you filed under Groceries"
+- memory:  "Same merchant as 12 transactions you filed under Groceries" (not "earlier": a
+  row older than the ones filed is explained the same way)
 - similar: "Similar to 'TESCO STORES 2231' (Groceries)"
 - words:   "Looks like Groceries from the words 'tesco', 'store'"
 - builtin: "Built-in guess: 'netflix' is usually Streaming"
 - shared:  "Other users file 'tesco stores' under Groceries" (the shared prior)
-- pattern: "Amount and timing match your Rent & Mortgage transactions"
+- pattern: "Amount and timing match your Rent & Mortgage transactions"; for a category with no
+  transactions yet only the direction can speak: "Fits Salary by whether money came in or
+  went out"
 - otherwise "Best guess: Groceries (little evidence)"
 
 A reason given for a prediction less than :data:`WEAK_BELOW` sure ends in "(weak evidence)":
@@ -43,7 +46,7 @@ _MEMORY = _ORDER.index("memory")
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} earlier {word}{'' if n == 1 else 's'}"
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _class_words(st: State, c: int) -> dict[int, float]:
@@ -63,7 +66,8 @@ def _class_words(st: State, c: int) -> dict[int, float]:
 def _words(st: State, text: str, best: int, second: int) -> list[str]:
     """Up to two words of ``text`` that favour ``best`` over ``second`` most."""
     tokens = [t for t in dict.fromkeys(VEC_WORD.build_analyzer()(text))
-              if " " not in t and len(t) > 1 and t not in CHANNEL_WORDS]
+              if " " not in t and len(t) > 1 and t not in CHANNEL_WORDS
+              and not any(ch.isdigit() for ch in t)]  # "k2", "t1": terminal codes, not words
     if not tokens:
         return []
     mine = _class_words(st, best)
@@ -167,5 +171,7 @@ def _text_reason(group: str, st: State, qtexts: hs.TextBlock, tid: int, c: int,
             return f"Built-in guess: '{word}' is usually {leaf_name}, which you file as {name}"
         return f"Built-in guess: reads like {name}"
     if group == "pattern":
+        if st.hist.n == 0 or st.hist.class_n[c] == 0:  # only the sign prior can have spoken
+            return f"Fits {name} by whether money came in or went out"
         return f"Amount and timing match your {name} transactions"
     return ""

@@ -27,11 +27,13 @@ KEYWORDS: dict[str, str] = {
               "rippling|dfas|payroll deposit",
     "Interest & Dividends": "~interest|interest received|credit interest|interest paid|"
                             "interest earned|dividend|dividends|interest rebate|int pd|"
-                            "interest credit|~div|qualified dividend|cash dividend",
+                            "interest credit|~div|qualified dividend|cash dividend"
+                            "|~zinsen|habenzinsen|~zinsertrag|~dividende",
     "Refunds": "refund|reversal|~returned|cashback|~rebate|chargeback|reimbursement|tax refund|"
                "~credit adjustment|~return credit|merchandise return",
     "Other Income": "~payment received|~received|~deposit|cash deposit|winnings|~prize|~cashout|"
-                    "~mobile deposit|~atm deposit|~remote deposit",
+                    "~mobile deposit|~atm deposit|~remote deposit"
+                    "|~gutschrift",
     "Rent & Mortgage": "rent|rental|lettings|letting agent|landlord|mortgage|home loan|"
                        "bond repayment|miete|loyer|rocket mortgage|quicken loans|mr cooper|"
                        "pennymac|loancare|freedom mortgage|newrez|shellpoint|nationstar|"
@@ -49,7 +51,8 @@ KEYWORDS: dict[str, str] = {
                  "contact energy|genesis energy|mercury energy|meridian energy|shell energy|"
                  "so energy|e.on next|southern water|severn trent|anglian water|united utilities|"
                  "yorkshire water|welsh water|~sse|electric ireland|bord gais|irish water|eneco|"
-                 "essent|greenchoice|enel|naturgy|~edison|~sewer|~trash|~refuse",
+                 "essent|greenchoice|enel|naturgy|~edison|~sewer|~trash|~refuse"
+                 "|~strom|stromrechnung|~fernwärme",
     "Home Insurance": "home insurance|buildings insurance|contents insurance|hausrat|~insurance|"
                       "~assurance|~versicherung|aviva|allianz|axa|direct line|santam|outsurance|"
                       "hollard|state farm|life insurance|~ins|~geico|~progressive|allstate|"
@@ -88,7 +91,8 @@ KEYWORDS: dict[str, str] = {
                  "biedronka|zabka|migros|denner|hofer|interspar|willys|hemkop|rema|meny|k-market|"
                  "prisma|big bazaar|dmart|d-mart|reliance fresh|bigbasket|blinkit|zepto|jiomart|"
                  "~deli|~greengrocer|~produce|~supermercado|~supermarche|~alimentation|~epicerie|"
-                 "~lebensmittel|~grocer",
+                 "~lebensmittel|~grocer"
+                 "|hofer|eurospar|mpreis|unimarkt|adeg|volg",
     "Restaurants": "restaurant|bistro|~grill|pizzeria|trattoria|sushi|steakhouse|spur|"
                    "ocean basket|nandos|wagamama|pizza express|vapiano|tapas|brasserie|~diner|"
                    "~tavern|~pub|wimpy|~kitchen|osteria|~eatery|applebees|chilis|olive garden|"
@@ -360,16 +364,20 @@ KEYWORDS: dict[str, str] = {
                  "unpaid|~penalty|foreign transaction fee|maintenance fee|wire fee|~nsf|"
                  "returned item|~overdraft|atm fee|non-network|foreign exchange fee|fx fee|"
                  "late fee|annual fee|late charge|~service charge|~bank charge|~kontofuhrung|"
-                 "~frais",
+                 "~frais"
+                 "|kontoführung|kontoführungsgebühr|~entgelt|~gebühr|~gebuhr|~spesen|"
+                 "~frais bancaires|~comisión|~commissione",
     "Interest Charges": "interest charge|debit interest|overdraft interest|finance charge|"
                         "purchase interest|interest on overdraft|dr interest|interest charged|"
-                        "cash advance interest|purchase finance charge|~apr|~finance charges",
+                        "cash advance interest|purchase finance charge|~apr|~finance charges"
+                        "|sollzinsen|überziehungszinsen",
     "ATM Withdrawal": "atm|cash withdrawal|cashpoint|~withdrawal|geldautomat|bankomat|retrait|"
                       "~cash|~atm w/d|~atm withdrawal|~cash w/d|~withdrwl|~cash advance",
     "Income Tax": "hmrc|irs|sars|~tax|income tax|self assessment|finanzamt|impots|belastingdienst|"
                   "~paye|us treasury|usataxpymt|irs usataxpymt|franchise tax board|~state tax|"
                   "dept of revenue|department of revenue|canada revenue|australian taxation|"
-                  "inland revenue|revenue commissioners|~estimated tax|~tax payment",
+                  "inland revenue|revenue commissioners|~estimated tax|~tax payment"
+                  "|kapitalertragsteuer|kest|lohnsteuer|einkommensteuer|~finanzamt",
     "Other Taxes": "council tax|vat|property tax|road tax|dvla|tv licence|stamp duty|"
                    "~rates and taxes|vehicle licence|~dmv|department of motor vehicles|"
                    "~vehicle registration|~county treasurer|tv licensing|~tax collector|"
@@ -385,7 +393,8 @@ KEYWORDS: dict[str, str] = {
     "Between Accounts": "~transfer|internal transfer|own account|~banking app payment|~sweep|~tfr|"
                         "~venmo|~zelle|~cash app|~cashapp|~square cash|~wise|~revolut|~xfer|"
                         "~trnsfr|~funds transfer|~transfer to|~transfer from|~online transfer|"
-                        "~ach transfer",
+                        "~ach transfer"
+                        "|~überweisung|~ueberweisung|~uberweisung|~umbuchung|~virement|~overboeking|~bonifico|~transferencia|~przelew",
     "Credit Card Payment": "credit card payment|card repayment|cc payment|amex payment|"
                            "american express|barclaycard|capital one|payment thank you|autopay|"
                            "~credit card|discover card|discover payment|chase card|"

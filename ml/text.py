@@ -48,7 +48,8 @@ pos purchase purchases card cards debit credit visa mastercard maestro contactle
 online payment pmt dd so sto direct standing order eft fpi fps bacs chaps sepa transaction
 trx txn tfr via ltd pty plc gmbh inc llc bv sa co the of at in on from to for and
 sq tst sumup iz izettle zettle paypal pp yoco zapper snapscan ikh magtape gpay applepay
-ach crd tran purch pymt dbt ppd ccd
+ach crd tran purch pymt dbt ppd ccd pøs internet überweisung ueberweisung uberweisung lastschrift
+gutschrift dauerauftrag kartenzahlung virement prelevement prélèvement overboeking
 """.split())
 
 

@@ -91,6 +91,9 @@ def test_merchant_groups_charges_at_the_same_shop() -> None:
             None,
             "REWE SAGT DANKE",
         ),
+        # Raiffeisen (AT) prints "PØS" for some card payments: the same channel word as "POS"
+        ("PØS          11,81 AT  K2   04.10. 17:28 SPAR DANKT 4585 KORNEUBURG 2100", None,
+         "SPAR DANKT KORNEUBURG"),
         ("PAYPAL *SPOTIFY 4029357733", None, "SPOTIFY"),
         ("APL*ITUNES.COM/BILL", None, "ITUNES.COM/BILL"),
         ("ROYAL LONDON INSURANCE        01222 61234  GBR", None, "ROYAL LONDON INSURANCE"),

@@ -125,7 +125,7 @@ def test_one_correction_fixes_the_next_same_merchant_prediction(embedder, cache,
             [*history["category"], label])
         out = after.predict(second[COLS].to_frame().T)
         assert out["category"].iloc[0] == label, key
-        assert out["explanation"].iloc[0].startswith("Same merchant as 1 earlier transaction")
+        assert out["explanation"].iloc[0].startswith("Same merchant as 1 transaction")
     assert fixed_a_mistake
 
 
@@ -136,7 +136,7 @@ def test_explanations_name_their_evidence(embedder, cache, labeled):
     same = out[out["explanation"].str.startswith("Same merchant as")]
     assert len(same) > 10
     for text, cat in zip(same["explanation"], same["category"], strict=True):
-        m = re.fullmatch(r"Same merchant as (\d+) earlier transactions? you filed under (.+)", text)
+        m = re.fullmatch(r"Same merchant as (\d+) transactions? you filed under (.+)", text)
         assert m and int(m.group(1)) >= 1 and m.group(2) == cat
     assert out["explanation"].str.startswith("Similar to '").any() or \
         out["explanation"].str.startswith("Looks like").any()

@@ -50,7 +50,7 @@ def test_the_users_own_history_beats_the_shared_prior(embedder, cache, labeled):
     model = _model(embedder, cache, shared_prior=SHARED).fit(X, y)
     out = model.predict(_probe()).iloc[0]
     assert out["category"] == "Home and Garden"
-    assert out["explanation"].startswith("Same merchant as 3 earlier transactions")
+    assert out["explanation"].startswith("Same merchant as 3 transactions")
 
 
 def test_a_shared_prior_for_other_merchants_changes_nothing(embedder, cache, labeled):
