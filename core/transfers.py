@@ -26,19 +26,29 @@ EXPLANATION = "Transfer between your accounts"
 
 
 def _transfer_categories(conn: psycopg.Connection) -> dict[str, uuid.UUID]:
+    """The user's transfer categories by lower-case name; ``""`` is the fallback for "Between
+    Accounts" when the user renamed it (Settings > Categories): the first transfer category
+    that is not one of the other two defaults."""
     rows = conn.execute("""
         select lower(c.name), c.id from public.categories c
         join public.categories p on p.id = c.parent_id
-        where p.kind = 'transfer' or lower(p.name) = 'transfers'""").fetchall()
-    return dict(rows)
+        where p.kind = 'transfer' or lower(p.name) = 'transfers' or c.kind = 'transfer'
+        order by c.created_at, c.name""").fetchall()
+    cats = dict(rows)
+    others = [cid for name, cid in rows if name not in ("credit card payment",
+                                                        "savings & investments")]
+    if rows:
+        cats[""] = (others or [rows[0][1]])[0]
+    return cats
 
 
 def _category_for(kinds: tuple[str, str], cats: dict[str, uuid.UUID]) -> uuid.UUID | None:
+    between = cats.get("between accounts") or cats.get("")
     if "credit" in kinds:
-        return cats.get("credit card payment") or cats.get("between accounts")
+        return cats.get("credit card payment") or between
     if {"savings", "investment"} & set(kinds):
-        return cats.get("savings & investments") or cats.get("between accounts")
-    return cats.get("between accounts")
+        return cats.get("savings & investments") or between
+    return between
 
 
 def _pairs(new_rows: list[tuple], others: list[tuple], tolerance_days: int) -> list[tuple]:

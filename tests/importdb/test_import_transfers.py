@@ -67,3 +67,22 @@ def test_transfers_are_paired_across_accounts_and_do_not_count_as_spending(db, m
         left = conn.execute("select is_transfer, transfer_pair_id, category_id from transactions"
                             " where amount = -500").fetchone()
     assert left == (False, None, None)
+
+
+def test_renamed_transfer_categories_still_file_transfers(db, make_user, import_bytes) -> None:
+    """Settings > Categories can rename "Between Accounts" and "Savings & Investments": pairs
+    are then filed under the renamed categories (looked up by the Transfers group, not by the
+    default names)."""
+    user = make_user(name="renamed-transfers").user
+    with db.user_session(user) as conn:
+        cipher = cipher_for(conn, user.id)
+        create_account(conn, cipher, "Savings", kind="savings", currency="EUR")
+        conn.execute("update categories set name = 'Own transfers' where name = 'Between Accounts'")
+        conn.execute("delete from categories where name = 'Savings & Investments'")
+    import_bytes(user, CHECKING, "checking.csv", "Current")
+    savings = import_bytes(user, SAVINGS, "savings.csv", "Savings", mapping={"sign": "as_is"})
+    assert savings.n_transfers == 1
+    with db.user_session(user) as conn:
+        filed = conn.execute("select distinct c.name from transactions t join categories c"
+                             " on c.id = t.category_id where t.is_transfer").fetchall()
+    assert filed == [("Own transfers",)]
