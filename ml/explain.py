@@ -24,6 +24,7 @@ surer than the number beside it.
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -66,8 +67,9 @@ def _class_words(st: State, c: int) -> dict[int, float]:
 def _words(st: State, text: str, best: int, second: int) -> list[str]:
     """Up to two words of ``text`` that favour ``best`` over ``second`` most."""
     tokens = [t for t in dict.fromkeys(VEC_WORD.build_analyzer()(text))
-              if " " not in t and len(t) > 1 and t not in CHANNEL_WORDS
-              and not any(ch.isdigit() for ch in t)]  # "k2", "t1": terminal codes, not words
+              if " " not in t and len(t) > 1 and not any(ch.isdigit() for ch in t)
+              # "k2": a terminal code; "internet-überweisung": channel words, not the payee
+              and not set(re.split(r"[-./']", t)) <= CHANNEL_WORDS | {""}]
     if not tokens:
         return []
     mine = _class_words(st, best)
