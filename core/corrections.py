@@ -18,6 +18,9 @@ predicts it again at its next run (applied, or in the review queue); nothing fol
 
 "Always do this" (a rule from a correction) is in :mod:`core.correction_rules`.
 
+The statements themselves (one row or many) are in :mod:`core.correction_writes`; bulk actions
+on many rows in :mod:`core.bulk_edit`.
+
 A split spreads one transaction over several categories: the parts must sum exactly to the
 transaction's amount; the transaction's own category becomes the category of its largest
 part (so reports that read ``transactions.category_id`` stay close), marked as set by the user.
@@ -34,15 +37,19 @@ from typing import Any
 import psycopg
 
 from core.categories import leaf_problem
+from core.correction_writes import (
+    CorrectionError,
+    check_leaf,
+    follow_rows,
+    load_one,
+    record,
+    similar_where,
+)
 
 log = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")  # numeric(14, 2) in transaction_splits
-
-
-class CorrectionError(ValueError):
-    """A correction or split that cannot be saved; the message says why."""
 
 
 @dataclass
@@ -60,17 +67,7 @@ class Correction:
 
 
 def _tx(conn: psycopg.Connection, tx_id: Any) -> tuple:
-    row = conn.execute("select id, category_id, category_source, category_confidence, coalesce(merchant, ''),"
-                       " description, amount from public.transactions where id = %s", [tx_id]).fetchone()
-    if row is None:
-        raise CorrectionError("this transaction no longer exists")
-    return row
-
-
-def _similar_where(merchant: str, description: str) -> tuple[str, list[Any]]:
-    if merchant:
-        return "t.merchant = %s", [merchant]
-    return "lower(t.description) = lower(%s)", [description]
+    return load_one(conn, tx_id)
 
 
 def similar_count(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> int:
@@ -80,7 +77,7 @@ def similar_count(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> int
 
 def _similar_count(conn: psycopg.Connection, row: tuple, category_id: Any) -> int:
     tx_id, merchant, description = row[0], row[4], row[5]
-    where, params = _similar_where(merchant, description)
+    where, params = similar_where(merchant, description)
     return conn.execute(f"""
         select count(*) from public.transactions t
         where {where} and t.id <> %s and t.category_source is distinct from 'user'
@@ -93,37 +90,12 @@ def correct_category(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
     return _correct(conn, _tx(conn, tx_id), category_id, source)
 
 
-def _check_leaf(conn: psycopg.Connection, category_id: Any) -> None:
-    if (problem := leaf_problem(conn, category_id)) is not None:
-        raise CorrectionError(problem)
-
-
 def _correct(conn: psycopg.Connection, row: tuple, category_id: Any, source: str) -> Correction:
-    tx_id, old_cat, old_source, old_conf, merchant = row[:5]
-    if category_id is None:  # cleared: back to the categorizer, not a decision of the user's
-        conn.execute("""
-            update public.transactions set category_id = null, category_source = null,
-              category_confidence = null, category_explanation = null, category_suggestions = null,
-              needs_review = false where id = %s""", [tx_id])
-    else:
-        _check_leaf(conn, category_id)
-        conn.execute("""
-            update public.transactions set category_id = %s, category_source = 'user',
-              category_confidence = 1, category_explanation = 'Set by you', needs_review = false
-            where id = %s""", [category_id, tx_id])
-    conn.execute("""
-        insert into public.corrections (transaction_id, old_category_id, new_category_id, old_source,
-                                        old_confidence, source) values (%s, %s, %s, %s, %s, %s)""",
-                 [tx_id, old_cat, category_id, old_source, old_conf, source])
+    tx_id, merchant = row[0], row[4]
+    record(conn, [row], category_id, source)  # the same statements as a bulk decision
     n = 0 if category_id is None else _similar_count(conn, row, category_id)
     log.info("correction on %s (%d similar)", tx_id, n)
     return Correction(tx_id, category_id, merchant, n)
-
-
-UNDECIDED = "(t.category_source is null or t.category_source in ('model', 'prior', 'history'))"
-"""A row nobody decided: uncategorized, or a guess of the model, the prior or the history."""
-UNCATEGORIZED = "(t.category_source is distinct from 'user' and (t.category_id is null or t.needs_review))"
-"""A row waiting for a decision: no category, or a guess waiting in the review queue."""
 
 
 def follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
@@ -136,21 +108,7 @@ def follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
 
 def _follow(conn: psycopg.Connection, row: tuple, category_id: Any,
             uncategorized_only: bool) -> int:
-    if category_id is None:  # a correction that clears the category has nothing to follow
-        return 0
-    tx_id, merchant, description = row[0], row[4], row[5]
-    where, params = _similar_where(merchant, description)
-    name = conn.execute("select name from public.categories where id = %s",
-                        [category_id]).fetchone()
-    if name is None:
-        return 0
-    return conn.execute(f"""
-        update public.transactions t set category_id = %s, category_source = 'history',
-            category_confidence = 0.97, needs_review = false, category_explanation = %s
-        where {where} and t.id <> %s and {UNCATEGORIZED if uncategorized_only else UNDECIDED}
-          and t.category_id is distinct from %s""",
-        [category_id, f"Same merchant as a transaction you filed under {name[0]}", *params, tx_id,
-         category_id]).rowcount
+    return follow_rows(conn, [row], category_id, uncategorized_only=uncategorized_only)
 
 
 def correct_and_follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
@@ -170,8 +128,8 @@ def apply_to_similar(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> 
     if category_id is None:
         raise CorrectionError("clearing a category is not applied to similar transactions")
     _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
-    _check_leaf(conn, category_id)
-    where, params = _similar_where(merchant, description)
+    check_leaf(conn, category_id)
+    where, params = similar_where(merchant, description)
     changed = conn.execute(f"""
         with target as (
           select t.id, t.category_id, t.category_source, t.category_confidence from public.transactions t

@@ -294,12 +294,13 @@ def evaluate(rules: Sequence[Compiled], row: RowView) -> Outcome:
 
 
 def pick_labels(rules: Sequence[Rule]) -> dict[str, Rule]:
-    """One distinct label per rule (``"100 · Netflix"``), in the given order, for a picker.
+    """One distinct label per rule (``"100 · Netflix"``, ``"100 · Netflix (disabled)"``), in the
+    given order, for a picker.
 
     Rules that would share a label (same priority and name, e.g. saved before names had to
     be unique) get the start of their id: ``"100 · Netflix · #3f2a9c1e"``."""
     def base(rule: Rule) -> str:
-        return f"{rule.priority} · {rule.name}"
+        return f"{rule.priority} · {rule.name}" + ("" if rule.enabled else " (disabled)")
 
     counts = Counter(base(r) for r in rules)
     out: dict[str, Rule] = {}

@@ -1,4 +1,5 @@
-"""Rules in the database: save (validated), list, delete, preview and apply retroactively.
+"""Rules in the database: save (validated), list, delete, preview and apply retroactively
+(enable/disable, priority and order: :mod:`core.rules_edit`).
 
 Every function takes a connection inside the user's session (RLS). Preview and apply use
 the same plan (:func:`plan_changes`), so "this rule would change 37 transactions" is the
@@ -39,6 +40,7 @@ from core.rules import (
     same_name,
     validate_rule,
 )
+from core.rules_edit import lock_rules
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +111,7 @@ def _check_unique_name(conn: psycopg.Connection, name: str, rule_id: uuid.UUID |
 
     Runs under the user's RLS session, so only the user's own rules count; the per-user
     advisory lock (held to the end of the transaction) makes concurrent saves take turns."""
-    conn.execute("select pg_advisory_xact_lock(hashtextextended("
-                 "'rules:' || coalesce((select auth.uid())::text, ''), 0))")
+    lock_rules(conn)
     for other_id, other_name in conn.execute("select id, name from public.rules"):
         if same_name(other_name, name) and (rule_id is None or str(other_id) != str(rule_id)):
             raise RuleError(f"name: you already have a rule named {other_name!r}; choose another "
@@ -279,11 +280,14 @@ def _readable(conn: psycopg.Connection, rule: Rule, changes: Sequence[Change]) -
 
 
 def apply_rule(conn: psycopg.Connection, rule_id: uuid.UUID | str) -> int:
-    """Apply one saved rule to every existing transaction it matches; returns rows changed."""
+    """Apply one saved, enabled rule to every existing transaction it matches; returns rows
+    changed (a disabled rule: :class:`RuleError`)."""
     rules = list_rules(conn)
     rule = next((r for r in rules if str(r.id) == str(rule_id)), None)
     if rule is None:
         raise RuleError("this rule no longer exists")
+    if not rule.enabled:
+        raise RuleError("it is disabled; enable it first")
     ordered, key = _rules_with(conn, rule)
     where, params = _prefilter(rule)
     _, changes = plan_changes(conn.execute(_ROWS + where, params), ordered, only=key)

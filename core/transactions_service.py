@@ -7,6 +7,8 @@
   over the user's rows (found through the user's date index): about 0.1 s at 100,000 rows,
   and no full-text index to maintain on every imported row (see the migration
   ``20261122000000_import_speed``).
+* :func:`matching_ids`: every id of a filter, for the table's bulk actions
+  (:mod:`core.bulk_edit`).
 * :func:`set_notes` / :func:`set_tags` / :func:`set_excluded`: per-row edits.
 * :func:`possible_duplicates` / :func:`resolve_duplicate`: the user's decision on a row the
   import flagged. "delete" removes the new row and remembers its dedupe key as an alias of
@@ -201,6 +203,16 @@ def search(conn: psycopg.Connection, filters: Filters, *, limit: int = 50, offse
     frame = frame.drop(columns=["notes_enc"])
     return Page(frame, total, [{"currency": r[0], "n": r[1], "money_in": r[2], "money_out": r[3],
                                 "net": r[2] - r[3]} for r in totals], int(offset))
+
+
+def matching_ids(conn: psycopg.Connection, filters: Filters, *, cipher: UserCipher | None = None,
+                 user_id: Any = None) -> list[uuid.UUID]:
+    """The ids of every transaction matching ``filters`` (all pages, newest first), as
+    :func:`search` finds them: for "select all N rows matching the filter"."""
+    key = search_key(conn, cipher, user_id) if cipher is not None and user_id is not None else None
+    where, params = _where(filters, key)
+    return [r[0] for r in conn.execute(f"select t.id from public.transactions t where {where}"
+                                       " order by t.date desc, t.created_at desc, t.id", params)]
 
 
 def _decrypt_note(cipher: UserCipher, blob: Any) -> str:

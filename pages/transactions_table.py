@@ -1,6 +1,9 @@
 """The transactions table: search, filters, totals, in-place corrections and row details.
 
-Only the category and notes columns are editable; a category is picked among leaves ("Food ›
+Only the category and notes columns are editable, and the first column's tick boxes, which
+select rows for the bulk actions under the table (:mod:`pages.transactions_bulk`: set
+category, send back for review, exclude/include, add a tag; on the ticked rows or on every row
+matching the filter); a category is picked among leaves ("Food ›
 Groceries"; the filter also offers groups, which include their leaves). Each saved category is
 a correction (``core.corrections``) that applies at once and offers "apply to all similar"
 (its count read from the database at every render) and "always do this"; clearing a category
@@ -23,6 +26,7 @@ from core.categories import leaf_options
 from core.correction_rules import rule_from_correction
 from core.import_accounts import list_accounts
 from pages import common
+from pages import transactions_bulk as bulk
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +89,8 @@ def _view(rows: pd.DataFrame) -> pd.DataFrame:
         "category": rows["category"].fillna(NONE), "suggested": rows["suggested"].fillna(""),
         "confidence": confidence, "why": rows["explanation"].fillna(""),
         "notes": rows["notes"].fillna(""), "account": rows["account"], "merchant": rows["merchant"],
-        "tags": rows["tags"].map(list), "flags": rows.apply(_flags, axis=1)})
+        "tags": rows["tags"].map(list), "flags": rows.apply(_flags, axis=1),
+        "select": False})  # shown first (column_order): the bulk actions' tick box
 
 
 def _save_edits(edits: dict, rows: pd.DataFrame, labels: dict[str, Any], user) -> None:
@@ -247,11 +252,20 @@ def render(user) -> None:
                 else "No transactions yet. Import a bank statement on the Import tab.")
         return
     version = st.session_state.setdefault("tx_editor_version", 0)
+    ids = [str(i) for i in page.rows["id"]]
+    if st.session_state.get("tx_editor_ids") != ids and bulk.selected_positions(
+            st.session_state.get(f"tx_editor_{version}")):  # ticks belong to the rows shown before
+        version = st.session_state["tx_editor_version"] = version + 1
+    st.session_state["tx_editor_ids"] = ids
     key = f"tx_editor_{version}"
     view = _view(page.rows)
     st.data_editor(view, key=key, hide_index=True, width="stretch",
                    height=38 + 35 * min(len(view), 20),  # up to 20 rows without scrolling
-                   disabled=[c for c in view.columns if c not in EDITABLE], column_config={
+                   column_order=["select", *(c for c in view.columns if c != "select")],
+                   disabled=[c for c in view.columns if c not in (*EDITABLE, "select")], column_config={
+                       "select": st.column_config.CheckboxColumn(
+                           "Select", width="small",
+                           help="Tick rows to act on several at once (below the table)"),
                        "date": st.column_config.DateColumn("Date"),
                        "description": st.column_config.TextColumn("Description", width="medium"),
                        "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
@@ -274,6 +288,9 @@ def render(user) -> None:
         _save_edits(edits, page.rows, labels, user)
         st.session_state["tx_editor_version"] = version + 1
         st.rerun()
+    ticked = bulk.selected_positions(st.session_state.get(key))
+    bulk.render(user, filters, page.total, [page.rows["id"].iloc[p] for p in ticked if p < len(ids)],
+                leaves)
     _follow_up()
     with st.expander("Row details: split, tags, exclude"):
         _details(page.rows, labels, leaves)

@@ -1,0 +1,138 @@
+"""The statements behind every category decision, for one transaction or many at once.
+
+A decision on one row (the table, the review queue) and on many (bulk actions,
+:mod:`core.bulk_edit`) run the same SQL, so they have the same effects: the rows get the
+category as the user's (``category_source = 'user'``, confidence 1, out of review) or go back
+to the categorizer when it is cleared; each gets a ``corrections`` row (old and new category,
+old source and confidence), which the categorizer learns from and which supersedes the
+merchant's older labels (``jobs.categorize.supersede``); the statement-level triggers on
+``transactions`` and ``corrections`` mark the user dirty for the job process.
+
+:func:`follow_rows` files the rows similar to the decided ones (same merchant key, or same
+description without one) that wait for a decision. Everything runs in the caller's session
+(RLS): ids of another user's transactions are simply not found.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import psycopg
+
+from core.categories import leaf_problem
+
+log = logging.getLogger(__name__)
+
+TX_COLUMNS = ("id, category_id, category_source, category_confidence, coalesce(merchant, ''),"
+              " description, amount")
+"""What a decision needs of a transaction; rows below are tuples in this order."""
+
+UNDECIDED = "(t.category_source is null or t.category_source in ('model', 'prior', 'history'))"
+"""A row nobody decided: uncategorized, or a guess of the model, the prior or the history."""
+UNCATEGORIZED = "(t.category_source is distinct from 'user' and (t.category_id is null or t.needs_review))"
+"""A row waiting for a decision: no category, or a guess waiting in the review queue."""
+
+
+class CorrectionError(ValueError):
+    """A correction or split that cannot be saved; the message says why."""
+
+
+def load_one(conn: psycopg.Connection, tx_id: Any) -> tuple:
+    row = conn.execute(f"select {TX_COLUMNS} from public.transactions where id = %s",
+                       [tx_id]).fetchone()
+    if row is None:
+        raise CorrectionError("this transaction no longer exists")
+    return row
+
+
+def as_uuids(values: Iterable[Any]) -> list[uuid.UUID]:
+    """``values`` as UUIDs, each once in the given order; what is not a UUID is left out."""
+    out: dict[uuid.UUID, None] = {}
+    for value in values:
+        try:
+            out[value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))] = None
+        except ValueError:
+            continue
+    return list(out)
+
+
+def load_many(conn: psycopg.Connection, ids: Iterable[Any]) -> list[tuple]:
+    """The transactions of ``ids`` the user can see, oldest first (deleted rows and another
+    user's are not found under RLS)."""
+    wanted = as_uuids(ids)
+    if not wanted:
+        return []
+    return conn.execute(f"select {TX_COLUMNS} from public.transactions where id = any(%s::uuid[])"
+                        " order by date, id", [wanted]).fetchall()
+
+
+def check_leaf(conn: psycopg.Connection, category_id: Any) -> None:
+    if (problem := leaf_problem(conn, category_id)) is not None:
+        raise CorrectionError(problem)
+
+
+def similar_where(merchant: str, description: str) -> tuple[str, list[Any]]:
+    if merchant:
+        return "t.merchant = %s", [merchant]
+    return "lower(t.description) = lower(%s)", [description]
+
+
+def record(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any, source: str) -> int:
+    """The user's decision on ``rows`` (read by :func:`load_one` / :func:`load_many`): file them
+    under ``category_id`` (a leaf, else :class:`CorrectionError` and nothing is written) or,
+    with ``None``, send them back to the categorizer; one ``corrections`` row each."""
+    if not rows:
+        return 0
+    ids = [r[0] for r in rows]
+    if category_id is None:  # cleared: back to the categorizer, not a decision of the user's
+        conn.execute("""
+            update public.transactions set category_id = null, category_source = null,
+              category_confidence = null, category_explanation = null, category_suggestions = null,
+              needs_review = false where id = any(%s::uuid[])""", [ids])
+    else:
+        check_leaf(conn, category_id)
+        conn.execute("""
+            update public.transactions set category_id = %s, category_source = 'user',
+              category_confidence = 1, category_explanation = 'Set by you', needs_review = false
+            where id = any(%s::uuid[])""", [category_id, ids])
+    conn.execute("""
+        insert into public.corrections (transaction_id, old_category_id, new_category_id, old_source,
+                                        old_confidence, source)
+        select v.id, v.old_cat, %s::uuid, v.old_source, v.old_conf, %s
+        from unnest(%s::uuid[], %s::uuid[], %s::text[], %s::real[])
+          as v(id, old_cat, old_source, old_conf)""",
+                 [category_id, source, ids, [r[1] for r in rows], [r[2] for r in rows],
+                  [r[3] for r in rows]])
+    return len(ids)
+
+
+def follow_rows(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any, *,
+                uncategorized_only: bool) -> int:
+    """File the rows similar to ``rows`` that wait for a decision under ``category_id``
+    (``uncategorized_only``: only uncategorized and in-review rows, else every undecided one);
+    one statement for all of their merchants."""
+    if category_id is None or not rows:  # a cleared category has nothing to follow
+        return 0
+    name = conn.execute("select name from public.categories where id = %s", [category_id]).fetchone()
+    if name is None:
+        return 0
+    merchants = sorted({r[4] for r in rows if r[4]})
+    descriptions = sorted({r[5] for r in rows if not r[4]})
+    keys, params = [], []
+    if merchants:  # the same shape as one merchant's (the merchant index finds them)
+        keys.append("t.merchant = any(%s::text[])")
+        params.append(merchants)
+    if descriptions:
+        keys.append("lower(t.description) = any(array(select lower(d) from unnest(%s::text[]) d))")
+        params.append(descriptions)
+    return conn.execute(f"""
+        update public.transactions t set category_id = %s, category_source = 'history',
+            category_confidence = 0.97, needs_review = false, category_explanation = %s
+        where ({' or '.join(keys)}) and t.id <> all(%s::uuid[])
+          and {UNCATEGORIZED if uncategorized_only else UNDECIDED}
+          and t.category_id is distinct from %s""",
+        [category_id, f"Same merchant as a transaction you filed under {name[0]}", *params,
+         [r[0] for r in rows], category_id]).rowcount
