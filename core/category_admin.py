@@ -135,8 +135,10 @@ def overview(conn: psycopg.Connection) -> pd.DataFrame:
                         " coalesce(p.id, c.id), c.parent_id nulls first, lower(c.name)").fetchall()
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["is_group"] = frame["parent_id"].isna()
-    frame["label"] = [n if g is None else f"{g}{SEPARATOR}{n}"
-                      for n, g in zip(frame["name"], frame["group"], strict=True)]
+    # (a group's "group" is missing: None or NaN, depending on how pandas typed the column)
+    frame["label"] = [n if is_group else f"{g}{SEPARATOR}{n}"
+                      for n, g, is_group in zip(frame["name"], frame["group"], frame["is_group"],
+                                                strict=True)]
     return frame
 
 

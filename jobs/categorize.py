@@ -87,6 +87,16 @@ def _corrections(ctx: StageContext) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["transaction_id", "merchant", "category", "created_at"])
 
 
+def _cleared(ctx: StageContext) -> set[str]:
+    """Transactions whose latest correction cleared the category ("send back for review")."""
+    with ctx.reader() as conn:
+        rows = conn.execute("""
+            select distinct on (c.transaction_id) c.transaction_id::text, c.new_category_id
+            from public.corrections c
+            order by c.transaction_id, c.created_at desc""").fetchall()
+    return {tid for tid, new in rows if new is None}
+
+
 def categorize(ctx: StageContext, settings: Settings) -> int:
     tx = ctx.transactions()
     targets = tx[~tx["category_source"].isin(DECIDED)]
@@ -115,10 +125,15 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
     pred, top = model.predict(features), model.top_k(features, 3)
     record_owners(ctx.db, ctx.user_id, settings.embedding_model,  # what the model embedded
                   {merchant_key(d) for d in seen["description"].fillna("").unique()})
+    cleared = _cleared(ctx)
     rows = []
     for i in targets.index:
         name, conf = pred.at[i, "category"], float(pred.at[i, "confidence"])
-        apply = conf >= threshold and name in leaves
+        # a row the user sent back for review waits there, however sure the model is
+        apply = conf >= threshold and name in leaves and targets.at[i, "id"] not in cleared
+        if not apply and targets.at[i, "category_source"] == "history":
+            continue  # filed along with the user's decision on its merchant: keep it filed
+            # unless the model is sure of another category (e.g. after a later correction)
         suggestions = [{"category": top.at[i, f"category_{j}"],
                         "confidence": round(float(top.at[i, f"confidence_{j}"]), 4)}
                        for j in (1, 2, 3) if top.at[i, f"category_{j}"] is not None]

@@ -64,8 +64,11 @@ def _gauge(score: float) -> go.Figure:
     return fig
 
 
-def _bars(frame: pd.DataFrame, x: str, y: str, **kw: object) -> go.Figure:
+def _bars(frame: pd.DataFrame, x: str, y: str, hover: str, **kw: object) -> go.Figure:
+    """Bars without axis titles; ``hover`` is the tooltip (empty axis labels would leave
+    only "=value" in plotly's default one)."""
     fig = px.bar(frame, x=x, y=y, **kw)
+    fig.update_traces(hovertemplate=hover + "<extra></extra>")
     fig.update_layout(height=380, margin=MARGIN)
     return fig
 
@@ -132,7 +135,9 @@ def render() -> None:
             st.info("No money in or out in these accounts between "
                     f"{start:%d %b %Y} and {end - dt.timedelta(days=1):%d %b %Y}.")
         else:
-            st.plotly_chart(_bars(long, "month", "amount", color="direction", barmode="group",
+            st.plotly_chart(_bars(long, "month", "amount",
+                                  "%{fullData.name}, %{x|%B %Y}: %{y:,.2f}",
+                                  color="direction", barmode="group",
                                   labels={"month": "", "amount": "", "direction": ""}),
                             width="stretch", key="cash_flow")
     with right:
@@ -143,7 +148,8 @@ def render() -> None:
         if top.empty or not top["spent"].fillna(0).astype(float).any():
             st.info(f"No categorized spending in these accounts in {month:%B %Y}.")
         else:
-            st.plotly_chart(_bars(top, "spent", "category", color="period", barmode="group",
+            st.plotly_chart(_bars(top, "spent", "category", "%{y}, %{fullData.name}: %{x:,.2f}",
+                                  color="period", barmode="group",
                                   orientation="h",
                                   labels={"spent": "", "category": "", "period": ""}),
                             width="stretch", key="categories")

@@ -60,7 +60,7 @@ def _edit(user: AuthUser, row: pd.Series) -> None:
         st.error(f"Not saved: {exc}")
         return
     group = row["group"]
-    st.session_state[PICK_NEXT] = stored if group is None else \
+    st.session_state[PICK_NEXT] = stored if bool(row["is_group"]) else \
         f"{group}{category_admin.SEPARATOR}{stored}"
     st.session_state[FLASH] = f"Saved {st.session_state[PICK_NEXT]}. {LEARNS}"
     st.rerun()

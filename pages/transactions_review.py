@@ -52,7 +52,7 @@ def render() -> None:
                "A decision also files that merchant's other undecided transactions.")
     for row in queue.itertuples(index=False):
         with st.container(border=True, key=f"rv-card-{row.example_id}"):
-            st.markdown(f"**{row.merchant}** · {row.n} transaction(s) · latest "
+            st.markdown(f"**{row.merchant}** · {_plural(row.n, 'transaction')} · latest "
                         f"{row.last_date:%d %b %Y} {common.money(row.amount, row.currency)}")
             st.caption(f"{row.example} — {row.explanation or 'no explanation'}")
             cols = st.columns(4)
@@ -68,4 +68,5 @@ def render() -> None:
     if size.merchants > len(queue):
         left = size.merchants - len(queue)
         st.button("Show more", key="rv_more", on_click=_show_more,
-                  help=f"The next {min(review.PAGE, left)} of the {left:,} merchants not shown")
+                  help=(f"Show the last {_plural(left, 'merchant')}" if left <= review.PAGE else
+                        f"Show {review.PAGE} more of the {left:,} merchants not shown yet"))

@@ -297,3 +297,15 @@ def test_a_rename_carries_the_new_name_everywhere_it_is_shown(db: Database, make
         category_merge.rename(conn, user, _id(conn, "Food"), "Meals")
         assert "TESCO → Meals › Supermarket" in [r[0] for r in conn.execute("select name from rules")]
         assert cats.get(conn, groceries).label == "Meals › Supermarket"
+
+
+def test_overview_labels_groups_by_their_name_and_categories_as_group_leaf(db: Database,
+                                                                         make_user) -> None:
+    """QA: every group showed as "nan › Food" (pandas reads a missing group as NaN)."""
+    user = make_user().user
+    with db.user_session(user) as conn:
+        frame = cats.overview(conn)
+    groups = frame[frame["is_group"]]
+    assert len(groups) >= 10 and (groups["label"] == groups["name"]).all()
+    assert not frame["label"].str.startswith("nan").any()
+    assert "Food › Groceries" in set(frame["label"])

@@ -33,6 +33,13 @@ def test_a_few_decisions_do_not_make_the_job_file_anything_without_asking(
             " where category_source is null and needs_review").fetchall()
     assert "model" not in by_source, by_source  # nothing filed without asking
     assert by_source["user"] >= 2 and len(guesses) >= 40
+    # ... but what the two decisions filed along (the merchants' other rows) stays filed
+    with db.user_session(user) as conn:
+        lidl_rows = conn.execute(
+            "select c.name, t.category_source from transactions t left join categories c"
+            " on c.id = t.category_id where t.description ilike 'LIDL%'").fetchall()
+    assert len(lidl_rows) > 2 and set(lidl_rows) == {("Groceries", "user"),
+                                                     ("Groceries", "history")}, lidl_rows
     assert all(0 <= conf < 1 and why for _, conf, why in guesses)
     # no explanation claims history the user does not have, or reads a terminal code as a word
     assert not any("Amount and timing match your" in why and "Groceries" not in why

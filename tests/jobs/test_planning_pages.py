@@ -51,6 +51,9 @@ def test_dashboard_shows_every_figure(open_page, db: Database, settings: Setting
     actual = next(t for t in fan[0]["data"] if t.get("name") == "actual")
     assert abs(actual["y"][-1] - last_month_end) < 0.01
     assert any(s.value.startswith("Open alerts") for s in at.subheader)
+    # bar tooltips say what a bar is (QA: with the axis titles blank they read "=Family")
+    bars = [t for c in charts for t in c["data"] if t.get("type") == "bar"]
+    assert len(bars) >= 4 and all("%{fullData.name}" in t["hovertemplate"] for t in bars)
     # the account filter narrows the figures to one account
     at.multiselect(key="dash_accounts").select(at.multiselect(key="dash_accounts").options[0]).run()
     assert not at.exception and len(at.dataframe[0].value) == 1
