@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,12 +65,17 @@ def _class_words(st: State, c: int) -> dict[int, float]:
     return cache[c]
 
 
+@lru_cache(maxsize=1 << 16)
+def _reason_word(token: str) -> bool:
+    """Whether a word n-gram can be quoted as a reason: one word, not a terminal code ("k2")
+    and not only channel words ("internet-überweisung" says how, not who was paid)."""
+    return (" " not in token and len(token) > 1 and not any(ch.isdigit() for ch in token)
+            and not set(re.split(r"[-./']", token)) <= CHANNEL_WORDS | {""})
+
+
 def _words(st: State, text: str, best: int, second: int) -> list[str]:
     """Up to two words of ``text`` that favour ``best`` over ``second`` most."""
-    tokens = [t for t in dict.fromkeys(VEC_WORD.build_analyzer()(text))
-              if " " not in t and len(t) > 1 and not any(ch.isdigit() for ch in t)
-              # "k2": a terminal code; "internet-überweisung": channel words, not the payee
-              and not set(re.split(r"[-./']", t)) <= CHANNEL_WORDS | {""}]
+    tokens = [t for t in dict.fromkeys(VEC_WORD.build_analyzer()(text)) if _reason_word(t)]
     if not tokens:
         return []
     mine = _class_words(st, best)
