@@ -188,7 +188,14 @@ def search(conn: psycopg.Connection, filters: Filters, *, limit: int = 50, offse
                  join public.categories sp on sp.id = sc.parent_id
                  where lower(sc.name) = lower(t.category_suggestions -> 0 ->> 'category')
                  order by sc.created_at, sc.id limit 1) end,
-               t.category_confidence, t.category_source, t.category_explanation, t.tags, t.notes_enc,
+               t.category_confidence, t.category_source,
+               coalesce((  -- a split row says what its parts are
+                 select 'Split: ' || string_agg(coalesce(sc.name, 'uncategorized') || ' '
+                                                || s.amount::text, ' · ' order by s.position)
+                 from public.transaction_splits s
+                 left join public.categories sc on sc.id = s.category_id
+                 where s.transaction_id = t.id), t.category_explanation),
+               t.tags, t.notes_enc,
                t.is_transfer, t.excluded, t.needs_review, t.possible_duplicate_of, t.duplicate_reason,
                exists (select 1 from public.transaction_splits s where s.transaction_id = t.id),
                t.pending, t.batch_id

@@ -219,3 +219,15 @@ def test_the_table_filter_finds_a_split_transaction_by_any_of_its_parts(db: Data
             assert list(page.rows["id"]) == [hofer], ids
         assert list(search(conn, Filters(category_ids=[cats["Pharmacy"]])).rows["description"]) \
             == ["APOTHEKE"]
+
+
+def test_the_table_says_what_a_split_rows_parts_are(db: Database, split_user) -> None:
+    from core.transactions_service import Filters, search
+
+    user, hofer, _ = split_user
+    with db.user_session(user) as conn:
+        rows = search(conn, Filters()).rows.set_index("id")
+    assert rows.at[hofer, "explanation"] == \
+        "Split: Groceries -60.00 · Household -21.99"
+    assert rows.loc[rows.index != hofer, "explanation"].map(
+        lambda e: not str(e).startswith("Split")).all()
