@@ -149,11 +149,13 @@ def render(user: AuthUser) -> None:
     st.subheader("Categories")
     st.caption("Groups hold categories; transactions, split parts, rules and budgets use the "
                "categories. " + LEARNS)
-    if flash := st.session_state.pop(FLASH, None):
-        st.success(flash)
+    flash = st.session_state.pop(FLASH, None)
     with common.session() as conn:
         found = category_admin.overview(conn)
     _table(found)
+    if flash:  # under the table, next to the controls that caused it, and as a toast
+        st.success(flash)
+        st.toast(flash)
     labels = found["label"].tolist()
     if (chosen := st.session_state.pop(PICK_NEXT, None)) in labels:
         st.session_state[PICK] = chosen  # keep the edited (or merged into) category selected
