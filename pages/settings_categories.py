@@ -119,15 +119,19 @@ def _create(user: AuthUser, found: pd.DataFrame) -> None:
     c1, c2 = st.columns(2)
     with c1.form("cat_new_form"):
         group = st.selectbox("Group", groups["name"].tolist(), key="cat_new_group")
-        name = st.text_input("New category", max_chars=category_admin.MAX_NAME, key="cat_new_name")
+        # a new key after each add empties the field (a browser keeps a form field's text)
+        fresh = st.session_state.get("cat_new_round", 0)
+        name = st.text_input("New category", max_chars=category_admin.MAX_NAME,
+                             key=f"cat_new_name_{fresh}")
         add = st.form_submit_button("Add category")
     with c2.form("cat_new_group_form"):
         group_name = st.text_input("New group", max_chars=category_admin.MAX_NAME,
-                                   key="cat_new_group_name")
+                                   key=f"cat_new_group_name_{fresh}")
         kind = st.selectbox("Kind", KINDS, key="cat_new_group_kind")
         add_group = st.form_submit_button("Add group")
     if not (add or add_group):
         return
+    fresh = st.session_state.get("cat_new_round", 0)
     try:
         with common.session() as conn:
             if add:
@@ -140,7 +144,7 @@ def _create(user: AuthUser, found: pd.DataFrame) -> None:
         return
     clean = " ".join(str(name if add else group_name).split())
     st.session_state[PICK_NEXT] = f"{group}{category_admin.SEPARATOR}{clean}" if add else clean
-    st.session_state.pop("cat_new_name" if add else "cat_new_group_name", None)
+    st.session_state["cat_new_round"] = fresh + 1
     st.session_state[FLASH] = f"Added {st.session_state[PICK_NEXT]}."
     st.rerun()
 

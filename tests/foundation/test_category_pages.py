@@ -25,6 +25,11 @@ def _seed(db: Database, user) -> None:
                          " where name = 'Coffee & Snacks'", [account, f"k{i}"])
 
 
+def _field(at, label: str):
+    """The "New category" / "New group" text input (its key changes after each add)."""
+    return next(t for t in at.text_input if t.label == label)
+
+
 def _options(at) -> list[str]:
     return list(at.selectbox(key="cat_pick").options)
 
@@ -38,16 +43,16 @@ def test_settings_adds_renames_deletes_and_merges_categories(db: Database, make_
 
     # add a category to a group; a name the group has is refused with the conflict named
     at.selectbox(key="cat_new_group").select("Food")
-    at.text_input(key="cat_new_name").input("groceries")
+    _field(at, "New category").input("groceries")
     at.button(key="FormSubmitter:cat_new_form-Add category").click().run()
     assert [e.value for e in at.error] == [
         "Not added: name: Food already has a category called 'Groceries'"]
-    at.text_input(key="cat_new_name").input("Bakery")
+    _field(at, "New category").input("Bakery")
     at.button(key="FormSubmitter:cat_new_form-Add category").click().run()
     assert not at.exception and not at.error
     assert [s.value for s in at.success] == ["Added Food › Bakery."]
     assert at.selectbox(key="cat_pick").value == "Food › Bakery"
-    assert at.text_input(key="cat_new_name").value == ""
+    assert _field(at, "New category").value == ""
     bakery = _ids(db, user)["Bakery"]
 
     # rename it
