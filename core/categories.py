@@ -24,7 +24,9 @@ import psycopg
 
 log = logging.getLogger(__name__)
 
-LABEL = "case when p.id is null then c.name else p.name || ' › ' || c.name end"
+SEPARATOR = " › "
+"""Between a group's and a category's name in a label ("Food › Groceries")."""
+LABEL = f"case when p.id is null then c.name else p.name || '{SEPARATOR}' || c.name end"
 """SQL: the display label of category ``c`` with its parent ``p`` (left joined)."""
 
 _ALL = f"""select c.id, {LABEL} as label, p.id is not null as leaf

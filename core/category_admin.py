@@ -29,6 +29,7 @@ import pandas as pd
 import psycopg
 
 from core import audit
+from core.categories import LABEL, SEPARATOR
 from core.identity import AuthUser
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 KINDS = ("expense", "income", "transfer")
 MAX_NAME = 80
 RESERVED = ("uncategorized",)
-SEPARATOR = " › "
 
 
 class CategoryError(ValueError):
@@ -113,7 +113,7 @@ _USAGE = """
          bd as (select category_id, count(*) as n from public.budgets group by 1),
          ch as (select parent_id, count(*) as n from public.categories
                 where parent_id is not null group by 1)
-    select c.id, c.parent_id, c.name, c.kind, c.is_essential, p.name,
+    select c.id, c.parent_id, c.name, c.kind, c.is_essential, p.name, """ + LABEL + """,
            coalesce(tx.n, 0)::int, coalesce(sp.n, 0)::int, coalesce(rl.n, 0)::int,
            coalesce(bd.n, 0)::int, coalesce(ch.n, 0)::int
     from public.categories c
@@ -124,7 +124,7 @@ _USAGE = """
     left join bd on bd.category_id = c.id
     left join ch on ch.parent_id = c.id"""
 
-COLUMNS = ["id", "parent_id", "name", "kind", "is_essential", "group", "transactions",
+COLUMNS = ["id", "parent_id", "name", "kind", "is_essential", "group", "label", "transactions",
            "split_parts", "rules", "budgets", "children"]
 
 
@@ -135,10 +135,6 @@ def overview(conn: psycopg.Connection) -> pd.DataFrame:
                         " coalesce(p.id, c.id), c.parent_id nulls first, lower(c.name)").fetchall()
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["is_group"] = frame["parent_id"].isna()
-    # (a group's "group" is missing: None or NaN, depending on how pandas typed the column)
-    frame["label"] = [n if is_group else f"{g}{SEPARATOR}{n}"
-                      for n, g, is_group in zip(frame["name"], frame["group"], frame["is_group"],
-                                                strict=True)]
     return frame
 
 
@@ -148,7 +144,7 @@ def usage(conn: psycopg.Connection, category_id: Any) -> Usage:
     row = conn.execute(_USAGE + " where c.id = %s", [cid]).fetchone()
     if row is None:
         raise CategoryError("this category does not exist (any more)")
-    return Usage(*row[6:])
+    return Usage(*row[7:])
 
 
 def get(conn: psycopg.Connection, category_id: Any, *, lock: bool = False) -> Category:

@@ -180,11 +180,11 @@ def search(conn: psycopg.Connection, filters: Filters, *, limit: int = 50, offse
                                             [*params, offset, limit, limit, limit]).fetchone()
     totals = [(c, n, Decimal(i), Decimal(o)) for c, n, i, o in totals]
     total = sum(r[1] for r in totals)
-    rows = conn.execute("""
+    rows = conn.execute(f"""
         select t.id, t.date, a.name, t.description, t.merchant, t.amount, t.currency, t.category_id,
-               case when p.id is null then c.name else p.name || ' › ' || c.name end,
+               {categories.LABEL},
                case when t.category_id is null then (  -- the model's top suggestion, as a label
-                 select sp.name || ' › ' || sc.name from public.categories sc
+                 select sp.name || '{categories.SEPARATOR}' || sc.name from public.categories sc
                  join public.categories sp on sp.id = sc.parent_id
                  where lower(sc.name) = lower(t.category_suggestions -> 0 ->> 'category')
                  order by sc.created_at, sc.id limit 1) end,

@@ -9,7 +9,7 @@ import logging
 import streamlit as st
 
 from core import review
-from core.categories import leaf_options
+from core.categories import SEPARATOR, leaf_options
 from pages import common
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def render() -> None:
     with common.session() as conn:
         size = review.queue_counts(conn)
         queue = review.queue(conn, limit=shown)
-        leaf_names = sorted({label.split(" › ", 1)[1] for _, label in leaf_options(conn)})
+        leaf_names = sorted({label.split(SEPARATOR, 1)[1] for _, label in leaf_options(conn)})
     if queue.empty:
         st.success("Nothing to review: every transaction is categorized.")
         return
