@@ -23,7 +23,7 @@ from core.config import Settings
 from jobs import shared_prior, threshold_store
 from jobs.context import StageContext
 from jobs.embedding_store import DbEmbeddingCache, record_owners
-from ml.calibration import NEVER
+from ml.calibration import DEFAULT_THRESHOLD
 from ml.categorizer import TransactionCategorizer
 from ml.embeddings import Embedder
 from ml.text import merchant_key
@@ -31,10 +31,6 @@ from ml.text import merchant_key
 log = logging.getLogger(__name__)
 
 CATEGORIZE_VERSION = "categorizer-1"
-# Fallback only if the model reports no threshold of its own (it derives one from the user's
-# replayed history so that auto-applied categories are >= 95% precise; with too little history
-# to measure that, 1.0: nothing is applied, every guess waits in Needs review).
-DEFAULT_THRESHOLD = NEVER
 DECIDED = ("user", "rule")
 _embedders: dict[str, Embedder] = {}
 
@@ -77,24 +73,22 @@ def supersede(labeled: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
 
 
 def _corrections(ctx: StageContext) -> pd.DataFrame:
+    """The user's corrections, oldest first; ``category`` is None where one cleared it."""
     with ctx.reader() as conn:
         rows = conn.execute("""
             select c.transaction_id::text, coalesce(nullif(t.merchant, ''), t.description),
                    k.name, c.created_at
             from public.corrections c
             join public.transactions t on t.id = c.transaction_id
-            join public.categories k on k.id = c.new_category_id""").fetchall()
-    return pd.DataFrame(rows, columns=["transaction_id", "merchant", "category", "created_at"])
+            left join public.categories k on k.id = c.new_category_id""").fetchall()
+    frame = pd.DataFrame(rows, columns=["transaction_id", "merchant", "category", "created_at"])
+    return frame.sort_values("created_at", kind="stable")
 
 
-def _cleared(ctx: StageContext) -> set[str]:
+def _cleared(corrections: pd.DataFrame) -> set[str]:
     """Transactions whose latest correction cleared the category ("send back for review")."""
-    with ctx.reader() as conn:
-        rows = conn.execute("""
-            select distinct on (c.transaction_id) c.transaction_id::text, c.new_category_id
-            from public.corrections c
-            order by c.transaction_id, c.created_at desc""").fetchall()
-    return {tid for tid, new in rows if new is None}
+    latest = corrections.groupby("transaction_id").tail(1)
+    return set(latest.loc[latest["category"].isna(), "transaction_id"])
 
 
 def categorize(ctx: StageContext, settings: Settings) -> int:
@@ -107,7 +101,8 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
                                    " where parent_id is not null").fetchall())
         row = conn.execute("select auto_apply_threshold from public.profiles").fetchone()
     labeled = tx[tx["category_source"].isin(DECIDED) & tx["category"].isin(leaves)]
-    labeled = supersede(labeled, _corrections(ctx))
+    corrections = _corrections(ctx)
+    labeled = supersede(labeled, corrections.dropna(subset=["category"]))
     seen = pd.concat([labeled, targets])
     shared = shared_prior.load(ctx.db, {merchant_key(k) for k in merchant_keys(seen).unique()})
     model = TransactionCategorizer(
@@ -115,17 +110,16 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
         embedding_cache=DbEmbeddingCache(ctx.db, settings.embedding_model),
         categories=sorted(leaves), shared_prior=shared or None)
     model.fit(_frame(labeled), labeled["category"])
-    # what Automatic applies, kept for Settings (whatever the user's own setting is)
-    threshold_store.remember(ctx, getattr(model, "auto_apply_threshold_", DEFAULT_THRESHOLD),
-                             len(labeled))
-    # the user's own setting, else the level at which the replayed history was >= 95% precise
-    threshold = (float(row[0]) if row and row[0] is not None
-                 else float(getattr(model, "auto_apply_threshold_", DEFAULT_THRESHOLD)))
+    # the level at which the replayed history was >= 95% precise (nothing is applied while
+    # that cannot be measured): what Automatic applies, kept for Settings
+    measured = float(getattr(model, "auto_apply_threshold_", DEFAULT_THRESHOLD))
+    threshold_store.remember(ctx, measured, len(labeled))
+    threshold = float(row[0]) if row and row[0] is not None else measured  # the user's own first
     features = _frame(targets)
     pred, top = model.predict(features), model.top_k(features, 3)
     record_owners(ctx.db, ctx.user_id, settings.embedding_model,  # what the model embedded
                   {merchant_key(d) for d in seen["description"].fillna("").unique()})
-    cleared = _cleared(ctx)
+    cleared = _cleared(corrections)
     rows = []
     for i in targets.index:
         name, conf = pred.at[i, "category"], float(pred.at[i, "confidence"])
