@@ -30,6 +30,7 @@ import psycopg
 
 from core.categories import labels_by_id
 from core.correction_writes import CorrectionError, as_uuids, check_leaf, follow_rows, load_many, record
+from core.transactions_service import MAX_TAG, MAX_TAGS
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,6 @@ ACTIONS = {"category": "Set category", "clear": "Send back for review",
            "exclude": "Exclude from spending and income", "include": "Include in spending and income",
            "tag": "Add tag"}
 """The bulk actions by key, with the label the page shows."""
-MAX_TAG = 40
-MAX_TAGS = 20
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ _TEXT = "(t.description || ' ' || coalesce(t.merchant, '') || ' ' || coalesce(t.
 TEXT_MATCH = f"({_TEXT} ilike %s and {_TEXT} ~* %s)"
 _WORD = re.compile(r"\w+")
 MAX_NOTE = 2000
+MAX_TAG, MAX_TAGS = 40, 20
+"""Characters per tag, tags per transaction (the table's tag editor and bulk tagging)."""
 COLUMNS = ["id", "date", "account", "description", "merchant", "amount", "currency", "category_id",
            "category", "suggested", "confidence", "source", "explanation", "tags", "notes_enc",
            "is_transfer", "excluded", "needs_review", "possible_duplicate_of", "duplicate_reason",
@@ -244,8 +246,9 @@ def read_notes(conn: psycopg.Connection, cipher: UserCipher, tx_id: Any) -> str:
 
 
 def set_tags(conn: psycopg.Connection, tx_id: Any, tags: list[str]) -> list[str]:
-    """Replace a transaction's tags (trimmed, at most 40 characters each, 20 tags, no repeats)."""
-    clean = list(dict.fromkeys(t.strip()[:40] for t in tags if t and t.strip()))[:20]
+    """Replace a transaction's tags (trimmed, at most :data:`MAX_TAG` characters each,
+    :data:`MAX_TAGS` tags, no repeats)."""
+    clean = list(dict.fromkeys(t.strip()[:MAX_TAG] for t in tags if t and t.strip()))[:MAX_TAGS]
     conn.execute("update public.transactions set tags = %s where id = %s", [clean, tx_id])
     return clean
 
