@@ -126,7 +126,7 @@ def add_tag(conn: psycopg.Connection, ids: Iterable[Any], tag: str) -> BulkResul
     """Add ``tag`` to the rows of ``ids`` that do not have it (and have fewer than 20 tags)."""
     clean = (tag or "").strip()
     if not clean or len(clean) > MAX_TAG:
-        raise CorrectionError(f"tag: a tag must have 1 to {MAX_TAG} characters")
+        raise CorrectionError(f"Tag must have 1 to {MAX_TAG} characters")
     wanted = as_uuids(ids)
     found, has, full, changed = conn.execute("""
         with sel as (select id, coalesce(%s = any(tags), false) as has_tag,

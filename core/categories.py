@@ -22,6 +22,8 @@ from typing import Any
 
 import psycopg
 
+from core.ids import InvalidId, parse_uuid
+
 log = logging.getLogger(__name__)
 
 SEPARATOR = " › "
@@ -55,8 +57,9 @@ def leaf_problem(conn: psycopg.Connection, category_id: Any) -> str | None:
     A group is refused with its name and an example of its leaves ("'Housing' is a group of
     categories; choose one of its categories, such as Housing › Rent & Mortgage")."""
     try:
-        cid = category_id if isinstance(category_id, uuid.UUID) else uuid.UUID(str(category_id))
-    except ValueError:
+        cid = parse_uuid(category_id, "category id")
+    except InvalidId as exc:
+        log.info("refused: %s", exc)
         return "the chosen category does not exist"
     row = conn.execute("""
         select c.name, c.parent_id is not null,

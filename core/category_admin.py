@@ -31,6 +31,7 @@ import psycopg
 from core import audit
 from core.categories import LABEL, SEPARATOR
 from core.identity import AuthUser
+from core.ids import InvalidId, parse_uuid
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ RESERVED = ("uncategorized",)
 
 
 class CategoryError(ValueError):
-    """A category change that cannot be made; the message says which field and why."""
+    """A change that cannot be made; the message names the field ("Category name can't be empty")."""
 
 
 @dataclass(frozen=True)
@@ -160,21 +161,28 @@ def get(conn: psycopg.Connection, category_id: Any, *, lock: bool = False) -> Ca
 
 
 def _uuid(value: Any) -> uuid.UUID:
+    """A category id; one that does not parse is, to the user, a category that does not exist."""
     try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError as exc:
+        return parse_uuid(value, "category id")
+    except InvalidId as exc:
+        log.info("refused: %s", exc)
         raise CategoryError("this category does not exist (any more)") from exc
 
 
-def clean_name(name: Any) -> str:
-    """The name as stored (spaces collapsed), or :class:`CategoryError` naming the problem."""
-    clean = " ".join(str(name or "").split())
+def _noun(group: bool) -> str:
+    return "Group" if group else "Category"
+
+
+def clean_name(name: Any, *, group: bool = False) -> str:
+    """A category's (``group``'s) name as stored (spaces collapsed), or :class:`CategoryError`."""
+    clean, noun = " ".join(str(name or "").split()), _noun(group)
     if not clean:
-        raise CategoryError("name: a category needs a name")
+        raise CategoryError(f"{noun} name can't be empty")
     if len(clean) > MAX_NAME:
-        raise CategoryError(f"name: at most {MAX_NAME} characters ({len(clean)} given)")
+        raise CategoryError(f"{noun} name can't be longer than {MAX_NAME} characters "
+                            f"({len(clean)} given)")
     if clean.lower() in RESERVED:
-        raise CategoryError(f"name: {clean!r} is reserved for transactions without a category")
+        raise CategoryError(f"{noun} name {clean!r} is reserved for transactions without a category")
     return clean
 
 
@@ -185,7 +193,8 @@ def check_unique(conn: psycopg.Connection, name: str, *, group: bool,
                            " and lower(name) = lower(%s) and id is distinct from %s",
                            [name, exclude]).fetchone()
         if row:
-            raise CategoryError(f"name: you already have a group called {row[0]!r}")
+            raise CategoryError(f"Group name {name!r} is taken: you already have a group called "
+                                f"{row[0]!r}")
         return
     row = conn.execute("""
         select c.name, p.id, p.name from public.categories c
@@ -196,14 +205,16 @@ def check_unique(conn: psycopg.Connection, name: str, *, group: bool,
     if row is None:
         return
     if parent is not None and row[1] == parent.id:
-        raise CategoryError(f"name: {row[2]} already has a category called {row[0]!r}")
-    raise CategoryError(f"name: you already have a category called {row[0]!r} (in {row[2]}); "
-                        "category names must differ so that the categorizer can tell them apart")
+        raise CategoryError(f"Category name {name!r} is taken: {row[2]} already has a category "
+                            f"called {row[0]!r}")
+    raise CategoryError(f"Category name {name!r} is taken: you already have a category called "
+                        f"{row[0]!r} (in {row[2]}); category names must differ so that the "
+                        "categorizer can tell them apart")
 
 
 def _kind(kind: Any) -> str:
     if kind not in KINDS:
-        raise CategoryError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+        raise CategoryError(f"Kind must be one of {', '.join(KINDS)}, not {kind!r}")
     return str(kind)
 
 
@@ -215,13 +226,13 @@ def _insert(conn: psycopg.Connection, parent: uuid.UUID | None, name: str, kind:
                                 " values (%s, %s, %s, %s) returning id",
                                 [parent, name, kind, essential]).fetchone()[0]
     except psycopg.errors.UniqueViolation as exc:
-        raise CategoryError(f"name: {name!r} already exists") from exc
+        raise CategoryError(f"{_noun(parent is None)} name {name!r} is taken") from exc
 
 
 def create_group(conn: psycopg.Connection, user: AuthUser, name: str, kind: str = "expense",
                  is_essential: bool = False) -> uuid.UUID:
     """A new, empty group; returns its id."""
-    clean, kind = clean_name(name), _kind(kind)
+    clean, kind = clean_name(name, group=True), _kind(kind)
     check_unique(conn, clean, group=True)
     cid = _insert(conn, None, clean, kind, bool(is_essential))
     audit.record(conn, user, "category_created", {"id": str(cid), "name": clean, "group": True})
@@ -229,12 +240,13 @@ def create_group(conn: psycopg.Connection, user: AuthUser, name: str, kind: str 
 
 
 def create_category(conn: psycopg.Connection, user: AuthUser, group_id: Any, name: str,
-                    kind: str | None = None, is_essential: bool | None = None) -> uuid.UUID:
-    """A new category under one of the user's groups (kind and essential default to the
-    group's); returns its id."""
+                    kind: str | None = None, *, is_essential: bool | None) -> uuid.UUID:
+    """A new category under one of the user's groups; returns its id. The kind defaults to the
+    group's; ``is_essential`` must be given (the page shows it set to the group's flag before
+    adding), and only ``None`` takes the group's flag."""
     parent = get(conn, group_id)
     if not parent.is_group:
-        raise CategoryError(f"group: {parent.label!r} is a category, not a group")
+        raise CategoryError(f"Group {parent.label!r} is a category, not a group; choose a group")
     clean = clean_name(name)
     kind = _kind(parent.kind if kind is None else kind)
     check_unique(conn, clean, group=False, parent=parent)

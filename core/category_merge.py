@@ -69,7 +69,7 @@ class MergeResult:
 def rename(conn: psycopg.Connection, user: AuthUser, category_id: Any, name: str) -> str:
     """Rename a category or a group (same rules as a new name); returns the stored name."""
     cat = get(conn, category_id, lock=True)
-    clean = clean_name(name)
+    clean = clean_name(name, group=cat.is_group)
     parent = None if cat.is_group else get(conn, cat.parent_id)
     check_unique(conn, clean, group=cat.is_group, parent=parent, exclude=cat.id)
     if clean == cat.name:
@@ -106,12 +106,13 @@ def merge(conn: psycopg.Connection, user: AuthUser, source_id: Any, target_id: A
     """Move everything of category ``source_id`` to ``target_id``, then delete the source."""
     source, target = get(conn, source_id, lock=True), get(conn, target_id, lock=True)
     if source.id == target.id:
-        raise CategoryError("merge: choose another category to merge into")
+        raise CategoryError("Merge target must be another category: choose one to merge into")
     if target.is_group:
-        raise CategoryError(f"merge: {target.name!r} is a group; merge into one of its categories")
+        raise CategoryError(f"Merge target {target.name!r} is a group; merge into one of its "
+                            "categories")
     if conn.execute("select 1 from public.categories where parent_id = %s limit 1",
                     [source.id]).fetchone():
-        raise CategoryError(f"merge: {source.name!r} is a group that still holds categories; "
+        raise CategoryError(f"Category {source.name!r} is a group that still holds categories; "
                             "merge or move those first")
     src, dst = str(source.id), str(target.id)
     moved = conn.execute("update public.transactions set category_id = %s where category_id = %s",

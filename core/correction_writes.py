@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 
 from core.categories import leaf_problem
+from core.ids import parse_uuids
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +50,9 @@ def load_one(conn: psycopg.Connection, tx_id: Any) -> tuple:
 
 
 def as_uuids(values: Iterable[Any]) -> list[uuid.UUID]:
-    """``values`` as UUIDs, each once in the given order; what is not a UUID is left out."""
-    out: dict[uuid.UUID, None] = {}
-    for value in values:
-        try:
-            out[value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))] = None
-        except ValueError:
-            continue
-    return list(out)
+    """``values`` as UUIDs, each once in the given order; what is not a UUID is left out
+    (a transaction id that does not parse is one that does not exist)."""
+    return parse_uuids(values, "transaction id", skip_invalid=True)
 
 
 def load_many(conn: psycopg.Connection, ids: Iterable[Any]) -> list[tuple]:

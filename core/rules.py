@@ -190,7 +190,7 @@ def check_priority(value: Any) -> int:
     if (number is None or not number.is_finite() or number != number.to_integral_value()
             or not MIN_PRIORITY <= number <= MAX_PRIORITY):
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
-        raise RuleError(f"priority: expected a whole number from {MIN_PRIORITY:,} to {MAX_PRIORITY:,},"
+        raise RuleError(f"Priority must be a whole number from {MIN_PRIORITY:,} to {MAX_PRIORITY:,};"
                         f" got {shown}")
     return int(number)
 
@@ -198,8 +198,10 @@ def check_priority(value: Any) -> int:
 def check_name(name: Any) -> str:
     """The rule name without surrounding spaces, or :class:`RuleError` if empty or too long."""
     text = name.strip() if isinstance(name, str) else ""
-    if not text or len(text) > MAX_NAME:
-        raise RuleError(f"name: a rule needs a name (at most {MAX_NAME} characters)")
+    if not text:
+        raise RuleError("Rule name can't be empty")
+    if len(text) > MAX_NAME:
+        raise RuleError(f"Rule name can't be longer than {MAX_NAME} characters ({len(text)} given)")
     return text
 
 

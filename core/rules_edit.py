@@ -3,7 +3,7 @@ move it up or down the order.
 
 A disabled rule is kept but not applied: not on import (:func:`core.rules.compile_rules` skips
 it), not by "apply all rules", and "Apply to existing" refuses it
-(:func:`core.rules_store.apply_rule`). The order is the order rules run in: ascending priority
+(:func:`core.rules_apply.apply_rule`). The order is the order rules run in: ascending priority
 (0 to 1,000,000, checked as on save), then name. Moving a rule gives it a priority between its
 new neighbours (the one it jumped over keeps its own); when there is no whole number between
 them (equal priorities), every rule is renumbered 10, 20, 30, ... in the new order.
@@ -21,6 +21,7 @@ from typing import Any
 
 import psycopg
 
+from core.ids import InvalidId, parse_uuid
 from core.rules import MAX_PRIORITY, MIN_PRIORITY, RuleError, check_priority
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,10 @@ def lock_rules(conn: psycopg.Connection) -> None:
 
 def _rule_id(rule_id: Any) -> uuid.UUID:
     try:
-        return rule_id if isinstance(rule_id, uuid.UUID) else uuid.UUID(str(rule_id))
-    except ValueError:
-        raise RuleError("this rule no longer exists") from None
+        return parse_uuid(rule_id, "rule id")
+    except InvalidId as exc:
+        log.info("refused: %s", exc)
+        raise RuleError("this rule no longer exists") from exc
 
 
 def _update(conn: psycopg.Connection, rule_id: Any, column: str, value: Any) -> None:

@@ -9,7 +9,9 @@
   ``20261122000000_import_speed``).
 * :func:`matching_ids`: every id of a filter, for the table's bulk actions
   (:mod:`core.bulk_edit`).
-* :func:`set_notes` / :func:`set_tags` / :func:`set_excluded`: per-row edits.
+* :func:`set_notes` / :func:`set_tags` / :func:`set_excluded`: per-row edits (the table's
+  cell edits are checked against what it showed first, :mod:`core.table_edits`).
+* :func:`split_label`: a split row's Category cell, from its parts (``split_parts``).
 * :func:`possible_duplicates` / :func:`resolve_duplicate`: the user's decision on a row the
   import flagged. "delete" removes the new row and remembers its dedupe key as an alias of
   the kept one, so re-importing that file does not bring it back.
@@ -48,7 +50,14 @@ MAX_TAG, MAX_TAGS = 40, 20
 COLUMNS = ["id", "date", "account", "description", "merchant", "amount", "currency", "category_id",
            "category", "suggested", "confidence", "source", "explanation", "tags", "notes_enc",
            "is_transfer", "excluded", "needs_review", "possible_duplicate_of", "duplicate_reason",
-           "has_splits", "pending", "batch_id"]
+           "has_splits", "split_parts", "pending", "batch_id"]
+SPLIT_PARTS = """(
+  select array_agg(coalesce(sc.name, 'uncategorized') || ' ' || s.amount::text
+                   order by s.position, s.id) as parts
+  from public.transaction_splits s left join public.categories sc on sc.id = s.category_id
+  where s.transaction_id = t.id)"""
+"""SQL (``left join lateral ... sp on true``): ``sp.parts``, the parts of transaction ``t``'s
+split in order ("Groceries -60.00"), or null when it is not split."""
 
 
 @dataclass
@@ -90,6 +99,11 @@ def category_options(conn: psycopg.Connection) -> list[tuple[uuid.UUID, str]]:
     """(id, "Parent › Child") for every category, groups too, in display order (for filters;
     a transaction is filed under a leaf only, see :func:`core.categories.leaf_options`)."""
     return categories.category_options(conn)
+
+
+def split_label(parts: list[str]) -> str:
+    """The table's Category cell of a split transaction: "Split: Groceries -60.00, Household -21.99"."""
+    return "Split: " + ", ".join(parts)
 
 
 def amount_bounds(low: float | Decimal | None, high: float | Decimal | None
@@ -191,24 +205,20 @@ def search(conn: psycopg.Connection, filters: Filters, *, limit: int = 50, offse
                  where lower(sc.name) = lower(t.category_suggestions -> 0 ->> 'category')
                  order by sc.created_at, sc.id limit 1) end,
                t.category_confidence, t.category_source,
-               coalesce((  -- a split row says what its parts are
-                 select 'Split: ' || string_agg(coalesce(sc.name, 'uncategorized') || ' '
-                                                || s.amount::text, ' · ' order by s.position)
-                 from public.transaction_splits s
-                 left join public.categories sc on sc.id = s.category_id
-                 where s.transaction_id = t.id), t.category_explanation),
+               coalesce('Split: ' || array_to_string(sp.parts, ' · '),  -- a split says its parts
+                        t.category_explanation),
                t.tags, t.notes_enc,
                t.is_transfer, t.excluded, t.needs_review, t.possible_duplicate_of, t.duplicate_reason,
-               exists (select 1 from public.transaction_splits s where s.transaction_id = t.id),
-               t.pending, t.batch_id
+               sp.parts is not null, sp.parts, t.pending, t.batch_id
         from public.transactions t
         join public.accounts a on a.id = t.account_id
         left join public.categories c on c.id = t.category_id
         left join public.categories p on p.id = c.parent_id
+        left join lateral {SPLIT_PARTS} sp on true
         where t.id = any(%s)
         order by t.date desc, t.created_at desc, t.id""", [page_ids]).fetchall()
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame["notes"] = [_decrypt_note(cipher, b) for b in frame["notes_enc"]] if cipher else None
+    frame["notes"] = [decrypt_note(cipher, b) for b in frame["notes_enc"]] if cipher else None
     frame = frame.drop(columns=["notes_enc"])
     return Page(frame, total, [{"currency": r[0], "n": r[1], "money_in": r[2], "money_out": r[3],
                                 "net": r[2] - r[3]} for r in totals], int(offset))
@@ -224,7 +234,7 @@ def matching_ids(conn: psycopg.Connection, filters: Filters, *, cipher: UserCiph
                                        " order by t.date desc, t.created_at desc, t.id", params)]
 
 
-def _decrypt_note(cipher: UserCipher, blob: Any) -> str:
+def decrypt_note(cipher: UserCipher, blob: Any) -> str:
     try:
         return cipher.decrypt(blob, "notes") or ""
     except DecryptionError:
@@ -242,7 +252,7 @@ def set_notes(conn: psycopg.Connection, cipher: UserCipher, user_id: Any, tx_id:
 
 def read_notes(conn: psycopg.Connection, cipher: UserCipher, tx_id: Any) -> str:
     row = conn.execute("select notes_enc from public.transactions where id = %s", [tx_id]).fetchone()
-    return _decrypt_note(cipher, row[0]) if row and row[0] else ""
+    return decrypt_note(cipher, row[0]) if row and row[0] else ""
 
 
 def set_tags(conn: psycopg.Connection, tx_id: Any, tags: list[str]) -> list[str]:

@@ -18,6 +18,7 @@ from pages import common
 log = logging.getLogger(__name__)
 
 FLASH, OFFER, PICK, PICK_NEXT = "cat_flash", "cat_offer", "cat_pick", "cat_pick_next"
+ESSENTIAL = "Essential (rent, groceries: what the forecast and goals keep paying first)"
 LEARNS = ("The categorizer learns your categories by name: after a rename or a merge it keeps "
           "what it learned, refitted within a minute.")
 
@@ -46,8 +47,7 @@ def _edit(user: AuthUser, row: pd.Series) -> None:
         if leaf:
             c1, c2 = st.columns(2)
             kind = c1.selectbox("Kind", KINDS, index=KINDS.index(row["kind"]), key=f"cat_kind_{cid}")
-            essential = c2.checkbox("Essential (rent, groceries: what the forecast and goals keep "
-                                    "paying first)", value=essential, key=f"cat_essential_{cid}")
+            essential = c2.checkbox(ESSENTIAL, value=essential, key=f"cat_essential_{cid}")
         saved = st.form_submit_button("Save category" if leaf else "Save group")
     if not saved:
         return
@@ -115,15 +115,21 @@ def _delete_or_merge(user: AuthUser, row: pd.Series, found: pd.DataFrame) -> Non
 
 
 def _create(user: AuthUser, found: pd.DataFrame) -> None:
-    groups = found.loc[found["is_group"], ["id", "name"]]
+    groups = found.loc[found["is_group"]].reset_index(drop=True)
     c1, c2 = st.columns(2)
+    # outside the form, so that choosing a group sets the essential box to that group's flag
+    group = c1.selectbox("Group", groups["name"].tolist(), key="cat_new_group")
+    parent = groups.iloc[groups["name"].tolist().index(group)] if group is not None else None
+    # a new key after each add empties the fields (a browser keeps a form field's text)
+    fresh = st.session_state.get("cat_new_round", 0)
     with c1.form("cat_new_form"):
-        group = st.selectbox("Group", groups["name"].tolist(), key="cat_new_group")
-        # a new key after each add empties the field (a browser keeps a form field's text)
-        fresh = st.session_state.get("cat_new_round", 0)
         name = st.text_input("New category", max_chars=category_admin.MAX_NAME,
                              key=f"cat_new_name_{fresh}")
-        add = st.form_submit_button("Add category")
+        essential = st.checkbox(
+            ESSENTIAL, value=parent is not None and bool(parent["is_essential"]),
+            key=f"cat_new_essential_{fresh}_{'' if parent is None else parent['id']}",
+            help="Starts as the group's setting; change it here if this category differs.")
+        add = st.form_submit_button("Add category", disabled=parent is None)
     with c2.form("cat_new_group_form"):
         group_name = st.text_input("New group", max_chars=category_admin.MAX_NAME,
                                    key=f"cat_new_group_name_{fresh}")
@@ -131,12 +137,11 @@ def _create(user: AuthUser, found: pd.DataFrame) -> None:
         add_group = st.form_submit_button("Add group")
     if not (add or add_group):
         return
-    fresh = st.session_state.get("cat_new_round", 0)
     try:
         with common.session() as conn:
             if add:
-                gid = groups["id"].iloc[groups["name"].tolist().index(group)]
-                category_admin.create_category(conn, user, gid, name)
+                category_admin.create_category(conn, user, parent["id"], name,
+                                               is_essential=essential)
             else:
                 category_admin.create_group(conn, user, group_name, kind)
     except CategoryError as exc:

@@ -1,6 +1,7 @@
 """The "Needs review" tab: what the categorizer was unsure about, most helpful decision first,
 with its top suggestions one click away and a full category picker. The tab shows the first
-merchants, says how many wait in all, and shows the next ones on "Show more"."""
+merchants, says how many wait in all, and shows the next ones on "Show more"; when the queue
+shrinks, what "Show more" asked for shrinks with it (never more pages than the queue fills)."""
 
 from __future__ import annotations
 
@@ -35,11 +36,20 @@ def _show_more() -> None:
     st.session_state["rv_shown"] = int(st.session_state.get("rv_shown", review.PAGE)) + review.PAGE
 
 
+def _shown(merchants: int) -> int:
+    """How many merchants to show: as many as "Show more" asked for, but no more pages of
+    :data:`core.review.PAGE` than the queue fills now (kept, so that a queue that shrank and
+    grows again does not show pages the user did not ask for)."""
+    asked = max(review.PAGE, int(st.session_state.get("rv_shown") or review.PAGE))
+    shown = min(asked, max(1, -(-merchants // review.PAGE)) * review.PAGE)
+    st.session_state["rv_shown"] = shown
+    return shown
+
+
 def render() -> None:
-    shown = int(st.session_state.get("rv_shown", review.PAGE))
     with common.session() as conn:
         size = review.queue_counts(conn)
-        queue = review.queue(conn, limit=shown)
+        queue = review.queue(conn, limit=_shown(size.merchants))
         leaf_names = sorted({label.split(SEPARATOR, 1)[1] for _, label in leaf_options(conn)})
     if queue.empty:
         st.success("Nothing to review: every transaction is categorized.")

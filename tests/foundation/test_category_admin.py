@@ -49,33 +49,39 @@ def test_names_are_validated_and_a_conflict_is_named(db: Database, make_user) ->
     user = make_user(name="cat-names").user
     with db.user_session(user) as conn:
         food, shopping = _id(conn, "Food"), _id(conn, "Shopping")
-        bakery = cats.create_category(conn, user, food, "  Fresh   Bakery ")
+        bakery = cats.create_category(conn, user, food, "  Fresh   Bakery ", is_essential=None)
         assert cats.get(conn, bakery).label == "Food › Fresh Bakery"
         assert (cats.get(conn, bakery).kind, cats.get(conn, bakery).is_essential) == ("expense", True)
         side = cats.create_group(conn, user, "Side hustle", "income")
-        assert cats.get(conn, cats.create_category(conn, user, side, "Etsy")).kind == "income"
+        assert cats.get(conn, cats.create_category(conn, user, side, "Etsy",
+                                                   is_essential=None)).kind == "income"
         groceries = _id(conn, "Groceries")
     cases = [
-        (lambda c: cats.create_category(c, user, food, "groceries"),
-         "name: Food already has a category called 'Groceries'"),
-        (lambda c: cats.create_category(c, user, shopping, "GROCERIES"),
-         r"name: you already have a category called 'Groceries' \(in Food\); category names must"),
-        (lambda c: cats.create_category(c, user, food, "   "), "name: a category needs a name"),
-        (lambda c: cats.create_category(c, user, food, "x" * 81),
-         r"name: at most 80 characters \(81 given\)"),
-        (lambda c: cats.create_category(c, user, food, "Uncategorized"),
-         "name: 'Uncategorized' is reserved"),
-        (lambda c: cats.create_category(c, user, groceries, "Organic"),
-         "group: 'Food › Groceries' is a category, not a group"),
-        (lambda c: cats.create_group(c, user, " food "), "name: you already have a group called 'Food'"),
+        (lambda c: cats.create_category(c, user, food, "groceries", is_essential=None),
+         "^Category name 'groceries' is taken: Food already has a category called 'Groceries'$"),
+        (lambda c: cats.create_category(c, user, shopping, "GROCERIES", is_essential=None),
+         r"^Category name 'GROCERIES' is taken: you already have a category called 'Groceries' "
+         r"\(in Food\); category names must"),
+        (lambda c: cats.create_category(c, user, food, "   ", is_essential=None),
+         "^Category name can't be empty$"),
+        (lambda c: cats.create_category(c, user, food, "x" * 81, is_essential=None),
+         r"^Category name can't be longer than 80 characters \(81 given\)$"),
+        (lambda c: cats.create_category(c, user, food, "Uncategorized", is_essential=None),
+         "^Category name 'Uncategorized' is reserved"),
+        (lambda c: cats.create_category(c, user, groceries, "Organic", is_essential=None),
+         "^Group 'Food › Groceries' is a category, not a group; choose a group$"),
+        (lambda c: cats.create_group(c, user, " food "),
+         "^Group name 'food' is taken: you already have a group called 'Food'$"),
+        (lambda c: cats.create_group(c, user, "  "), "^Group name can't be empty$"),
         (lambda c: cats.create_group(c, user, "Pets & Vets", "savings"),
-         "kind: 'savings' is not one of expense, income, transfer"),
+         "^Kind must be one of expense, income, transfer, not 'savings'$"),
         (lambda c: category_merge.rename(c, user, _id(c, "Restaurants"), "fresh bakery"),
-         "name: Food already has a category called 'Fresh Bakery'"),
+         "^Category name 'fresh bakery' is taken: Food already has a category called 'Fresh Bakery'$"),
         (lambda c: category_merge.rename(c, user, side, "Housing"),
-         "name: you already have a group called 'Housing'"),
+         "^Group name 'Housing' is taken: you already have a group called 'Housing'$"),
+        (lambda c: category_merge.rename(c, user, side, ""), "^Group name can't be empty$"),
         (lambda c: cats.update_leaf(c, user, groceries, kind="other", is_essential=True),
-         "kind: 'other' is not one of"),
+         "^Kind must be one of expense, income, transfer, not 'other'$"),
         (lambda c: cats.update_leaf(c, user, food, kind="income", is_essential=True),
          "'Food' is a group: kind and essential are set per category"),
     ]
@@ -97,6 +103,22 @@ def test_names_are_validated_and_a_conflict_is_named(db: Database, make_user) ->
         assert _audit(conn).count("category_created") == 3
 
 
+def test_a_new_categorys_essential_flag_is_an_explicit_choice(db: Database, make_user) -> None:
+    """Food is essential, Travel is not: a new category is what the caller says, and takes its
+    group's flag only when the caller passes None; the argument cannot be left out."""
+    user = make_user(name="cat-essential").user
+    with db.user_session(user) as conn:
+        food, travel = _id(conn, "Food"), _id(conn, "Travel")
+        made = {name: cats.get(conn, cats.create_category(conn, user, group, name,
+                                                          is_essential=flag)).is_essential
+                for name, group, flag in (("Bakery", food, False), ("Visas", travel, True),
+                                          ("Market", food, None), ("Tours", travel, None))}
+        assert made == {"Bakery": False, "Visas": True, "Market": True, "Tours": False}
+        with pytest.raises(TypeError, match="is_essential"):
+            cats.create_category(conn, user, food, "Deli")  # type: ignore[call-arg]
+        assert _audit(conn).count("category_created") == 4
+
+
 def test_another_users_category_cannot_be_touched(db: Database, make_user) -> None:
     me, other = make_user(name="cat-me").user, make_user(name="cat-other").user
     with db.user_session(other) as conn:
@@ -109,7 +131,7 @@ def test_another_users_category_cannot_be_touched(db: Database, make_user) -> No
         lambda c: cats.update_leaf(c, me, theirs, kind="income", is_essential=False),
         lambda c: cats.delete(c, me, theirs),
         lambda c: cats.usage(c, theirs),
-        lambda c: cats.create_category(c, me, their_group, "Planted"),
+        lambda c: cats.create_category(c, me, their_group, "Planted", is_essential=None),
         lambda c: category_merge.merge(c, me, theirs, mine),
         lambda c: category_merge.merge(c, me, mine, theirs),
         lambda c: category_merge.rename(c, me, "not-an-id", "x"),
@@ -196,11 +218,11 @@ def test_merge_moves_every_reference_then_deletes(db: Database, make_user) -> No
             {"category": "Groceries", "confidence": 0.35}]
         assert conn.execute("select category from budget_status").fetchall() == [("Restaurants",)]
         assert _audit(conn)[-1] == "category_merged"
-        with pytest.raises(CategoryError, match="merge: choose another category"):
+        with pytest.raises(CategoryError, match="^Merge target must be another category"):
             category_merge.merge(conn, user, restaurants, restaurants)
-        with pytest.raises(CategoryError, match="merge: 'Food' is a group; merge into one"):
+        with pytest.raises(CategoryError, match="^Merge target 'Food' is a group; merge into one"):
             category_merge.merge(conn, user, restaurants, _id(conn, "Food"))
-        with pytest.raises(CategoryError, match="merge: 'Travel' is a group that still holds"):
+        with pytest.raises(CategoryError, match="^Category 'Travel' is a group that still holds"):
             category_merge.merge(conn, user, _id(conn, "Travel"), restaurants)
 
 
@@ -232,7 +254,7 @@ def test_delete_only_what_nothing_uses(db: Database, make_user) -> None:
         groceries = _id(conn, "Groceries")
         conn.execute("insert into rules (name, actions) values ('Shop', %s)",
                      [json.dumps([{"type": "set_category", "category_id": str(groceries)}])])
-        bakery = cats.create_category(conn, user, _id(conn, "Food"), "Bakery")
+        bakery = cats.create_category(conn, user, _id(conn, "Food"), "Bakery", is_essential=None)
         waiting = _tx(conn, account, "w1", None, None, suggestions=[
             {"category": "Bakery", "confidence": 0.4}, {"category": "Groceries", "confidence": 0.3}])
         group = cats.create_group(conn, user, "Side hustle")

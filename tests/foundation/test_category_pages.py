@@ -46,7 +46,8 @@ def test_settings_adds_renames_deletes_and_merges_categories(db: Database, make_
     _field(at, "New category").input("groceries")
     at.button(key="FormSubmitter:cat_new_form-Add category").click().run()
     assert [e.value for e in at.error] == [
-        "Not added: name: Food already has a category called 'Groceries'"]
+        "Not added: Category name 'groceries' is taken: Food already has a category called "
+        "'Groceries'"]
     _field(at, "New category").input("Bakery")
     at.button(key="FormSubmitter:cat_new_form-Add category").click().run()
     assert not at.exception and not at.error
@@ -95,6 +96,39 @@ def test_settings_adds_renames_deletes_and_merges_categories(db: Database, make_
                             " on c.id = t.category_id group by 1").fetchall() == [("Restaurants", 3)]
         assert conn.execute("select count(*) from categories where name = 'Coffee & Snacks'"
                             ).fetchone()[0] == 0
+
+
+def _new_essential(at):
+    """The add form's essential checkbox (its key changes with the group and after each add)."""
+    return next(c for c in at.checkbox if str(c.key).startswith("cat_new_essential_"))
+
+
+def test_the_add_form_shows_the_groups_essential_flag_before_adding(db: Database, make_user,
+                                                                    open_page) -> None:
+    """Food is essential, Travel is not: choosing the group sets the box to the group's flag,
+    and what the box says when adding is what the new category gets."""
+    user = make_user(name="cat-page-essential").user
+    at = open_page(user, "settings")
+    at.selectbox(key="cat_new_group").select("Travel").run()
+    assert _new_essential(at).value is False
+    at.selectbox(key="cat_new_group").select("Food").run()
+    assert _new_essential(at).value is True
+    assert _new_essential(at).label.startswith("Essential")
+    _new_essential(at).uncheck()
+    _field(at, "New category").input("Bakery")
+    at.button(key="FormSubmitter:cat_new_form-Add category").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == ["Added Food › Bakery."]
+    assert _new_essential(at).value is True, "the next category starts as the group's again"
+    at.selectbox(key="cat_new_group").select("Travel").run()
+    _new_essential(at).check()
+    _field(at, "New category").input("Visas")
+    at.button(key="FormSubmitter:cat_new_form-Add category").click().run()
+    assert not at.exception and not at.error
+    with db.user_session(user) as conn:
+        assert dict(conn.execute("select name, is_essential from categories"
+                                 " where name in ('Bakery', 'Visas')").fetchall()) == {
+            "Bakery": False, "Visas": True}
 
 
 def test_settings_shows_the_auto_apply_threshold_in_use(db: Database, make_user,

@@ -14,7 +14,8 @@ from core.categories import category_options, leaf_options
 from core.correction_rules import rule_from_correction
 from core.corrections import CorrectionError, apply_to_similar, correct_category, split_transaction
 from core.rules import Rule, RuleError
-from core.rules_store import preview_rule, save_rule
+from core.rules_apply import preview_rule
+from core.rules_store import save_rule
 
 GROUP = r"'Housing' is a group of categories; choose one of its categories, such as Housing › Home Insurance"
 

@@ -54,3 +54,23 @@ def test_review_tab_says_how_many_wait_and_shows_more(open_page, db, waiting) ->
     assert "rv_more" not in {b.key for b in at.button}
     captions = " ".join(c.value for c in at.caption)
     assert "37 merchants waiting (41 transactions)" in captions and "Showing" not in captions
+
+
+def test_show_more_shrinks_with_the_queue(open_page, db, waiting) -> None:
+    """What "Show more" asked for is no more pages than the queue fills: a stale 999 shows the
+    37 merchants and becomes 50; once the queue shrinks to 20 it becomes one page again, so
+    merchants that come back later are not shown beyond a page the user did not ask for."""
+    at = open_page(waiting, "transactions")
+    at.session_state["rv_shown"] = 999
+    at.run()
+    assert not at.exception, at.exception
+    assert _cards(at) == 37 and at.session_state["rv_shown"] == 50
+    with db.user_session(waiting) as conn:  # 17 merchants decided elsewhere
+        conn.execute("update transactions set needs_review = false where description = any(%s)",
+                     [MERCHANTS[20:]])
+    at.run()
+    assert _cards(at) == 20 and at.session_state["rv_shown"] == 25
+    with db.user_session(waiting) as conn:  # they come back: one page, and "Show more"
+        conn.execute("update transactions set needs_review = true")
+    at.run()
+    assert _cards(at) == 25 and "rv_more" in {b.key for b in at.button}

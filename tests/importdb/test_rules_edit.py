@@ -1,7 +1,7 @@
 """Rules can be turned off and on, edited as the same rule, and reordered: in the service
-(``core.rules_edit``, ``core.rules_store``) under RLS, and on the Rules tab through AppTest
-(the Enabled and Priority cells of the list, Edit + Preview + Save, Move up / Move down),
-including a rule made by "Always do this"."""
+(``core.rules_edit``, ``core.rules_store``, ``core.rules_apply``) under RLS, and on the Rules tab
+through AppTest (the Enabled and Priority cells of the list, Edit + Preview + Save, Move up /
+Move down), including a rule made by "Always do this"."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from core.correction_rules import rule_from_correction
 from core.rules import MAX_PRIORITY, Rule, RuleError
+from core.rules_apply import apply_all_rules, apply_rule, preview_rule
 from core.rules_edit import move_rule, set_enabled, set_priority
-from core.rules_store import apply_all_rules, apply_rule, list_rules, preview_rule, save_rule
+from core.rules_store import list_rules, save_rule
 
 HEADER = "Date,Details,Debit,Credit,Balance"
 LIDL = [{"field": "description", "op": "contains", "value": "LIDL"}]
@@ -77,7 +78,7 @@ def test_priority_is_validated_and_another_users_rule_is_refused(db, make_user, 
         mine = save_rule(conn, Rule(name="Mine", conditions=LIDL, actions=[{"type": "exclude"}]))
         assert set_priority(conn, mine, "20") == 20
         for bad in (-1, MAX_PRIORITY + 1, 2.5, None):
-            with pytest.raises(RuleError, match="^priority: expected a whole number from 0 to 1,000,000"):
+            with pytest.raises(RuleError, match="^Priority must be a whole number from 0 to 1,000,000"):
                 set_priority(conn, mine, bad)
         for change in (lambda: set_priority(conn, theirs, 1), lambda: set_enabled(conn, theirs, False),
                        lambda: move_rule(conn, theirs, -1), lambda: set_enabled(conn, "not-an-id", False)):
@@ -172,7 +173,7 @@ def test_rules_tab_toggle_and_priority_cells(open_page, db, shopper) -> None:
     assert "Rule “Lidl” now has priority 500." in _texts(at.success)
     assert list(_table(at).value["name"]) == ["Tag", "Lidl"]
     _edit_list(at, 0, priority=MAX_PRIORITY + 1)  # beyond the cell's bounds: refused with a message
-    assert "Rule “Tag” was not changed: priority: expected a whole number" in _texts(at.error)
+    assert "Rule “Tag” was not changed: Priority must be a whole number" in _texts(at.error)
     _edit_list(at, 1, enabled=True)
     assert _rules(db, shopper) == [("Tag", 100, True), ("Lidl", 500, True)]
 

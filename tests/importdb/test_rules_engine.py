@@ -12,7 +12,8 @@ import pytest
 
 from core.corrections import correct_category
 from core.rules import RowView, Rule, RuleError, check_regex, compile_rule, compile_rules, evaluate
-from core.rules_store import apply_all_rules, apply_rule, list_rules, preview_rule, save_rule
+from core.rules_apply import apply_all_rules, apply_rule, preview_rule
+from core.rules_store import list_rules, save_rule
 
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 ROW = RowView("POS18SEP NETFLIX.COM", "NETFLIX.COM", "Netflix International", Decimal("-9.99"), "acc-1",
@@ -99,7 +100,7 @@ def test_good_regexes_pass(pattern: str, text: str) -> None:
 
 @pytest.mark.parametrize(("rule", "message"), [
     (Rule(name="", conditions=[{"field": "description", "op": "contains", "value": "x"}],
-          actions=[{"type": "exclude"}]), "needs a name"),
+          actions=[{"type": "exclude"}]), "Rule name can't be empty"),
     (Rule(name="r", conditions=[], actions=[{"type": "exclude"}]), "at least one condition"),
     (Rule(name="r", conditions=[{"field": "description", "op": "contains", "value": "x"}], actions=[]),
      "at least one action"),

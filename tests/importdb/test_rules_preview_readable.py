@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from core.rules import Rule
-from core.rules_store import preview_rule
+from core.rules_apply import preview_rule
 
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -10,7 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.rules import MAX_PRIORITY, MIN_PRIORITY, Rule, RuleError, check_priority, pick_labels
-from core.rules_store import delete_rule, list_rules, preview_rule, save_rule
+from core.rules_apply import preview_rule
+from core.rules_store import delete_rule, list_rules, save_rule
 
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 NETFLIX = [{"field": "description", "op": "contains", "value": "netflix"}]
@@ -29,9 +30,9 @@ def test_priority_in_range_is_accepted(value) -> None:
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    (99999999999, "priority: expected a whole number from 0 to 1,000,000, got 99999999999"),
-    (MAX_PRIORITY + 1, "from 0 to 1,000,000, got 1000001"),
-    (-1, "from 0 to 1,000,000, got -1"),
+    (99999999999, "Priority must be a whole number from 0 to 1,000,000; got 99999999999"),
+    (MAX_PRIORITY + 1, "from 0 to 1,000,000; got 1000001"),
+    (-1, "from 0 to 1,000,000; got -1"),
     (2.5, "got 2.5"),
     ("high", "got 'high'"),
     (None, "got None"),
@@ -46,9 +47,9 @@ def test_priority_out_of_range_or_not_a_whole_number(value, message: str) -> Non
 def test_save_rule_refuses_a_huge_priority_with_a_message(db, make_user) -> None:
     user = make_user(name="rules-prio").user
     with db.user_session(user) as conn:
-        with pytest.raises(RuleError, match="^priority: "):
+        with pytest.raises(RuleError, match="^Priority must be "):
             save_rule(conn, _rule(priority=99999999999))
-        with pytest.raises(RuleError, match="^priority: "):
+        with pytest.raises(RuleError, match="^Priority must be "):
             preview_rule(conn, _rule(priority=-5))
         # the transaction is still usable: nothing reached the database
         rule_id = save_rule(conn, _rule(priority=MAX_PRIORITY))
@@ -77,8 +78,10 @@ def test_preview_needs_no_name_but_save_does(db, make_user, import_file) -> None
         with pytest.raises(RuleError, match="condition 1: invalid regular expression"):
             preview_rule(conn, _rule(name="", conditions=[
                 {"field": "description", "op": "regex", "value": "[unclosed"}]))
-        with pytest.raises(RuleError, match="^name: a rule needs a name"):
+        with pytest.raises(RuleError, match="^Rule name can't be empty$"):
             save_rule(conn, _rule(name="  "))
+        with pytest.raises(RuleError, match=r"^Rule name can't be longer than 120 characters \(121 given\)$"):
+            save_rule(conn, _rule(name="x" * 121))
 
 
 # --- bug 3: unique names, unique picker labels ----------------------------------------------------
@@ -88,7 +91,8 @@ def test_a_second_rule_with_the_same_name_is_refused(db, make_user) -> None:
     with db.user_session(user) as conn:
         first = save_rule(conn, _rule("Netflix"))
         for name in ("Netflix", " netflix ", "NETFLIX"):
-            with pytest.raises(RuleError, match="^name: you already have a rule named 'Netflix'"):
+            with pytest.raises(RuleError, match=f"^Rule name '{name.strip()}' is taken: you already have a"
+                                                " rule named 'Netflix'; choose another name"):
                 save_rule(conn, _rule(name))
         assert [r.id for r in list_rules(conn)] == [first]
         # editing the rule itself keeps its name; renaming onto another rule's name is refused
@@ -176,7 +180,7 @@ def test_page_failed_preview_keeps_both_buttons_and_says_previewed(open_page, db
     assert not at.error and any("matches 1 transaction(s) and would change 1" in i.value for i in at.info)
     assert {"rule_preview", "rule_save"} <= _keys(at)
     at.button(key="rule_save").click().run()
-    assert any("cannot be saved: name: a rule needs a name" in e.value for e in at.error)
+    assert "This rule cannot be saved: Rule name can't be empty" in [e.value for e in at.error]
 
 
 def test_page_saving_twice_is_refused_and_every_rule_can_be_picked(open_page, db, make_user) -> None:
@@ -188,7 +192,8 @@ def test_page_saving_twice_is_refused_and_every_rule_can_be_picked(open_page, db
     assert any("Rule “Netflix” saved" in s.value for s in at.success)
     at.button(key="rule_save").click().run()  # the builder still holds the same rule
     assert not at.exception, at.exception
-    assert any("cannot be saved: name: you already have a rule named 'Netflix'" in e.value for e in at.error)
+    assert any("cannot be saved: Rule name 'Netflix' is taken: you already have a rule named 'Netflix'"
+               in e.value for e in at.error)
     assert _rule_names(db, user) == ["Netflix"]
     with db.user_session(user) as conn:  # identical rules saved before names were checked
         for _ in range(2):

@@ -117,7 +117,7 @@ def test_save_split_with_the_add_row_line_through_the_page(open_page, db, make_u
                                                           (Decimal("-43.56"), "")]
 
 
-# 2. a page number past the end shows the last page
+# 2. a page number past the end shows the last page, and the page box says so
 
 
 def test_a_page_past_the_end_shows_the_last_page(open_page, db, shop) -> None:
@@ -129,8 +129,17 @@ def test_a_page_past_the_end_shows_the_last_page(open_page, db, shop) -> None:
     assert not any("No transactions match" in i.value for i in at.info)
     assert list(at.dataframe[0].value["description"]) == list(last.rows["description"])
     assert "Page 3 of 3 (there is no page 999)" in [c.value for c in at.caption]
+    assert at.number_input(key="tx_page").value == 3  # the box says which page is shown
+    at.run()
+    assert "Page 3 of 3" in [c.value for c in at.caption] and at.number_input(key="tx_page").value == 3
     at.number_input(key="tx_page").set_value(2).run()
     assert "Page 2 of 3" in [c.value for c in at.caption] and len(at.dataframe[0].value) == 50
+    # fewer pages (a narrower filter): the box follows to the last one, and back
+    at.text_input(key="tx_search").input("coffee").run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="tx_page").value == 1 and len(at.dataframe[0].value) == 2
+    at.text_input(key="tx_search").input("").run()
+    assert at.number_input(key="tx_page").value == 1 and "Page 1 of 3" in [c.value for c in at.caption]
     # the service: Page.offset says which rows are shown
     assert last.offset == 100
     far = _search(db, shop, offset=999 * 50)

@@ -20,7 +20,6 @@ import pandas as pd
 import psycopg
 import pytest
 
-from core import corrections
 from core import dashboard_queries as dq
 from core.config import Settings
 from core.db import Database
@@ -31,31 +30,16 @@ from jobs.context import StageContext
 STAGES = {"patterns", "recurring", "anomalies", "planning", "alerts"}
 
 
-def _split_user(db: Database, make_user, day: dt.date) -> tuple:
-    """A user with a HOFER purchase of -81.99 on ``day`` split into Groceries -60 and
-    Household -21.99, and an unsplit -12.50 at the pharmacy the same day."""
+def _split_user(db: Database, make_user, add_split_purchase, day: dt.date) -> tuple:
+    """A new user with the split HOFER purchase on ``day`` (the shared ``add_split_purchase``)."""
     user = make_user(name="split").user
-    with db.user_session(user) as conn:
-        acc = conn.execute("insert into accounts (name, opening_balance) values ('Main', 2000)"
-                           " returning id").fetchone()[0]
-        cats = dict(conn.execute("select name, id from categories"
-                                 " where name in ('Groceries', 'Household', 'Pharmacy')").fetchall())
-        hofer = conn.execute(
-            "insert into transactions (account_id, date, amount, description, merchant, dedupe_key,"
-            " category_id, category_source) values (%s, %s, -81.99, 'HOFER DANKT 4711', 'HOFER',"
-            " 'hofer', %s, 'model') returning id", [acc, day, cats["Groceries"]]).fetchone()[0]
-        conn.execute(
-            "insert into transactions (account_id, date, amount, description, merchant, dedupe_key,"
-            " category_id, category_source) values (%s, %s, -12.50, 'APOTHEKE', 'APOTHEKE',"
-            " 'pharmacy', %s, 'model')", [acc, day, cats["Pharmacy"]])
-        assert corrections.split_transaction(conn, hofer, [
-            (cats["Groceries"], "-60", "food"), (cats["Household"], "-21.99", "soap")]) == 2
+    hofer, cats = add_split_purchase(db, user, day)
     return user, hofer, cats
 
 
 @pytest.fixture
-def split_user(db: Database, make_user) -> tuple:
-    return _split_user(db, make_user, dt.date.today())
+def split_user(db: Database, make_user, add_split_purchase) -> tuple:
+    return _split_user(db, make_user, add_split_purchase, dt.date.today())
 
 
 def test_lines_are_the_parts_of_a_split_and_unsplit_rows_as_they_are(db: Database,
@@ -160,9 +144,9 @@ def test_budget_actuals_and_alerts_count_the_parts(db: Database, settings: Setti
 
 
 def test_essential_spend_of_the_planning_inputs_counts_the_parts(db: Database, settings: Settings,
-                                                                 make_user) -> None:
+                                                                 make_user, add_split_purchase) -> None:
     last_month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=5)
-    user, _, _ = _split_user(db, make_user, last_month)
+    user, _, _ = _split_user(db, make_user, add_split_purchase, last_month)
     inputs = planning_stage.load_inputs(StageContext(db, user.id))
     # Groceries and Pharmacy are essential, Household is not
     assert inputs["essential"] == pytest.approx(72.5)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from core import analytics, corrections, migrate
+from core import analytics, migrate
 from core.auth import LocalAuth
 from core.config import Settings
 from core.db import Database
@@ -26,9 +26,11 @@ DAY = dt.date(2026, 3, 14)
 
 
 @pytest.fixture(scope="module")
-def three_users(owner_url: str, settings: Settings) -> Iterator[tuple[Database, AuthUser]]:
+def three_users(owner_url: str, settings: Settings,
+                add_split_purchase) -> Iterator[tuple[Database, AuthUser]]:
     """(database, staff member) with K users who each split -81.99 at HOFER into Groceries
-    -60 and Household -21.99, and bought -12.50 at the pharmacy."""
+    -60 and Household -21.99, and bought -12.50 at the pharmacy (the shared
+    ``add_split_purchase``)."""
     with scratch_database(owner_url, "pfm_splits") as url:
         migrate.migrate(url)
         db = Database(url, settings)
@@ -38,22 +40,7 @@ def three_users(owner_url: str, settings: Settings) -> Iterator[tuple[Database, 
             for i in range(K):
                 user = auth.sign_up(f"split{i}-{uuid.uuid4().hex[:6]}@example.org",
                                     "Correct-Horse-42", f"split{i}")
-                with db.user_session(user) as conn:
-                    acc = conn.execute("insert into accounts (name) values ('Main') returning id"
-                                       ).fetchone()[0]
-                    cats = dict(conn.execute(
-                        "select name, id from categories"
-                        " where name in ('Groceries', 'Household', 'Pharmacy')").fetchall())
-                    hofer = conn.execute(
-                        "insert into transactions (account_id, date, amount, description,"
-                        " dedupe_key, category_id) values (%s, %s, -81.99, 'HOFER', 'h', %s)"
-                        " returning id", [acc, DAY, cats["Groceries"]]).fetchone()[0]
-                    conn.execute(
-                        "insert into transactions (account_id, date, amount, description,"
-                        " dedupe_key, category_id) values (%s, %s, -12.50, 'APOTHEKE', 'a', %s)",
-                        [acc, DAY, cats["Pharmacy"]])
-                    corrections.split_transaction(conn, hofer, [
-                        (cats["Groceries"], "-60", ""), (cats["Household"], "-21.99", "")])
+                add_split_purchase(db, user, DAY)
             staff_email = f"staff-{uuid.uuid4().hex[:6]}@example.org"
             staff = auth.sign_up(staff_email, "Correct-Horse-42", "staff")
             with db.owner_connection() as conn:

@@ -1,0 +1,83 @@
+"""The transactions table's *Row details*: split one transaction across categories, edit its
+tags and exclude it from spending and income.
+
+The row is picked among the rows of the table's page, by a readable label (identical rows are
+numbered, "(1 of 2)"); a split's parts are picked among leaf categories and must add up to the
+amount (``core.corrections.split_transaction`` names a bad part). A split row's Category cell in
+the table lists its parts, and the table refuses to overwrite it: the split is edited here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core import corrections as corr
+from core import transactions_service as svc
+from pages import common
+
+log = logging.getLogger(__name__)
+
+NONE = "—"
+"""The category picker's "no category" (the table's too)."""
+
+
+def _choices(rows: pd.DataFrame) -> dict[Any, str]:
+    """A readable, unique label per row id: identical rows (same day, description and amount)
+    are numbered in table order, "(1 of 2)", "(2 of 2)"."""
+    base = {r.id: f"{r.date} · {r.description[:50]} · {r.amount:,.2f}" for r in rows.itertuples()}
+    counts = Counter(base.values())
+    seen: Counter[str] = Counter()
+    names = {NONE: NONE}
+    for tx_id, label in base.items():
+        seen[label] += 1
+        names[tx_id] = f"{label} ({seen[label]} of {counts[label]})" if counts[label] > 1 else label
+    return names
+
+
+def render(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -> None:
+    """Split, tags and exclusion of one row; a split's parts are picked among ``leaves``."""
+    names = _choices(rows)
+    pick = st.selectbox("Edit a transaction (split, tags, exclude)", list(names), key="tx_pick",
+                        format_func=names.__getitem__)
+    if pick == NONE or pick not in names:
+        return
+    row = next(r for r in rows.itertuples() if r.id == pick)
+    tags = st.text_input("Tags (comma separated)", value=", ".join(row.tags), key=f"tx_tags_{row.id}")
+    excluded = st.toggle("Exclude from spending and income", value=bool(row.excluded),
+                         key=f"tx_excl_{row.id}")
+    if st.button("Save tags and exclusion", key=f"tx_save_tags_{row.id}"):
+        with common.session() as conn:
+            svc.set_tags(conn, row.id, tags.split(","))
+            svc.set_excluded(conn, row.id, excluded)
+        st.rerun()
+    st.markdown("**Split across categories**")
+    with common.session() as conn:
+        parts = corr.get_splits(conn, row.id)
+    by_id = {v: k for k, v in labels.items()}
+    start = pd.DataFrame([{"category": by_id.get(p["category_id"], NONE), "amount": float(p["amount"]),
+                           "memo": p["memo"]} for p in parts] or [
+        {"category": row.category or NONE, "amount": float(row.amount), "memo": ""},
+        {"category": NONE, "amount": 0.0, "memo": ""}])
+    edited = st.data_editor(start, num_rows="dynamic", hide_index=True, key=f"tx_split_{row.id}",
+                            column_config={
+                                "category": st.column_config.SelectboxColumn(options=[NONE, *leaves]),
+                                "amount": st.column_config.NumberColumn(format="%.2f")})
+    c1, c2 = st.columns(2)
+    if c1.button("Save split", key=f"tx_split_save_{row.id}"):
+        try:
+            with common.session() as conn:
+                # every editor row, so a message's "part n" is row n; empty rows are skipped
+                corr.split_transaction(conn, row.id, [(labels.get(p.category), p.amount, p.memo)
+                                                      for p in edited.itertuples()])
+            st.rerun()
+        except corr.CorrectionError as exc:
+            st.error(str(exc))
+    if parts and c2.button("Remove split", key=f"tx_split_remove_{row.id}"):
+        with common.session() as conn:
+            corr.remove_split(conn, row.id)
+        st.rerun()
