@@ -13,6 +13,11 @@
 * :func:`set_excluded`: exclude from (or include again in) spending and income.
 * :func:`add_tag`: add one tag (1-40 characters; a row keeps at most 20 tags).
 
+A split transaction's categories are its parts' (``transaction_splits``), so the two category
+actions leave split rows as they are and count them (``split``: "2 split transactions were
+left as they are: edit their split under Row details"), as the table refuses a category edit
+of a split row; excluding, including and tagging apply to them like to any row.
+
 Each runs in the caller's session, so one call is one database transaction under the user's
 RLS: ids of another user's transactions (or deleted ones) are not found and only counted as
 ``missing``. :class:`BulkResult.message` says what changed ("Filed 7 transactions under
@@ -44,8 +49,8 @@ ACTIONS = {"category": "Set category", "clear": "Send back for review",
 class BulkResult:
     """What one bulk action did: rows ``changed``, rows that already were so (``unchanged``),
     ids not found (``missing``: deleted, or not the user's), similar rows filed with them
-    (``followed``), rows that could take no more tags (``full``); ``label`` is the category
-    or the tag."""
+    (``followed``), rows that could take no more tags (``full``), split rows a category action
+    left as they are (``split``); ``label`` is the category or the tag."""
 
     action: str
     changed: int
@@ -54,9 +59,26 @@ class BulkResult:
     followed: int = 0
     full: int = 0
     label: str = ""
+    split: int = 0
 
     @property
     def message(self) -> str:
+        """What changed, then why split rows were skipped (:attr:`summary`, :attr:`split_note`)."""
+        return " ".join(m for m in (self.summary, self.split_note) if m)
+
+    @property
+    def split_note(self) -> str:
+        """Why split rows kept their categories, or "" when there were none."""
+        if not self.split:
+            return ""
+        if self.split == 1:
+            return "1 split transaction was left as it is: edit its split under Row details."
+        return (f"{self.split:,} split transactions were left as they are: edit their split "
+                "under Row details.")
+
+    @property
+    def summary(self) -> str:
+        """What the action changed ("Filed 7 transactions under Food › Groceries.")."""
         done = {
             "category": f"Filed {_n(self.changed)} under {self.label}",
             "clear": f"Sent {_n(self.changed)} back for review: the categorizer will suggest a "
@@ -83,29 +105,43 @@ def _n(count: int, what: str = "transaction") -> str:
     return f"{count:,} {what}{'' if count == 1 else 's'}"
 
 
+def _unsplit(conn: psycopg.Connection, rows: list[tuple]) -> tuple[list[tuple], int]:
+    """``rows`` without the split transactions (whose categories are their parts'), and how
+    many were split."""
+    ids = [r[0] for r in rows]
+    split = {r[0] for r in conn.execute("select distinct transaction_id from public.transaction_splits"
+                                        " where transaction_id = any(%s::uuid[])", [ids])} if ids else set()
+    return [r for r in rows if r[0] not in split], len(split)
+
+
 def set_category(conn: psycopg.Connection, ids: Iterable[Any], category_id: Any) -> BulkResult:
-    """File the rows of ``ids`` under the leaf ``category_id`` as the user's decisions."""
+    """File the rows of ``ids`` under the leaf ``category_id`` as the user's decisions (split
+    rows are left as they are)."""
     if category_id is None:
         raise CorrectionError("choose a category (to clear it, send the rows back for review)")
     check_leaf(conn, category_id)
     wanted = as_uuids(ids)
-    rows = load_many(conn, wanted)
+    found = load_many(conn, wanted)
+    rows, split = _unsplit(conn, found)
     todo = [r for r in rows if not (r[2] == "user" and str(r[1]) == str(category_id))]
     record(conn, todo, category_id, "bulk")
     followed = follow_rows(conn, todo, category_id, uncategorized_only=True)
-    log.info("bulk: %d transaction(s) filed, %d followed", len(todo), followed)
-    return BulkResult("category", len(todo), len(rows) - len(todo), len(wanted) - len(rows),
-                      followed, label=labels_by_id(conn).get(str(category_id), "the category"))
+    log.info("bulk: %d transaction(s) filed, %d followed, %d split skipped", len(todo), followed, split)
+    return BulkResult("category", len(todo), len(rows) - len(todo), len(wanted) - len(found),
+                      followed, label=labels_by_id(conn).get(str(category_id), "the category"),
+                      split=split)
 
 
 def send_back(conn: psycopg.Connection, ids: Iterable[Any]) -> BulkResult:
-    """Clear the category of the rows of ``ids`` (each a correction, as clearing one row is)."""
+    """Clear the category of the rows of ``ids`` (each a correction, as clearing one row is;
+    split rows are left as they are)."""
     wanted = as_uuids(ids)
-    rows = load_many(conn, wanted)
+    found = load_many(conn, wanted)
+    rows, split = _unsplit(conn, found)
     todo = [r for r in rows if r[1] is not None]
     record(conn, todo, None, "bulk")
-    log.info("bulk: %d transaction(s) sent back to the categorizer", len(todo))
-    return BulkResult("clear", len(todo), len(rows) - len(todo), len(wanted) - len(rows))
+    log.info("bulk: %d transaction(s) sent back to the categorizer, %d split skipped", len(todo), split)
+    return BulkResult("clear", len(todo), len(rows) - len(todo), len(wanted) - len(found), split=split)
 
 
 def set_excluded(conn: psycopg.Connection, ids: Iterable[Any], excluded: bool) -> BulkResult:

@@ -35,6 +35,8 @@ UNDECIDED = "(t.category_source is null or t.category_source in ('model', 'prior
 """A row nobody decided: uncategorized, or a guess of the model, the prior or the history."""
 UNCATEGORIZED = "(t.category_source is distinct from 'user' and (t.category_id is null or t.needs_review))"
 """A row waiting for a decision: no category, or a guess waiting in the review queue."""
+NOT_SPLIT = "not exists (select 1 from public.transaction_splits s where s.transaction_id = t.id)"
+"""A row that is not split (a split's parts carry its categories: it is never filed as similar)."""
 
 
 class CorrectionError(ValueError):
@@ -109,7 +111,8 @@ def follow_rows(conn: psycopg.Connection, rows: Sequence[tuple], category_id: An
                 uncategorized_only: bool) -> int:
     """File the rows similar to ``rows`` that wait for a decision under ``category_id``
     (``uncategorized_only``: only uncategorized and in-review rows, else every undecided one);
-    one statement for all of their merchants."""
+    one statement for all of their merchants. A split row is never followed: its parts carry
+    its categories."""
     if category_id is None or not rows:  # a cleared category has nothing to follow
         return 0
     name = conn.execute("select name from public.categories where id = %s", [category_id]).fetchone()
@@ -129,6 +132,6 @@ def follow_rows(conn: psycopg.Connection, rows: Sequence[tuple], category_id: An
             category_confidence = 0.97, needs_review = false, category_explanation = %s
         where ({' or '.join(keys)}) and t.id <> all(%s::uuid[])
           and {UNCATEGORIZED if uncategorized_only else UNDECIDED}
-          and t.category_id is distinct from %s""",
+          and t.category_id is distinct from %s and {NOT_SPLIT}""",
         [category_id, f"Same merchant as a transaction you filed under {name[0]}", *params,
          [r[0] for r in rows], category_id]).rowcount

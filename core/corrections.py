@@ -4,7 +4,8 @@ A correction takes effect at once: the transaction gets the category with
 ``category_source = 'user'`` (confidence 1, no longer in review), and a ``corrections`` row
 keeps the old and new category for the categorizer to learn from. *Similar* transactions are
 the user's other rows with the same merchant key (or, without one, the same description)
-that the user has not categorized by hand and that are not already in that category.
+that the user has not categorized by hand, that are not split (a split's parts carry its categories)
+and that are not already in that category.
 
 :func:`follow` files similar rows that wait for a decision at once (marked ``history``, with
 an explanation): from the table (:func:`correct_and_follow`) the uncategorized ones and those
@@ -24,12 +25,15 @@ on many rows in :mod:`core.bulk_edit`.
 A split spreads one transaction over several categories: the parts must sum exactly to the
 transaction's amount; the transaction's own category becomes the category of its largest
 part (so reports that read ``transactions.category_id`` stay close), marked as set by the user.
+:func:`split_balance` is the editor's running sum while the parts are typed (amount, parts,
+left to assign).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -38,6 +42,7 @@ import psycopg
 
 from core.categories import leaf_problem
 from core.correction_writes import (
+    NOT_SPLIT,
     CorrectionError,
     check_leaf,
     follow_rows,
@@ -81,7 +86,8 @@ def _similar_count(conn: psycopg.Connection, row: tuple, category_id: Any) -> in
     return conn.execute(f"""
         select count(*) from public.transactions t
         where {where} and t.id <> %s and t.category_source is distinct from 'user'
-          and t.category_id is distinct from %s""", [*params, tx_id, category_id]).fetchone()[0]
+          and t.category_id is distinct from %s and {NOT_SPLIT}""",
+                        [*params, tx_id, category_id]).fetchone()[0]
 
 
 def correct_category(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
@@ -134,7 +140,7 @@ def apply_to_similar(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> 
         with target as (
           select t.id, t.category_id, t.category_source, t.category_confidence from public.transactions t
           where {where} and t.id <> %s and t.category_source is distinct from 'user'
-            and t.category_id is distinct from %s),
+            and t.category_id is distinct from %s and {NOT_SPLIT}),
         upd as (
           update public.transactions u set category_id = %s, category_source = 'user',
             category_confidence = 1, category_explanation = 'Set by you (applied to similar)',
@@ -244,6 +250,28 @@ def _decimal(value: Any) -> Decimal | None:
 
 def _is_zero(value: Any) -> bool:
     return _decimal(value) == 0
+
+
+@dataclass(frozen=True)
+class SplitBalance:
+    """The split editor's running sum: the transaction's ``amount``, what its parts add up to
+    (``assigned``) and what is ``left`` to assign (zero: the split can be saved)."""
+
+    amount: Decimal
+    assigned: Decimal
+    left: Decimal
+
+
+def split_balance(amount: Any, values: Iterable[Any]) -> SplitBalance:
+    """What the parts' amounts ``values``, as typed so far, leave to assign of ``amount``; a
+    blank or unreadable cell counts as nothing (saving names it, see :func:`split_transaction`)."""
+    whole = (_decimal(amount) or Decimal(0)).quantize(CENT)
+    assigned = Decimal("0.00")
+    for value in values:
+        money = None if _blank(value) else _decimal(value)
+        if money is not None and money.is_finite() and abs(money) <= MAX_AMOUNT:
+            assigned += money.quantize(CENT)
+    return SplitBalance(whole, assigned, whole - assigned)
 
 
 def remove_split(conn: psycopg.Connection, tx_id: Any) -> int:

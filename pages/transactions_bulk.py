@@ -5,8 +5,10 @@ Rows are ticked in the table's first column ("N selected"); *Select all N matchi
 widens the selection to the whole filter. The actions (set category — leaves only —, send back
 for review, exclude from / include in spending and income, add a tag) are
 :mod:`core.bulk_edit`'s, each run as one database transaction in the user's session; the
-confirmation says what changed ("Filed 7 transactions under Food › Groceries."). Changing
-the filter drops a whole-filter selection and a pending confirmation.
+confirmation says what changed ("Filed 7 transactions under Food › Groceries."), and a warning
+how many split transactions the category actions left as they are, and why (their parts carry
+their categories: the split is edited under Row details). Changing the filter drops a
+whole-filter selection and a pending confirmation.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from pages import common
 log = logging.getLogger(__name__)
 
 QUESTIONS = {"category": "File all {n} transactions matching the filter under {label}? Each becomes "
-                         "your decision, which the categorizer learns from.",
+                         "your decision, which the categorizer learns from. Split transactions "
+                         "keep their split.",
              "clear": "Send all {n} transactions matching the filter back for review? Their "
-                      "categories are cleared and the categorizer suggests new ones.",
+                      "categories are cleared and the categorizer suggests new ones. Split "
+                      "transactions keep their split.",
              "exclude": "Exclude all {n} transactions matching the filter from spending and income?",
              "include": "Include all {n} transactions matching the filter in spending and income?",
              "tag": "Tag all {n} transactions matching the filter “{label}”?"}
@@ -39,8 +43,10 @@ def selected_positions(editor_state: Any) -> list[int]:
 
 
 def _done(result: bulk_edit.BulkResult) -> None:
-    """Say what changed and start again with nothing selected."""
-    st.session_state["tx_notice"] = result.message
+    """Say what changed (and why split rows were not) and start again with nothing selected."""
+    st.session_state["tx_notice"] = result.summary
+    if result.split_note:
+        st.session_state["tx_warning"] = result.split_note
     st.session_state["tx_editor_version"] = st.session_state.get("tx_editor_version", 0) + 1
     for key in ("tx_bulk_all", "tx_bulk_confirm"):
         st.session_state.pop(key, None)

@@ -3,8 +3,12 @@ tags and exclude it from spending and income.
 
 The row is picked among the rows of the table's page, by a readable label (identical rows are
 numbered, "(1 of 2)"); a split's parts are picked among leaf categories and must add up to the
-amount (``core.corrections.split_transaction`` names a bad part). A split row's Category cell in
-the table lists its parts, and the table refuses to overwrite it: the split is edited here.
+amount (``core.corrections.split_transaction`` names a bad part, or says how much is left to
+assign). While the parts are typed, a line under them shows the transaction's amount, the sum
+of the parts and what is left to assign (green at zero, ``core.corrections.split_balance``); a
+saved split is confirmed with its parts ("Saved the split of ...: Food › Groceries -60.00,
+Shopping › Household -43.56."). A split row's Category cell in the table lists its parts, and
+the table refuses to overwrite it: the split is edited here.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ log = logging.getLogger(__name__)
 
 NONE = "—"
 """The category picker's "no category" (the table's too)."""
+SAVED = "tx_split_saved"
+"""Session key: (transaction id, the confirmation of its saved or removed split), shown once."""
 
 
 def _choices(rows: pd.DataFrame) -> dict[Any, str]:
@@ -67,17 +73,34 @@ def render(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -
                             column_config={
                                 "category": st.column_config.SelectboxColumn(options=[NONE, *leaves]),
                                 "amount": st.column_config.NumberColumn(format="%.2f")})
+    _balance(corr.split_balance(row.amount, edited["amount"]))
+    if (done := st.session_state.get(SAVED)) and done[0] == str(row.id):
+        st.success(st.session_state.pop(SAVED)[1])
     c1, c2 = st.columns(2)
+    name = names[row.id]
     if c1.button("Save split", key=f"tx_split_save_{row.id}"):
         try:
             with common.session() as conn:
                 # every editor row, so a message's "part n" is row n; empty rows are skipped
                 corr.split_transaction(conn, row.id, [(labels.get(p.category), p.amount, p.memo)
                                                       for p in edited.itertuples()])
-            st.rerun()
+                saved = corr.get_splits(conn, row.id)
         except corr.CorrectionError as exc:
             st.error(str(exc))
+        else:
+            st.session_state[SAVED] = (str(row.id), f"Saved the split of {name}: " + ", ".join(
+                f"{by_id.get(p['category_id'], 'uncategorized')} {p['amount']:,.2f}" for p in saved) + ".")
+            st.rerun()
     if parts and c2.button("Remove split", key=f"tx_split_remove_{row.id}"):
         with common.session() as conn:
             corr.remove_split(conn, row.id)
+        st.session_state[SAVED] = (str(row.id), f"Removed the split of {name}.")
         st.rerun()
+
+
+def _balance(balance: corr.SplitBalance) -> None:
+    """Under the parts, while they are typed: the amount, their sum and what is left to assign
+    (green at zero, when the split can be saved)."""
+    colour = "green" if balance.left == 0 else "orange"
+    st.markdown(f"Transaction **{balance.amount:,.2f}** · parts **{balance.assigned:,.2f}** · "
+                f"left to assign :{colour}[**{balance.left:,.2f}**]")

@@ -9,7 +9,9 @@ Groceries"; the filter also offers groups, which include their leaves). Each sav
 a correction (``core.corrections``) that applies at once and offers "apply to all similar"
 (its count read from the database at every render) and "always do this"; clearing a category
 ("—") sends the row back to the categorizer instead. Rows waiting for review show the model's
-suggestion. Search, filters, pagination and totals run in SQL (``core.transactions_service``).
+suggestion. Search, filters, pagination and totals run in SQL (``core.transactions_service``);
+filtered by category, the totals count a split transaction's parts in those categories only,
+and the caption says so.
 
 The editor reports edits by row position, and the rows behind a position may change before
 an edit arrives (another tab, the job filing rows); so each render keeps the rows it showed
@@ -31,7 +33,7 @@ import streamlit as st
 from core import corrections as corr
 from core import table_edits
 from core import transactions_service as svc
-from core.categories import leaf_options
+from core.categories import SEPARATOR, leaf_options
 from core.correction_rules import rule_from_correction
 from core.import_accounts import list_accounts
 from pages import common
@@ -72,15 +74,18 @@ def _filters(accounts: list[dict], labels: dict[str, Any]) -> svc.Filters:
         possible_duplicates=c9.checkbox("Possible duplicates only", key="tx_dupes"))
 
 
-def _totals(page: svc.Page) -> None:
+def _totals(page: svc.Page, filters: svc.Filters, labels: dict[str, Any]) -> None:
     for t in page.totals or [{"currency": "EUR", "n": 0, "money_in": 0, "money_out": 0, "net": 0}]:
         c1, c2, c3, c4 = st.columns(4)
         c1.metric("Transactions", f"{t['n']:,}")
         c2.metric("Money in", common.money(t["money_in"], t["currency"]))
         c3.metric("Money out", common.money(t["money_out"], t["currency"]))
         c4.metric("Net", common.money(t["net"], t["currency"]))
+    names = {str(cid): label.split(SEPARATOR)[-1] for label, cid in labels.items()}
+    chosen = " or ".join(names.get(str(c), "chosen") for c in filters.category_ids)
     st.caption("Totals cover every transaction of the filter; transfers and excluded rows are "
-               "counted but not in money in/out.")
+               "counted but not in money in/out"
+               + (f"; split transactions count only their {chosen} parts." if chosen else "."))
 
 
 def _flags(row: pd.Series) -> str:
@@ -226,6 +231,8 @@ def render(user) -> None:
         st.rerun()
     if notice := st.session_state.pop("tx_notice", None):
         st.success(notice)
+    if warning := st.session_state.pop("tx_warning", None):  # e.g. split rows a bulk action skipped
+        st.warning(warning)
     for error in st.session_state.pop("tx_error", None) or []:
         st.error(error)
     filters = _filters(accounts, labels)
@@ -237,7 +244,7 @@ def render(user) -> None:
     if shown < asked:
         st.session_state["tx_page"] = shown  # ... and the box says which
     st.columns(4)[0].number_input("Page", min_value=1, step=1, key="tx_page")
-    _totals(page)
+    _totals(page, filters, labels)
     pages = max(1, -(-page.total // PAGE_SIZE))
     st.caption(f"Page {shown} of {pages}" + (f" (there is no page {asked:,})" if shown < asked else ""))
     if page.rows.empty:
