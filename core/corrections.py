@@ -53,6 +53,9 @@ from core.correction_writes import (
 
 log = logging.getLogger(__name__)
 
+SPLIT_BY_YOU, SET_BY_YOU = "Split by you", "Set by you"
+"""A split transaction's explanation, and what it says once the split is removed."""
+
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")  # numeric(14, 2) in transaction_splits
 
@@ -191,9 +194,11 @@ def _part_amount(n: int, value: Any) -> Decimal:
     return money
 
 
-def _part_category(conn: psycopg.Connection, n: int, value: Any) -> uuid.UUID | None:
+def _part_category(conn: psycopg.Connection, n: int, value: Any) -> uuid.UUID:
+    """A part's category: a leaf of the user's. Every part needs one: a part left without
+    would keep the split row in review, under a category the categorizer may replace."""
     if _blank(value):
-        return None
+        raise CorrectionError(f"part {n}: the category is missing; choose one of your categories")
     try:
         cat = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except ValueError:
@@ -213,7 +218,8 @@ def split_transaction(conn: psycopg.Connection, tx_id: Any,
     Parts are numbered from 1 in the order given (the rows of the page's editor). A part with
     neither a category nor an amount (or a zero amount) is an empty row and is skipped; a
     missing memo (None, NaN) is empty. A part with a category but a missing, zero or invalid
-    amount raises :class:`CorrectionError` naming the part, and nothing is written.
+    amount, or with an amount but no category, raises :class:`CorrectionError` naming the part,
+    and nothing is written.
     """
     _, _, _, _, _, _, amount = _tx(conn, tx_id)
     clean = []
@@ -233,10 +239,9 @@ def split_transaction(conn: psycopg.Connection, tx_id: Any,
         conn.execute("insert into public.transaction_splits (transaction_id, category_id, amount, memo,"
                      " position) values (%s, %s, %s, %s, %s)", [tx_id, cat, money, memo, pos])
     main = max(clean, key=lambda p: abs(p[1]))[0]
-    if main is not None:
-        conn.execute("update public.transactions set category_id = %s, category_source = 'user',"
-                     " category_confidence = 1, category_explanation = 'Split by you', needs_review = false"
-                     " where id = %s", [main, tx_id])
+    conn.execute("update public.transactions set category_id = %s, category_source = 'user',"
+                 " category_confidence = 1, category_explanation = %s, needs_review = false"
+                 " where id = %s", [main, SPLIT_BY_YOU, tx_id])
     return len(clean)
 
 
@@ -275,4 +280,10 @@ def split_balance(amount: Any, values: Iterable[Any]) -> SplitBalance:
 
 
 def remove_split(conn: psycopg.Connection, tx_id: Any) -> int:
-    return conn.execute("delete from public.transaction_splits where transaction_id = %s", [tx_id]).rowcount
+    """Delete the transaction's split (returns how many parts). It keeps the category the split
+    gave it (its largest part, the user's choice), and its Why no longer says it is split."""
+    removed = conn.execute("delete from public.transaction_splits where transaction_id = %s",
+                           [tx_id]).rowcount
+    conn.execute("update public.transactions set category_explanation = %s"
+                 " where id = %s and category_explanation = %s", [SET_BY_YOU, tx_id, SPLIT_BY_YOU])
+    return removed

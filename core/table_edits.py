@@ -11,8 +11,9 @@ then, in the caller's one database transaction (the user's session, under RLS):
 2. refuses, each with a message naming the transaction by date and description, an edit whose
    row no longer exists (deleted, its import undone, or not the user's: RLS does not find it),
    whose edited value changed since the table showed it (unless it already is the value the
-   user chose), or that sets the category of a split transaction (its parts carry the
-   categories: the split is edited in Row details);
+   user chose), that sets the category of a split transaction (its parts carry the
+   categories: the split is edited in Row details), or that picks what is not a category id
+   (the Category cell also offers the split rows' "Split: ..." text, which it must to show it);
 3. applies the others in the order given, each in a savepoint, so that an edit refused by the
    write itself (a group, or a category deleted meanwhile) is rolled back alone.
 
@@ -139,6 +140,9 @@ def _problem(edit: CellEdit, now: _Current | None) -> str | None:
         if row.split:
             return (f"{row.name}: its split was removed since the table was shown; your change "
                     "was not saved. Check the row and edit it again.")
+        if edit.value is not None and _key(edit.value) is None:  # e.g. another row's "Split: ..."
+            return (f"{row.name}: {edit.label or edit.value} is not a category (it is what a split "
+                    "row's cell shows); your choice was not saved. Pick a category.")
         if not _same_category(now.category_id, row.category_id) \
                 and not _same_category(now.category_id, edit.value):
             return (f"{row.name}: its category changed to {now.label or 'none'} since the table "

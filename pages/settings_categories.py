@@ -45,7 +45,7 @@ def _edit(user: AuthUser, row: pd.Series) -> None:
                              key=f"cat_name_{cid}")
         kind, essential = row["kind"], bool(row["is_essential"])
         if leaf:
-            c1, c2 = st.columns(2)
+            c1, c2 = st.columns(2, vertical_alignment="bottom")  # the box beside the select box
             kind = c1.selectbox("Kind", KINDS, index=KINDS.index(row["kind"]), key=f"cat_kind_{cid}")
             essential = c2.checkbox(ESSENTIAL, value=essential, key=f"cat_essential_{cid}")
         saved = st.form_submit_button("Save category" if leaf else "Save group")

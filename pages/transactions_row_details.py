@@ -2,13 +2,16 @@
 tags and exclude it from spending and income.
 
 The row is picked among the rows of the table's page, by a readable label (identical rows are
-numbered, "(1 of 2)"); a split's parts are picked among leaf categories and must add up to the
-amount (``core.corrections.split_transaction`` names a bad part, or says how much is left to
-assign). While the parts are typed, a line under them shows the transaction's amount, the sum
-of the parts and what is left to assign (green at zero, ``core.corrections.split_balance``); a
-saved split is confirmed with its parts ("Saved the split of ...: Food › Groceries -60.00,
-Shopping › Household -43.56."). A split row's Category cell in the table lists its parts, and
-the table refuses to overwrite it: the split is edited here.
+numbered, "(1 of 2)"); a split's parts are picked among leaf categories (each part needs one)
+and must add up to the amount (``core.corrections.split_transaction`` names a bad part, or
+says how much is left to assign; the page says "Split not saved: ..."). While the parts are
+typed, a line under them shows the transaction's amount, the sum of the parts and what is left
+to assign (green at zero, ``core.corrections.split_balance``); a saved split is confirmed with
+its parts ("Saved the split of ...: Food › Groceries -60.00, Shopping › Household -43.56."),
+also when the row no longer matches the table's filter. A split row's Category cell in the
+table lists its parts, and the table refuses to overwrite it: the split is edited here. The
+section's expander keeps its state (:data:`OPEN`), so a save that changes the tab labels (the
+Needs review count) does not close it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ NONE = "—"
 """The category picker's "no category" (the table's too)."""
 SAVED = "tx_split_saved"
 """Session key: (transaction id, the confirmation of its saved or removed split), shown once."""
+OPEN = "tx_row_details"
+"""Session key of the expander around this section: whether it is open."""
 
 
 def _choices(rows: pd.DataFrame) -> dict[Any, str]:
@@ -45,9 +50,18 @@ def _choices(rows: pd.DataFrame) -> dict[Any, str]:
     return names
 
 
+def confirm_gone(rows: pd.DataFrame) -> None:
+    """The confirmation of a split saved for a row that is not among ``rows`` any more (a split
+    row is no longer in review, so "Needs review only" drops it): shown here, at once."""
+    done = st.session_state.get(SAVED)
+    if done and done[0] not in {str(i) for i in rows.get("id", [])}:
+        st.success(st.session_state.pop(SAVED)[1] + " It no longer matches the filter.")
+
+
 def render(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -> None:
     """Split, tags and exclusion of one row; a split's parts are picked among ``leaves``."""
     names = _choices(rows)
+    confirm_gone(rows)
     pick = st.selectbox("Edit a transaction (split, tags, exclude)", list(names), key="tx_pick",
                         format_func=names.__getitem__)
     if pick == NONE or pick not in names:
@@ -67,7 +81,8 @@ def render(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -
     by_id = {v: k for k, v in labels.items()}
     start = pd.DataFrame([{"category": by_id.get(p["category_id"], NONE), "amount": float(p["amount"]),
                            "memo": p["memo"]} for p in parts] or [
-        {"category": row.category or NONE, "amount": float(row.amount), "memo": ""},
+        {"category": row.category if isinstance(row.category, str) and row.category else NONE,
+         "amount": float(row.amount), "memo": ""},
         {"category": NONE, "amount": 0.0, "memo": ""}])
     edited = st.data_editor(start, num_rows="dynamic", hide_index=True, key=f"tx_split_{row.id}",
                             column_config={
@@ -86,7 +101,7 @@ def render(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -
                                                       for p in edited.itertuples()])
                 saved = corr.get_splits(conn, row.id)
         except corr.CorrectionError as exc:
-            st.error(str(exc))
+            st.error(f"Split not saved: {exc}.")
         else:
             st.session_state[SAVED] = (str(row.id), f"Saved the split of {name}: " + ", ".join(
                 f"{by_id.get(p['category_id'], 'uncategorized')} {p['amount']:,.2f}" for p in saved) + ".")

@@ -113,6 +113,15 @@ def _view(rows: pd.DataFrame) -> pd.DataFrame:
         "select": False})  # shown first (column_order): the bulk actions' tick box
 
 
+def _category_options(view: pd.DataFrame, leaves: dict[str, Any]) -> list[str]:
+    """The Category cell's choices: no category, the leaves, then whatever else a row of the
+    page shows (a split row's "Split: ..."): a selectbox cell draws only a value among its
+    options, so without them a split row's cell would be blank. Picking one of those for a row
+    is refused by :mod:`core.table_edits`, as is any category edit of a split row."""
+    others = [c for c in dict.fromkeys(view["category"]) if c not in leaves and c != NONE]
+    return [NONE, *leaves, *others]
+
+
 def _shown(rows: pd.DataFrame) -> list[table_edits.Shown]:
     """The rows as the editor shows them, by position: what an edit of a position refers to."""
     return [table_edits.Shown(r.id, r.date, r.description,
@@ -248,6 +257,7 @@ def render(user) -> None:
     pages = max(1, -(-page.total // PAGE_SIZE))
     st.caption(f"Page {shown} of {pages}" + (f" (there is no page {asked:,})" if shown < asked else ""))
     if page.rows.empty:
+        row_details.confirm_gone(page.rows)  # a split just saved took the last row off the filter
         st.info("No transactions match." if page.total or filters != svc.Filters()
                 else "No transactions yet. Import a bank statement on the Import tab.")
         return
@@ -271,7 +281,8 @@ def render(user) -> None:
                        "description": st.column_config.TextColumn("Description", width="medium"),
                        "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
                        "currency": "Currency",
-                       "category": st.column_config.SelectboxColumn("Category", options=[NONE, *leaves]),
+                       "category": st.column_config.SelectboxColumn(
+                           "Category", width="medium", options=_category_options(view, leaves)),
                        "suggested": st.column_config.TextColumn(
                            "Suggested", help="The categorizer's best guess for a row waiting for "
                                              "review (Needs review); pick it under Category to file it"),
@@ -287,6 +298,8 @@ def render(user) -> None:
     bulk.render(user, filters, page.total, [page.rows["id"].iloc[p] for p in ticked if p < len(ids)],
                 leaves)
     _follow_up()
-    with st.expander("Row details: split, tags, exclude"):
+    # kept open by its key: saving a split changes the Needs review count, so the tab labels,
+    # and Streamlit redraws the tabs' contents (an expander without state would close)
+    with st.expander("Row details: split, tags, exclude", key=row_details.OPEN, on_change="rerun"):
         row_details.render(page.rows, labels, leaves)
 

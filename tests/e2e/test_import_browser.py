@@ -84,8 +84,9 @@ def test_import_search_correct_undo_in_a_browser(app, data_dir: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     port, creds = app
+    # wide enough that the grid draws the Account column after a medium-width Category
     with sync_playwright() as p, chromium_page(p, "import",
-                                               viewport={"width": 1400, "height": 1000}) as page:
+                                               viewport={"width": 1600, "height": 1000}) as page:
         _flow(page, port, creds, expect)
 
 

@@ -4,6 +4,8 @@ in use shown under "Automatic"."""
 
 from __future__ import annotations
 
+from streamlit.proto.Block_pb2 import Block
+
 from core.auto_apply import AppliedThreshold
 from core.db import Database
 from ml.calibration import DEFAULT_THRESHOLD
@@ -151,3 +153,24 @@ def test_settings_shows_the_auto_apply_threshold_in_use(db: Database, make_user,
     at.button(key="FormSubmitter:prefs_form-Save settings").click().run()
     assert "Currently applied at ≥ 85% (your setting). Automatic would apply at ≥ 93%." in [
         c.value for c in at.caption]
+
+
+def _column_of(node, key_prefix: str):
+    """The st.columns column holding the widget whose key starts with ``key_prefix``."""
+    for child in getattr(node, "children", {}).values():
+        if str(getattr(child, "key", "") or "").startswith(key_prefix):
+            return node
+        if (found := _column_of(child, key_prefix)) is not None:
+            return found
+    return None
+
+
+def test_the_edit_forms_essential_box_sits_beside_the_kind_box(db: Database, make_user,
+                                                                open_page) -> None:
+    """In a browser the box sat level with the Kind label, above the select box beside it."""
+    user = make_user(name="cat-page-align").user
+    at = open_page(user, "settings")
+    at.selectbox(key="cat_pick").select("Food › Groceries").run()
+    for prefix in ("cat_kind_", "cat_essential_"):
+        column = _column_of(at._tree, prefix)
+        assert column.proto.vertical_alignment == Block.Column.VerticalAlignment.BOTTOM, prefix

@@ -228,7 +228,8 @@ def test_page_split_editor_shows_what_is_left_and_confirms_the_parts(open_page, 
     assert _balance(at) == "Transaction **-81.99** · parts **-71.99** · left to assign :orange[**-10.00**]"
     at.button(key=f"tx_split_save_{hofer}").click().run()
     assert [e.value for e in at.error] == [
-        "the parts add up to -71.99, but the transaction is -81.99; -10.00 left to assign"]
+        "Split not saved: the parts add up to -71.99, but the transaction is -81.99; -10.00 "
+        "left to assign."]
     assert not _said(at.success)
     at.session_state[key] = {"edited_rows": {0: {"amount": -50.0}, 1: {"amount": -31.99}},
                              "added_rows": [], "deleted_rows": []}

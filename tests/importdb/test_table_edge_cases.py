@@ -106,7 +106,8 @@ def test_save_split_with_the_add_row_line_through_the_page(open_page, db, make_u
                                           "added_rows": [{"category": "Food › Groceries"}]}
     at.button(key=f"tx_split_save_{tx}").click().run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == ["part 3: the amount is missing; enter an amount like -12.50"]
+    assert [e.value for e in at.error] == [
+        "Split not saved: part 3: the amount is missing; enter an amount like -12.50."]
     assert _splits(db, user, tx) == []
     # the add-row line clicked but left empty (None / NaN cells) is ignored
     at.session_state[f"tx_split_{tx}"] = {"edited_rows": rows, "deleted_rows": [], "added_rows": [{}]}
