@@ -20,28 +20,28 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from ml.history import History, Rows, TextBlock
+from ml.history import History, Rows, TextBlock, strong_hits
 from ml.prior import SharedTable
 from ml.text import key_of_normalized
 
 log = logging.getLogger(__name__)
 
 FEATURES = ("mem_frac", "mem_count", "mem_last", "brand_frac", "knn_max", "centroid", "word_sim",
-            "char_sim", "zs", "leaf", "shared", "log_prior", "key_prior", "sign", "amount", "day",
-            "weekday", "account")
+            "char_sim", "zs", "leaf", "lex", "shared", "log_prior", "key_prior", "sign", "amount",
+            "day", "weekday", "account")
 NOVEL_FEATURES = ("nov_bias", "nov_maxsim", "nov_seen", "nov_logn")
 GROUPS = {
     "memory": ("mem_frac", "mem_count", "mem_last"),
     "similar": ("brand_frac", "knn_max", "centroid"),
     "words": ("word_sim", "char_sim"),
-    "builtin": ("zs", "leaf"),
+    "builtin": ("zs", "leaf", "lex"),
     "shared": ("shared",),
     "pattern": ("sign", "amount", "day", "weekday", "account"),
     "frequency": ("log_prior", "key_prior"),
 }
 W0: dict[str, float] = {
     "mem_frac": 2.0, "mem_count": 1.0, "mem_last": 1.0, "brand_frac": 1.0, "knn_max": 3.0,
-    "centroid": 2.0, "word_sim": 2.0, "char_sim": 2.0, "zs": 2.0, "leaf": 1.0,
+    "centroid": 2.0, "word_sim": 2.0, "char_sim": 2.0, "zs": 2.0, "leaf": 1.0, "lex": 1.5,
     "shared": 1.5,
     "log_prior": 0.3, "key_prior": 0.3, "sign": 1.0, "amount": 0.3, "day": 0.1, "weekday": 0.1,
     "account": 0.3,
@@ -86,11 +86,14 @@ def knn_class_max(hist: History, hist_emb: np.ndarray, q_emb: np.ndarray,
 
 
 def text_features(hist: History, hist_emb: np.ndarray, qtexts: TextBlock, tids: np.ndarray,
-                  zs: np.ndarray, leaf_map: np.ndarray) -> dict[str, np.ndarray]:
+                  zs: np.ndarray, leaf_map: np.ndarray,
+                  lex_map: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Features that depend only on the description, for the query texts ``tids``.
 
     ``zs``: (all query texts, C) similarity of each text to each category name;
-    ``leaf_map``: (leaves, C) P(class | built-in leaf) (see :meth:`History.leaf_map`).
+    ``leaf_map``: (leaves, C) P(class | built-in leaf) (see :meth:`History.leaf_map`);
+    ``lex_map``: (leaves, C) P(class | strong keyword leaf) (:meth:`History.lex_map`). Texts
+    with a strong keyword hit get ``lex`` (from ``lex_map``) instead of ``leaf``.
     """
     full = len(tids) == len(qtexts.texts) and (len(tids) == 0 or tids[-1] == len(tids) - 1)
     emb = qtexts.emb if full else qtexts.emb[tids]
@@ -106,11 +109,19 @@ def text_features(hist: History, hist_emb: np.ndarray, qtexts: TextBlock, tids: 
                 out[name] = np.asarray(((x if full else x[tids]) @ cent.T).todense())
     q = qtexts.leaf_q[tids]
     if q.shape[1] and q.sum() > 0:
-        out["leaf"] = np.maximum(np.log(np.maximum(q @ leaf_map, 1e-12)), -10.0)
+        leaf = np.maximum(np.log(np.maximum(q @ leaf_map, 1e-12)), -10.0)
+        if lex_map is None:
+            out["leaf"] = leaf
+            return out
+        hits = strong_hits(qtexts.lex_leaf[tids], qtexts.lex_strength[tids], q.shape[1])
+        strong = hits.any(axis=1)[:, None]
+        out["leaf"] = np.where(strong, 0.0, leaf)
+        out["lex"] = np.where(strong, np.maximum(np.log(np.maximum(hits @ lex_map, 1e-12)),
+                                                 -10.0), 0.0)
     return out
 
 
-TEXT_FEATURES = ("knn_max", "centroid", "zs", "leaf", "word_sim", "char_sim")
+TEXT_FEATURES = ("knn_max", "centroid", "zs", "leaf", "lex", "word_sim", "char_sim")
 GROUP_NAMES = tuple(GROUPS)
 _GROUP_OF = {f: GROUP_NAMES.index(g) for g, fs in GROUPS.items() for f in fs}
 

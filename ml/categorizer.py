@@ -191,7 +191,8 @@ class TransactionCategorizer(BaseEstimator):
             qrows = st.rows.take(q)
             tids, pos = np.unique(qrows.text_id, return_inverse=True)
             leaf_map = hist.leaf_map(st.leaf_prior)
-            tf = cd.text_features(hist, st.texts.emb, st.texts, tids, st.zs, leaf_map)
+            tf = cd.text_features(hist, st.texts.emb, st.texts, tids, st.zs, leaf_map,
+                                  hist.lex_map(st.leaf_prior))
             feats, novel = cd.candidate_features(hist, qrows, tf, pos, mask,
                                                  st.shared_for(leaf_map))
             target = np.where(mask[st.y[q]], st.y[q], len(st.classes))
@@ -226,7 +227,7 @@ class TransactionCategorizer(BaseEstimator):
         tids = np.arange(len(qtexts.texts))
         zs = (qtexts.emb @ st.class_emb.T if st.use_prior and len(tids)
               else np.zeros((len(tids), len(st.classes))))
-        tf = cd.text_features(st.hist, st.texts.emb, qtexts, tids, zs, st.leaf_map)
+        tf = cd.text_features(st.hist, st.texts.emb, qtexts, tids, zs, st.leaf_map, st.lex_map)
         w = dict(zip((*cd.FEATURES, *cd.NOVEL_FEATURES), st.weights.tolist(), strict=True))
         partials = cd.text_partials(tf, w)
         shared = st.shared_for(st.leaf_map)

@@ -160,6 +160,25 @@ def _shared_reason(st: State, code: int, c: int) -> str:
     return f"Other users file '{key}' under {leaf_name}{part}, which you file as {name}"
 
 
+def _builtin_reason(st: State, qtexts: hs.TextBlock, tid: int, c: int) -> str:
+    """The keyword behind a built-in guess, and whether the user's own filings back the step
+    from the keyword's kind to their category ("which you file as") or only the names do."""
+    name, leaf = st.classes[c], int(qtexts.lex_leaf[tid])
+    if leaf < 0 or not st.leaf_map.shape[0]:
+        return f"Built-in guess: reads like {name}"
+    strong = qtexts.lex_strength[tid] >= hs.STRONG_HIT
+    kind_map, filed = ((st.lex_map, st.hist.lex_counts) if strong
+                       else (st.leaf_map, st.hist.leaf_counts))
+    if int(np.argmax(kind_map[leaf])) != c:
+        return f"Built-in guess: reads like {name}"
+    word, leaf_name = qtexts.lex_word[tid], DEFAULT_CATEGORIES[leaf]
+    if leaf_name == name:
+        return f"Built-in guess: '{word}' is usually {name}"
+    if filed is not None and filed[leaf, c] >= 1.0:
+        return f"Built-in guess: '{word}' is usually {leaf_name}, which you file as {name}"
+    return f"Built-in guess: '{word}' is usually {leaf_name}; your closest category is {name}"
+
+
 def _text_reason(group: str, st: State, qtexts: hs.TextBlock, tid: int, c: int,
                  second: int) -> str:
     name = st.classes[c]
@@ -171,13 +190,7 @@ def _text_reason(group: str, st: State, qtexts: hs.TextBlock, tid: int, c: int,
         return (f"Looks like {name} from the words " + ", ".join(f"'{w}'" for w in found)
                 if found else f"Looks like {name} from its wording")
     if group == "builtin":
-        leaf = int(qtexts.lex_leaf[tid])
-        if leaf >= 0 and st.leaf_map.shape[0] and int(np.argmax(st.leaf_map[leaf])) == c:
-            word, leaf_name = qtexts.lex_word[tid], DEFAULT_CATEGORIES[leaf]
-            if leaf_name == name:
-                return f"Built-in guess: '{word}' is usually {name}"
-            return f"Built-in guess: '{word}' is usually {leaf_name}, which you file as {name}"
-        return f"Built-in guess: reads like {name}"
+        return _builtin_reason(st, qtexts, tid, c)
     if group == "pattern":
         if st.hist.n == 0 or st.hist.class_n[c] == 0:  # only the sign prior can have spoken
             return f"Fits {name} by whether money came in or went out"

@@ -36,6 +36,7 @@ from ml.text import key_of_normalized, normalize_description
 
 log = logging.getLogger(__name__)
 
+NAME_MATCH = 0.35
 PRIOR_ZS, PRIOR_LEX = 20.0, 5.0  # the prior's leaf guess: softmax(20 cos + 5 keyword hit)
 _SIGN_PRIOR = {-1: (0.88, 0.02, 0.10), 1: (0.10, 0.02, 0.88), 0: (0.49, 0.02, 0.49)}
 _LEAF_EMB: dict[str, np.ndarray] = {}  # built-in category texts per model (not user data)
@@ -56,6 +57,7 @@ class State:
     class_emb: np.ndarray
     leaf_prior: np.ndarray  # (leaves, C) name similarity of built-in leaves and classes
     leaf_map: np.ndarray  # (leaves, C) P(class | leaf) learned from the whole history
+    lex_map: np.ndarray  # (leaves, C) P(class | strong keyword leaf), idem
     sign_prior: np.ndarray
     weights: np.ndarray
     use_prior: bool
@@ -144,8 +146,10 @@ def _leaf_class_prior(classes: list[str], cos: np.ndarray) -> np.ndarray:
         if leaf in classes:
             out[i, classes.index(leaf)] = 1.0
         elif len(classes):
-            z = (cos[i] - cos[i].max()) / 0.05
-            out[i] = np.exp(z) / np.exp(z).sum()
+            top = max(cos[i].max(), NAME_MATCH)
+            z = np.exp((cos[i] - top) / 0.05)
+            none = np.exp((NAME_MATCH - top) / 0.05)
+            out[i] = (z + none / len(classes)) / (z.sum() + none)
     return out
 
 
@@ -273,6 +277,7 @@ def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,
     return State(classes=classes, fixed_mask=np.array([c in fixed for c in classes], bool),
                  texts=texts, rows=rows, y=y, hist=hist, zs=zs,
                  class_emb=class_emb, leaf_prior=leaf_prior, leaf_map=hist.leaf_map(leaf_prior),
+                 lex_map=hist.lex_map(leaf_prior),
                  sign_prior=sign_prior,
                  weights=np.array([cd.W0[f] for f in (*cd.FEATURES, *cd.NOVEL_FEATURES)]),
                  use_prior=use_prior, raw_norm=raw_norm,

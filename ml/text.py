@@ -72,6 +72,16 @@ def _keep_token(tok: str) -> bool:
     return digits <= 2 and len(core) <= 8
 
 
+def _kept_pieces(tok: str) -> list[str]:
+    """``tok`` if it is kept, else its kept "/"-separated pieces: "bolt.eu/o/2401091" keeps
+    "bolt.eu" and "o" rather than losing the merchant with the reference."""
+    if _keep_token(tok):
+        return [tok]
+    if "/" not in tok:
+        return []
+    return [p for p in tok.split("/") if p and _keep_token(p)]
+
+
 def normalize_description(s: object) -> str:
     """Lowercase ``s`` and strip card numbers, dates, times, references and digit runs.
 
@@ -91,8 +101,8 @@ def _normalize(s: str) -> str:
     text = s.lower()
     if _MAY_HAVE_NOISE.search(text):
         text = _DASH_NUM.sub(" ", _KEEP.sub(" ", _NOISE.sub(" ", text)))
-        tokens = [tok for raw in text.split() for tok in _TOKEN_OK.findall(raw)
-                  if _keep_token(tok)]
+        tokens = [piece for raw in text.split() for tok in _TOKEN_OK.findall(raw)
+                  for piece in _kept_pieces(tok)]
     else:  # nothing numeric to strip (the common case for merchant names)
         tokens = [tok for raw in _KEEP.sub(" ", text).split() for tok in _TOKEN_OK.findall(raw)]
     return " ".join(tokens)

@@ -1,0 +1,86 @@
+"""How the categorizer uses the built-in keyword lexicon, on the real embedding model.
+
+A strong keyword ("uber", "esso") names a kind of merchant. The model learns from the user's
+own filings which of *their* categories that kind goes to (``History.lex_map``), counts only
+strong keywords for it (not the ambiguous "~" ones such as "paypal"), and does not pretend to
+know where a kind goes when none of the user's category names resembles it.
+"""
+
+# ruff: noqa: N806  (X is the scikit-learn name of the feature frame)
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.categorizer import TransactionCategorizer
+from ml.history import LEX_TRUST
+from ml.prior import DEFAULT_CATEGORIES
+
+COLS = ["date", "description", "amount"]
+HISTORY = [
+    ("2024-01-02", "UBER *TRIP HELP.UBER.COM", -12.5, "Commute"),
+    ("2024-01-09", "BOLT.EU/O/2401091", -9.8, "Commute"),
+    ("2024-01-16", "UBER *TRIP HELP.UBER.COM", -15.1, "Commute"),
+    ("2024-01-03", "TESCO STORES 2231", -41.5, "Food"),
+    ("2024-01-10", "SAINSBURYS S/MKTS", -33.2, "Food"),
+    ("2024-01-11", "GREGGS 1123", -4.2, "Food"),
+    ("2024-01-05", "NETFLIX.COM", -15.99, "Fun"),
+    ("2024-01-06", "SPOTIFY P1234", -10.99, "Fun"),
+    ("2024-01-20", "PAYPAL *GAMESHUB 18D3", -20.0, "Fun"),
+    ("2024-01-25", "SALARY ACME LTD", 3100.0, "Pay"),
+]
+
+
+@pytest.fixture(scope="module")
+def fitted(embedder, cache) -> TransactionCategorizer:
+    X = pd.DataFrame([r[:3] for r in HISTORY], columns=COLS)
+    return TransactionCategorizer(embedder=embedder, embedding_cache=cache).fit(
+        X, [r[3] for r in HISTORY])
+
+
+def _predict(model: TransactionCategorizer, *descriptions: str) -> pd.DataFrame:
+    return model.predict(pd.DataFrame([("2024-02-01", d, -18.0) for d in descriptions],
+                                      columns=COLS))
+
+
+def test_a_new_brand_of_a_known_kind_goes_to_the_users_own_category(fitted):
+    # Lyft was never filed, but two other rideshare brands were filed as "Commute"
+    out = _predict(fitted, "LYFT RIDE 4411 SAN FRANCISCO")
+    assert out["category"].iloc[0] == "Commute"
+    assert out["confidence"].iloc[0] > 0.8
+    assert "which you file as Commute" in out["explanation"].iloc[0]
+    st = fitted.state_
+    rideshare = st.lex_map[DEFAULT_CATEGORIES.index("Taxi & Rideshare")]
+    assert st.classes[int(rideshare.argmax())] == "Commute" and rideshare.max() > 0.5
+
+
+def test_only_strong_keywords_are_counted(fitted):
+    st = fitted.state_
+    online = DEFAULT_CATEGORIES.index("Online Shopping")  # "paypal" is an ambiguous keyword
+    streaming = DEFAULT_CATEGORIES.index("Streaming")
+    assert st.hist.lex_counts[online].sum() == 0.0
+    # two filings (weighted by recency, within weeks of each other)
+    assert 1.9 < st.hist.lex_counts[streaming, st.classes.index("Fun")] <= 2.0
+
+
+def test_a_kind_no_category_name_resembles_is_not_forced_onto_one(fitted):
+    # fuel: none of Commute, Food, Fun, Pay is named like it; "Food" merely looks closest
+    out = _predict(fitted, "ESSO GARAGE 55")
+    assert out["confidence"].iloc[0] < 0.7
+    # and its explanation does not claim a filing habit the user does not have
+    assert "which you file as" not in out["explanation"].iloc[0]
+    st = fitted.state_
+    fuel = st.leaf_prior[DEFAULT_CATEGORIES.index("Fuel")]
+    assert fuel.max() < 0.5  # spread, not a confident name match
+
+
+def test_without_history_a_keyword_keeps_most_but_not_all_of_its_leaf(embedder, cache):
+    model = TransactionCategorizer(embedder=embedder, embedding_cache=cache).fit(
+        pd.DataFrame(columns=COLS), [])
+    st = model.state_
+    row = st.lex_map[DEFAULT_CATEGORIES.index("Streaming")]
+    assert row[st.classes.index("Streaming")] == pytest.approx(
+        LEX_TRUST + (1 - LEX_TRUST) / len(st.classes))
+    assert np.isclose(row.sum(), 1.0)
