@@ -22,10 +22,11 @@ log = logging.getLogger(__name__)
 _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
            r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 _PATTERNS: list[re.Pattern[str]] = [
-    # masked or labelled card / account numbers: "card no. 1234", "xxxx1234", "****1234"
+    # masked or labelled card / account numbers: "card no. 1234", "xxxx1234", "****1234",
+    # "****E2Z8" (whatever follows a run of * or # is part of the mask)
     re.compile(r"\b(?:card|acct|account|a/c)\s*(?:no\.?|number|nr\.?|#)\s*[\dx*]*", re.I),
     # (a run of x is a mask only outside a word: "exxon", "tj maxx" and "xxl" keep theirs)
-    re.compile(r"[*#]{2,}[\dx*#]*|(?<![^\W\d_])x{2,}[\dx*#]*(?![^\W\d_])", re.I),
+    re.compile(r"[*#]{2,}[\w*#]*|(?<![^\W\d_])x{2,}[\dx*#]*(?![^\W\d_])", re.I),
     # ISO and numeric dates, times
     re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?)?\b", re.I),
     re.compile(r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b/?"),

@@ -33,6 +33,7 @@ from ml.text import merchant_key, normalize_description
     ("TJ MAXX #0412", "tj maxx"),
     ("VISA XXXXXXXXXXXX1234 TESCO", "visa tesco"),
     ("TARGET DEBIT CRD ACH TRAN   ***********2202", "target debit crd ach tran"),
+    ("brightwheel      BRGHTWHL*  ***********E2Z8", "brightwheel brghtwhl"),
     # a reference glued to the merchant by "/" goes, the merchant stays
     ("BOLT.EU/O/2401091", "bolt.eu o"),
     ("CARD PAYMENT BOLT.EU/O/A8FFE40A 10/09", "card payment bolt.eu o"),
