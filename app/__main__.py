@@ -1,7 +1,8 @@
-"""Entry point: ``python -m app`` (see :mod:`app.cli`)."""
+"""Entry point: ``python -m app`` (see :mod:`app.cli`; :func:`app.cli.run` ends quietly when a
+reader closes standard output early)."""
 
 import sys
 
-from app.cli import main
+from app.cli import run
 
-sys.exit(main())
+sys.exit(run())

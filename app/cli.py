@@ -2,6 +2,8 @@
 
 Every subcommand reads the same configuration (``PFM_*`` environment variables and
 ``.streamlit/secrets.toml``); ``--data-dir`` overrides ``PFM_DATA_DIR`` for this command.
+Output read by something that stops early (``python -m app import FILE --dry-run --json | head``)
+ends quietly with status 141, as a shell reports a command ended by SIGPIPE (:func:`run`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import os
 import sys
 
 log = logging.getLogger(__name__)
+
+SIGPIPE_STATUS = 141  # 128 + SIGPIPE (13): a reader closed standard output early
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -121,5 +125,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run(argv: list[str] | None = None) -> int:
+    """:func:`main` as ``python -m app`` runs it: when whoever reads standard output closes it
+    early (``| head``), the command stops there without a BrokenPipeError traceback and exits
+    with the status 141 (128 + SIGPIPE) that a shell gives a command SIGPIPE ends."""
+    try:
+        code = main(argv)
+        sys.stdout.flush()  # output still buffered meets the closed pipe here, not at exit
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at /dev/null, so that is quiet too
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return SIGPIPE_STATUS
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -38,10 +38,12 @@ log = logging.getLogger(__name__)
 KINDS = ("expense", "income", "transfer")
 MAX_NAME = 80
 RESERVED = ("uncategorized",)
+GONE = "This category does not exist (any more)."
 
 
 class CategoryError(ValueError):
-    """A change that cannot be made; the message names the field ("Category name can't be empty")."""
+    """A change that cannot be made; the message is one sentence naming the field, ending with a
+    full stop ("Category name can't be empty."), so the page can put "Not added." before it."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ def usage(conn: psycopg.Connection, category_id: Any) -> Usage:
     cid = _uuid(category_id)
     row = conn.execute(_USAGE + " where c.id = %s", [cid]).fetchone()
     if row is None:
-        raise CategoryError("this category does not exist (any more)")
+        raise CategoryError(GONE)
     return Usage(*row[7:])
 
 
@@ -156,7 +158,7 @@ def get(conn: psycopg.Connection, category_id: Any, *, lock: bool = False) -> Ca
                        " from public.categories c where c.id = %s"
                        + (" for update" if lock else ""), [cid]).fetchone()
     if row is None:
-        raise CategoryError("this category does not exist (any more)")
+        raise CategoryError(GONE)
     return Category(*row)
 
 
@@ -166,7 +168,7 @@ def _uuid(value: Any) -> uuid.UUID:
         return parse_uuid(value, "category id")
     except InvalidId as exc:
         log.info("refused: %s", exc)
-        raise CategoryError("this category does not exist (any more)") from exc
+        raise CategoryError(GONE) from exc
 
 
 def _noun(group: bool) -> str:
@@ -177,12 +179,12 @@ def clean_name(name: Any, *, group: bool = False) -> str:
     """A category's (``group``'s) name as stored (spaces collapsed), or :class:`CategoryError`."""
     clean, noun = " ".join(str(name or "").split()), _noun(group)
     if not clean:
-        raise CategoryError(f"{noun} name can't be empty")
+        raise CategoryError(f"{noun} name can't be empty.")
     if len(clean) > MAX_NAME:
         raise CategoryError(f"{noun} name can't be longer than {MAX_NAME} characters "
-                            f"({len(clean)} given)")
+                            f"({len(clean)} given).")
     if clean.lower() in RESERVED:
-        raise CategoryError(f"{noun} name {clean!r} is reserved for transactions without a category")
+        raise CategoryError(f"{noun} name {clean!r} is reserved for transactions without a category.")
     return clean
 
 
@@ -194,7 +196,7 @@ def check_unique(conn: psycopg.Connection, name: str, *, group: bool,
                            [name, exclude]).fetchone()
         if row:
             raise CategoryError(f"Group name {name!r} is taken: you already have a group called "
-                                f"{row[0]!r}")
+                                f"{row[0]!r}.")
         return
     row = conn.execute("""
         select c.name, p.id, p.name from public.categories c
@@ -206,15 +208,15 @@ def check_unique(conn: psycopg.Connection, name: str, *, group: bool,
         return
     if parent is not None and row[1] == parent.id:
         raise CategoryError(f"Category name {name!r} is taken: {row[2]} already has a category "
-                            f"called {row[0]!r}")
+                            f"called {row[0]!r}.")
     raise CategoryError(f"Category name {name!r} is taken: you already have a category called "
                         f"{row[0]!r} (in {row[2]}); category names must differ so that the "
-                        "categorizer can tell them apart")
+                        "categorizer can tell them apart.")
 
 
 def _kind(kind: Any) -> str:
     if kind not in KINDS:
-        raise CategoryError(f"Kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise CategoryError(f"Kind must be one of {', '.join(KINDS)}, not {kind!r}.")
     return str(kind)
 
 
@@ -226,7 +228,7 @@ def _insert(conn: psycopg.Connection, parent: uuid.UUID | None, name: str, kind:
                                 " values (%s, %s, %s, %s) returning id",
                                 [parent, name, kind, essential]).fetchone()[0]
     except psycopg.errors.UniqueViolation as exc:
-        raise CategoryError(f"{_noun(parent is None)} name {name!r} is taken") from exc
+        raise CategoryError(f"{_noun(parent is None)} name {name!r} is taken.") from exc
 
 
 def create_group(conn: psycopg.Connection, user: AuthUser, name: str, kind: str = "expense",
@@ -246,7 +248,7 @@ def create_category(conn: psycopg.Connection, user: AuthUser, group_id: Any, nam
     adding), and only ``None`` takes the group's flag."""
     parent = get(conn, group_id)
     if not parent.is_group:
-        raise CategoryError(f"Group {parent.label!r} is a category, not a group; choose a group")
+        raise CategoryError(f"Group {parent.label!r} is a category, not a group; choose a group.")
     clean = clean_name(name)
     kind = _kind(parent.kind if kind is None else kind)
     check_unique(conn, clean, group=False, parent=parent)
@@ -262,7 +264,7 @@ def update_leaf(conn: psycopg.Connection, user: AuthUser, category_id: Any, *, k
     """A category's kind (expense / income / transfer) and whether it is essential spending."""
     cat = get(conn, category_id, lock=True)
     if cat.is_group:
-        raise CategoryError(f"{cat.name!r} is a group: kind and essential are set per category")
+        raise CategoryError(f"{cat.name!r} is a group: kind and essential are set per category.")
     kind = _kind(kind)
     if (kind, bool(is_essential)) == (cat.kind, cat.is_essential):
         return
@@ -278,10 +280,10 @@ def delete(conn: psycopg.Connection, user: AuthUser, category_id: Any) -> str:
     used = usage(conn, cat.id)
     if used.children:
         raise CategoryInUse(f"{cat.name} still holds {used.describe()}: merge or delete "
-                            "them first", used)
+                            "them first.", used)
     if used.total:
         raise CategoryInUse(f"{cat.label} is used by {used.describe()}; merge it into another "
-                            "category instead", used)
+                            "category instead.", used)
     conn.execute("delete from public.categories where id = %s", [cat.id])
     if not cat.is_group:
         drop_from_suggestions(conn, cat.name)

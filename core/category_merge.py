@@ -106,14 +106,14 @@ def merge(conn: psycopg.Connection, user: AuthUser, source_id: Any, target_id: A
     """Move everything of category ``source_id`` to ``target_id``, then delete the source."""
     source, target = get(conn, source_id, lock=True), get(conn, target_id, lock=True)
     if source.id == target.id:
-        raise CategoryError("Merge target must be another category: choose one to merge into")
+        raise CategoryError("Merge target must be another category: choose one to merge into.")
     if target.is_group:
         raise CategoryError(f"Merge target {target.name!r} is a group; merge into one of its "
-                            "categories")
+                            "categories.")
     if conn.execute("select 1 from public.categories where parent_id = %s limit 1",
                     [source.id]).fetchone():
         raise CategoryError(f"Category {source.name!r} is a group that still holds categories; "
-                            "merge or move those first")
+                            "merge or move those first.")
     src, dst = str(source.id), str(target.id)
     moved = conn.execute("update public.transactions set category_id = %s where category_id = %s",
                          [dst, src]).rowcount

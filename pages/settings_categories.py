@@ -23,6 +23,13 @@ LEARNS = ("The categorizer learns your categories by name: after a rename or a m
           "what it learned, refitted within a minute.")
 
 
+def _refused(verb: str, reason: object) -> None:
+    """"Not added. Category name 'x' is taken: ...": what did not happen, then why, each a
+    sentence (the core's messages end with a full stop; one that does not gets one)."""
+    why = str(reason).strip()
+    st.error(f"Not {verb}. {why}{'' if why.endswith(('.', '!', '?')) else '.'}")
+
+
 def _usage(row: pd.Series) -> Usage:
     return Usage(int(row["transactions"]), int(row["split_parts"]), int(row["rules"]),
                  int(row["budgets"]), int(row["children"]))
@@ -57,7 +64,7 @@ def _edit(user: AuthUser, row: pd.Series) -> None:
             if leaf:
                 category_admin.update_leaf(conn, user, cid, kind=kind, is_essential=essential)
     except CategoryError as exc:
-        st.error(f"Not saved: {exc}")
+        _refused("saved", exc)
         return
     group = row["group"]
     st.session_state[PICK_NEXT] = stored if bool(row["is_group"]) else \
@@ -78,7 +85,7 @@ def _delete_or_merge(user: AuthUser, row: pd.Series, found: pd.DataFrame) -> Non
         except CategoryInUse as exc:
             offer = st.session_state[OFFER] = (cid, str(exc))
         except CategoryError as exc:
-            st.error(f"Not deleted: {exc}")
+            _refused("deleted", exc)
             return
         else:
             st.session_state.pop(PICK, None)
@@ -86,7 +93,7 @@ def _delete_or_merge(user: AuthUser, row: pd.Series, found: pd.DataFrame) -> Non
             st.rerun()
     offered = offer is not None and offer[0] == cid
     if offered:
-        st.error(f"Not deleted: {offer[1]}.")
+        _refused("deleted", offer[1])
     if used.children:
         return  # a group with categories is emptied first; it cannot be merged
     targets = [lbl for lbl, is_group, other in zip(found["label"], found["is_group"], found["id"],
@@ -106,7 +113,7 @@ def _delete_or_merge(user: AuthUser, row: pd.Series, found: pd.DataFrame) -> Non
         with common.session() as conn:
             done = category_merge.merge(conn, user, cid, into)
     except CategoryError as exc:
-        st.error(f"Not merged: {exc}")
+        _refused("merged", exc)
         return
     st.session_state.pop(OFFER, None)
     st.session_state[PICK_NEXT] = target
@@ -145,7 +152,7 @@ def _create(user: AuthUser, found: pd.DataFrame) -> None:
             else:
                 category_admin.create_group(conn, user, group_name, kind)
     except CategoryError as exc:
-        st.error(f"Not added: {exc}")
+        _refused("added", exc)
         return
     clean = " ".join(str(name if add else group_name).split())
     st.session_state[PICK_NEXT] = f"{group}{category_admin.SEPARATOR}{clean}" if add else clean

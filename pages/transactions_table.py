@@ -18,8 +18,9 @@ an edit arrives (another tab, the job filing rows); so each render keeps the row
 (``SEEN``) and an edit goes to the transaction its position showed then, with the value the
 user saw: ``core.table_edits`` refuses, with the row's date and description, an edit of a row
 that is gone or changed since, and a category edit of a split row (its Category cell lists the
-parts; the split is edited under Row details), and applies the rest in one transaction. A page
-number past the end shows the last page and the page box is set to it.
+parts; the split is edited under Row details), and applies the rest in one transaction. The
+page box goes up to the last page; a page past the end (the filter shrank) shows the last page
+and the page box is set to it.
 """
 
 from __future__ import annotations
@@ -249,12 +250,13 @@ def render(user) -> None:
     with common.session() as conn:
         page = svc.search(conn, filters, limit=PAGE_SIZE, offset=(asked - 1) * PAGE_SIZE,
                           cipher=svc.cipher_for(conn, user.id), user_id=user.id)
-    shown = page.offset // PAGE_SIZE + 1  # a page past the end shows the last one ...
+    shown = page.offset // PAGE_SIZE + 1  # a page past the end (a narrower filter) shows the last
     if shown < asked:
-        st.session_state["tx_page"] = shown  # ... and the box says which
-    st.columns(4)[0].number_input("Page", min_value=1, step=1, key="tx_page")
-    _totals(page, filters, labels)
+        st.session_state["tx_page"] = shown  # one, and the box says which
     pages = max(1, -(-page.total // PAGE_SIZE))
+    # the box's "+" stops at the last page (set above, its value is never past it)
+    st.columns(4)[0].number_input("Page", min_value=1, max_value=pages, step=1, key="tx_page")
+    _totals(page, filters, labels)
     st.caption(f"Page {shown} of {pages}" + (f" (there is no page {asked:,})" if shown < asked else ""))
     if page.rows.empty:
         row_details.confirm_gone(page.rows)  # a split just saved took the last row off the filter

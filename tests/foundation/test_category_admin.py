@@ -58,32 +58,32 @@ def test_names_are_validated_and_a_conflict_is_named(db: Database, make_user) ->
         groceries = _id(conn, "Groceries")
     cases = [
         (lambda c: cats.create_category(c, user, food, "groceries", is_essential=None),
-         "^Category name 'groceries' is taken: Food already has a category called 'Groceries'$"),
+         "^Category name 'groceries' is taken: Food already has a category called 'Groceries'\\.$"),
         (lambda c: cats.create_category(c, user, shopping, "GROCERIES", is_essential=None),
          r"^Category name 'GROCERIES' is taken: you already have a category called 'Groceries' "
          r"\(in Food\); category names must"),
         (lambda c: cats.create_category(c, user, food, "   ", is_essential=None),
-         "^Category name can't be empty$"),
+         "^Category name can't be empty\\.$"),
         (lambda c: cats.create_category(c, user, food, "x" * 81, is_essential=None),
-         r"^Category name can't be longer than 80 characters \(81 given\)$"),
+         r"^Category name can't be longer than 80 characters \(81 given\)\.$"),
         (lambda c: cats.create_category(c, user, food, "Uncategorized", is_essential=None),
          "^Category name 'Uncategorized' is reserved"),
         (lambda c: cats.create_category(c, user, groceries, "Organic", is_essential=None),
-         "^Group 'Food › Groceries' is a category, not a group; choose a group$"),
+         "^Group 'Food › Groceries' is a category, not a group; choose a group\\.$"),
         (lambda c: cats.create_group(c, user, " food "),
-         "^Group name 'food' is taken: you already have a group called 'Food'$"),
-        (lambda c: cats.create_group(c, user, "  "), "^Group name can't be empty$"),
+         "^Group name 'food' is taken: you already have a group called 'Food'\\.$"),
+        (lambda c: cats.create_group(c, user, "  "), "^Group name can't be empty\\.$"),
         (lambda c: cats.create_group(c, user, "Pets & Vets", "savings"),
-         "^Kind must be one of expense, income, transfer, not 'savings'$"),
+         "^Kind must be one of expense, income, transfer, not 'savings'\\.$"),
         (lambda c: category_merge.rename(c, user, _id(c, "Restaurants"), "fresh bakery"),
-         "^Category name 'fresh bakery' is taken: Food already has a category called 'Fresh Bakery'$"),
+         "^Category name 'fresh bakery' is taken: Food already has a category called 'Fresh Bakery'\\.$"),
         (lambda c: category_merge.rename(c, user, side, "Housing"),
-         "^Group name 'Housing' is taken: you already have a group called 'Housing'$"),
-        (lambda c: category_merge.rename(c, user, side, ""), "^Group name can't be empty$"),
+         "^Group name 'Housing' is taken: you already have a group called 'Housing'\\.$"),
+        (lambda c: category_merge.rename(c, user, side, ""), "^Group name can't be empty\\.$"),
         (lambda c: cats.update_leaf(c, user, groceries, kind="other", is_essential=True),
-         "^Kind must be one of expense, income, transfer, not 'other'$"),
+         "^Kind must be one of expense, income, transfer, not 'other'\\.$"),
         (lambda c: cats.update_leaf(c, user, food, kind="income", is_essential=True),
-         "'Food' is a group: kind and essential are set per category"),
+         "'Food' is a group: kind and essential are set per category\\.$"),
     ]
     for call, message in cases:
         with db.user_session(user) as conn, pytest.raises(CategoryError, match=message):
@@ -261,7 +261,7 @@ def test_delete_only_what_nothing_uses(db: Database, make_user) -> None:
     with db.user_session(user) as conn:
         assert cats.usage(conn, groceries) == cats.Usage(transactions=2, rules=1)
         with pytest.raises(CategoryInUse, match="Food › Groceries is used by 2 transactions and 1 "
-                                                "rule; merge it into another category instead"):
+                                                "rule; merge it into another category instead\\.$"):
             cats.delete(conn, user, groceries)
     with db.user_session(user) as conn:
         with pytest.raises(CategoryInUse, match="Food still holds 5 categories: merge or delete"):

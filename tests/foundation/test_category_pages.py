@@ -32,6 +32,15 @@ def _field(at, label: str):
     return next(t for t in at.text_input if t.label == label)
 
 
+def _said(at) -> list[str]:
+    """Every error and success shown, each checked to read as clean sentences: one colon at
+    most, ending with a full stop (not "Not added: Category name 'x' is taken: ...")."""
+    said = [m.value for m in (*at.error, *at.success)]
+    for text in said:
+        assert text.count(":") <= 1 and text.endswith("."), text
+    return said
+
+
 def _options(at) -> list[str]:
     return list(at.selectbox(key="cat_pick").options)
 
@@ -47,23 +56,32 @@ def test_settings_adds_renames_deletes_and_merges_categories(db: Database, make_
     at.selectbox(key="cat_new_group").select("Food")
     _field(at, "New category").input("groceries")
     at.button(key="FormSubmitter:cat_new_form-Add category").click().run()
-    assert [e.value for e in at.error] == [
-        "Not added: Category name 'groceries' is taken: Food already has a category called "
-        "'Groceries'"]
+    assert [e.value for e in at.error] == _said(at) == [
+        "Not added. Category name 'groceries' is taken: Food already has a category called "
+        "'Groceries'."]
+    _field(at, "New group").input(" food ")
+    at.button(key="FormSubmitter:cat_new_group_form-Add group").click().run()
+    assert _said(at) == [
+        "Not added. Group name 'food' is taken: you already have a group called 'Food'."]
     _field(at, "New category").input("Bakery")
     at.button(key="FormSubmitter:cat_new_form-Add category").click().run()
     assert not at.exception and not at.error
-    assert [s.value for s in at.success] == ["Added Food › Bakery."]
+    assert [s.value for s in at.success] == _said(at) == ["Added Food › Bakery."]
     assert at.selectbox(key="cat_pick").value == "Food › Bakery"
     assert _field(at, "New category").value == ""
     bakery = _ids(db, user)["Bakery"]
 
-    # rename it
+    # rename it: a name taken is refused first
+    at.text_input(key=f"cat_name_{bakery}").input("GROCERIES")
+    at.button(key=f"FormSubmitter:cat_form_{bakery}-Save category").click().run()
+    assert _said(at) == [
+        "Not saved. Category name 'GROCERIES' is taken: Food already has a category called "
+        "'Groceries'."]
     at.text_input(key=f"cat_name_{bakery}").input("Bread & Cakes")
     at.checkbox(key=f"cat_essential_{bakery}").uncheck()
     at.button(key=f"FormSubmitter:cat_form_{bakery}-Save category").click().run()
     assert not at.exception and not at.error
-    assert at.success[0].value.startswith("Saved Food › Bread & Cakes.")
+    assert _said(at)[0].startswith("Saved Food › Bread & Cakes.")
     assert "Food › Bread & Cakes" in _options(at) and "Food › Bakery" not in _options(at)
     with db.user_session(user) as conn:
         assert conn.execute("select name, is_essential from categories where id = %s",
@@ -72,15 +90,15 @@ def test_settings_adds_renames_deletes_and_merges_categories(db: Database, make_
     # delete it: nothing uses it
     assert at.selectbox(key="cat_pick").value == "Food › Bread & Cakes"
     at.button(key="cat_delete").click().run()
-    assert [s.value for s in at.success] == ["Deleted Food › Bread & Cakes."]
+    assert _said(at) == ["Deleted Food › Bread & Cakes."]
     assert "Food › Bread & Cakes" not in _options(at)
     assert "Bread & Cakes" not in _ids(db, user)
 
     # a category with transactions is not deleted: the page offers to move them instead
     at.selectbox(key="cat_pick").select("Food › Coffee & Snacks").run()
     at.button(key="cat_delete").click().run()
-    assert [e.value for e in at.error] == [
-        "Not deleted: Food › Coffee & Snacks is used by 3 transactions; merge it into another "
+    assert _said(at) == [
+        "Not deleted. Food › Coffee & Snacks is used by 3 transactions; merge it into another "
         "category instead."]
     coffee = _ids(db, user)["Coffee & Snacks"]
     offer = at.selectbox(key=f"cat_merge_into_{coffee}")
@@ -89,7 +107,7 @@ def test_settings_adds_renames_deletes_and_merges_categories(db: Database, make_
     offer.select("Food › Restaurants").run()
     at.button(key="cat_merge").click().run()
     assert not at.exception and not at.error
-    assert at.success[0].value.startswith(
+    assert _said(at)[0].startswith(
         "Moved 3 transactions from Food › Coffee & Snacks to Food › Restaurants;")
     assert "Food › Coffee & Snacks" not in _options(at)
     assert at.selectbox(key="cat_pick").value == "Food › Restaurants"
@@ -98,6 +116,13 @@ def test_settings_adds_renames_deletes_and_merges_categories(db: Database, make_
                             " on c.id = t.category_id group by 1").fetchall() == [("Restaurants", 3)]
         assert conn.execute("select count(*) from categories where name = 'Coffee & Snacks'"
                             ).fetchone()[0] == 0
+
+    # a group that holds categories is not deleted either
+    at.selectbox(key="cat_pick").select("Travel").run()
+    at.button(key="cat_delete").click().run()
+    assert len(_said(at)) == 1
+    assert _said(at)[0].startswith("Not deleted. Travel still holds ")
+    assert _said(at)[0].endswith(" categories: merge or delete them first.")
 
 
 def _new_essential(at):

@@ -45,7 +45,8 @@ def test_callers_keep_their_answers_with_the_invalid_id_as_the_cause() -> None:
     # none of these reach the database: a bad id is refused before any statement
     assert as_uuids(["nope", str(A), A, "", B]) == [A, B]
     assert leaf_problem(None, "nope") == "the chosen category does not exist"
-    with pytest.raises(category_admin.CategoryError, match="^this category does not exist") as caught:
+    with pytest.raises(category_admin.CategoryError,
+                       match=r"^This category does not exist \(any more\)\.$") as caught:
         category_admin.get(None, "nope")
     assert isinstance(caught.value.__cause__, InvalidId)
     assert str(caught.value.__cause__) == "category id must be a UUID, got 'nope'"

@@ -4,6 +4,7 @@ user through RLS."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -79,6 +80,31 @@ def test_rejected_rows_are_reported_on_stderr(statements: Path, no_db_env) -> No
     assert proc.returncode == 0
     assert "70 transaction(s)" in proc.stdout and "4 rejected row(s)" in proc.stdout
     assert proc.stderr.count("(row skipped)") == 4 and "line " in proc.stderr and "field '" in proc.stderr
+
+
+def test_a_reader_that_closes_early_ends_the_output_quietly(statements: Path, no_db_env) -> None:
+    """``python -m app import FILE --dry-run --json | head -c 100``: the reader takes the first
+    bytes and exits; the CLI stops there without a BrokenPipeError traceback, with status 141
+    (128 + SIGPIPE, as a shell reports it). The pipe holds one page, so the 34 kB of JSON cannot
+    all fit in it before the reader has gone (with the usual 64 kB it could, by chance)."""
+    path = statements / "mt940/mt940_tests/betterplace/sepa_mt9401.sta"
+    read_end, write_end = os.pipe()
+    try:
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+        reader = subprocess.Popen([sys.executable, "-c", "import sys;"
+                                   " sys.stdout.buffer.write(sys.stdin.buffer.read(100))"],
+                                  stdin=read_end, stdout=subprocess.PIPE)
+        writer = subprocess.Popen([sys.executable, "-m", "app", "import", str(path), "--dry-run", "--json"],
+                                  cwd=ROOT, stdout=write_end, stderr=subprocess.PIPE, text=True,
+                                  env={**os.environ, **no_db_env})
+    finally:
+        os.close(read_end)  # only the two processes hold the pipe: the reader's exit closes it
+        os.close(write_end)
+    head, _ = reader.communicate(timeout=60)
+    _, stderr = writer.communicate(timeout=300)
+    assert head.startswith(b'[{"date": ') and len(head) == 100
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+    assert writer.returncode == 141, stderr
 
 
 def test_import_for_a_user_then_reimport_adds_nothing(db, make_user, settings, owner_url, statements) -> None:

@@ -1,7 +1,7 @@
 """Edge cases of the transactions table found in a browser QA pass, in the service and through
-AppTest: a split saved with the data editor's empty add-row line (NaN cells), a page number
-past the end, an amount range given the wrong way round, and two identical transactions on
-one day in the Row details picker."""
+AppTest: a split saved with the data editor's empty add-row line (NaN cells), the page box's
+"+" on the last page and a page number past the end, an amount range given the wrong way
+round, and two identical transactions on one day in the Row details picker."""
 
 from __future__ import annotations
 
@@ -118,29 +118,43 @@ def test_save_split_with_the_add_row_line_through_the_page(open_page, db, make_u
                                                           (Decimal("-43.56"), "")]
 
 
-# 2. a page number past the end shows the last page, and the page box says so
+# 2. the page box stops at the last page; a page past the end (the filter shrank) shows the
+# last page, and the page box says so
 
 
 def test_a_page_past_the_end_shows_the_last_page(open_page, db, shop) -> None:
     last = _search(db, shop, offset=100)
     assert (len(last.rows), last.total) == (ROWS - 100, ROWS)
     at = open_page(shop, "transactions")
-    at.number_input(key="tx_page").set_value(999).run()
-    assert not at.exception, at.exception
-    assert not any("No transactions match" in i.value for i in at.info)
+    for _ in range(3):  # "+" three times from page 1: the last click does nothing
+        at.number_input(key="tx_page").increment().run()
+        assert not at.exception, at.exception
+    assert at.number_input(key="tx_page").value == 3
     assert list(at.dataframe[0].value["description"]) == list(last.rows["description"])
-    assert "Page 3 of 3 (there is no page 999)" in [c.value for c in at.caption]
-    assert at.number_input(key="tx_page").value == 3  # the box says which page is shown
+    assert "Page 3 of 3" in [c.value for c in at.caption]
+    assert not any("there is no page" in c.value for c in at.caption)
+    assert at.number_input(key="tx_page").max == 3
     at.run()
     assert "Page 3 of 3" in [c.value for c in at.caption] and at.number_input(key="tx_page").value == 3
+    # fewer pages (a narrower filter): page 3 is past the end; the last one is shown, the box
+    # follows to it and its "+" stops there
+    at.text_input(key="tx_search").input("shop 0").run()  # SHOP 000 .. SHOP 099: 2 pages
+    assert not at.exception, at.exception
+    assert not any("No transactions match" in i.value for i in at.info)
+    assert "Page 2 of 2 (there is no page 3)" in [c.value for c in at.caption]
+    assert at.number_input(key="tx_page").value == 2  # the box says which page is shown
+    assert at.number_input(key="tx_page").max == 2 and len(at.dataframe[0].value) == 50
+    at.number_input(key="tx_page").set_value(1).run()
+    assert "Page 1 of 2" in [c.value for c in at.caption] and len(at.dataframe[0].value) == 50
     at.number_input(key="tx_page").set_value(2).run()
-    assert "Page 2 of 3" in [c.value for c in at.caption] and len(at.dataframe[0].value) == 50
-    # fewer pages (a narrower filter): the box follows to the last one, and back
     at.text_input(key="tx_search").input("coffee").run()
     assert not at.exception, at.exception
     assert at.number_input(key="tx_page").value == 1 and len(at.dataframe[0].value) == 2
+    assert "Page 1 of 1 (there is no page 2)" in [c.value for c in at.caption]
+    assert at.number_input(key="tx_page").max == 1
     at.text_input(key="tx_search").input("").run()
     assert at.number_input(key="tx_page").value == 1 and "Page 1 of 3" in [c.value for c in at.caption]
+    assert at.number_input(key="tx_page").max == 3
     # the service: Page.offset says which rows are shown
     assert last.offset == 100
     far = _search(db, shop, offset=999 * 50)
