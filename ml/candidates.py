@@ -20,6 +20,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from ml.embeddings import bf16_supported
 from ml.history import History, Rows, TextBlock, strong_hits
 from ml.prior import SharedTable
 from ml.text import key_of_normalized
@@ -59,9 +60,10 @@ def knn_class_max(hist: History, hist_emb: np.ndarray, q_emb: np.ndarray,
     """(queries, C): max cosine similarity to any history text filed under each class (>= 0).
 
     History columns are sorted by class, so one ``maximum.reduceat`` per chunk gives all
-    class maxima. Large problems multiply in bfloat16 and reduce the raw 16-bit patterns as
-    int16 (same order as the values for non-negative numbers; negatives end up below every
-    non-negative and are clipped to 0 anyway), which halves the memory traffic.
+    class maxima. Large problems on a CPU with native bfloat16 (:func:`ml.embeddings.bf16_supported`)
+    multiply in bfloat16 and reduce the raw 16-bit patterns as int16 (same order as the values
+    for non-negative numbers; negatives end up below every non-negative and are clipped to 0
+    anyway), which halves the memory traffic; elsewhere float32 is the faster one.
     """
     out = np.zeros((q_emb.shape[0], hist.n_classes), dtype=np.float32)
     if len(hist.col_text) == 0 or q_emb.shape[0] == 0:
@@ -69,7 +71,7 @@ def knn_class_max(hist: History, hist_emb: np.ndarray, q_emb: np.ndarray,
     starts = np.r_[0, np.flatnonzero(np.diff(hist.col_class)) + 1]
     present = hist.col_class[starts]
     h = hist_emb[hist.col_text]
-    if q_emb.shape[0] * h.shape[0] < _BF16_MIN:
+    if q_emb.shape[0] * h.shape[0] < _BF16_MIN or not bf16_supported():
         for s in range(0, q_emb.shape[0], chunk):
             out[s:s + chunk, present] = np.maximum.reduceat(q_emb[s:s + chunk] @ h.T, starts,
                                                             axis=1)

@@ -84,3 +84,20 @@ def test_without_history_a_keyword_keeps_most_but_not_all_of_its_leaf(embedder, 
     assert row[st.classes.index("Streaming")] == pytest.approx(
         LEX_TRUST + (1 - LEX_TRUST) / len(st.classes))
     assert np.isclose(row.sum(), 1.0)
+
+
+def test_nearest_neighbour_search_agrees_in_bfloat16_and_float32(embedder, cache, labeled,
+                                                                 monkeypatch):
+    # large searches use bfloat16 only where the CPU has it natively; both paths must agree
+    from ml import candidates
+
+    X, y = labeled[COLS], labeled["category"]
+    model = TransactionCategorizer(embedder=embedder, embedding_cache=cache).fit(
+        X.iloc[:300], y.iloc[:300])
+    monkeypatch.setattr(candidates, "_BF16_MIN", 0)
+    found = {}
+    for native in (True, False):
+        monkeypatch.setattr(candidates, "bf16_supported", lambda native=native: native)
+        found[native] = model.predict_proba(X.iloc[300:])
+    assert np.abs(found[True] - found[False]).max() < 0.05
+    assert (found[True].argmax(axis=1) == found[False].argmax(axis=1)).mean() > 0.97
