@@ -93,7 +93,7 @@ def _new_user(db: Database):
 def _search_times(db: Database, user, runs: int = 5) -> dict[str, float]:
     """Median seconds of the Transactions page's search (first page of 50 + the filter's
     totals) over the last user's 100,000 rows: a common word, a word that matches nothing."""
-    from core.transactions_service import Filters, search
+    from core.transactions_search import Filters, search
 
     out = {}
     for word in ("edeka", "zzqx"):

@@ -35,7 +35,7 @@ import psycopg
 
 from core.categories import labels_by_id
 from core.correction_writes import CorrectionError, as_uuids, check_leaf, follow_rows, load_many, record
-from core.transactions_service import MAX_TAG, MAX_TAGS
+from core.transaction_rows import MAX_TAG, MAX_TAGS
 
 log = logging.getLogger(__name__)
 

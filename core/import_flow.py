@@ -25,7 +25,7 @@ from core.import_layout import FileLayout, describe_layout, remember_mapping, re
 from core.importer import ImportFailed, ImportSummary, Progress, import_parsed
 from core.importing import ParseResult, StatementParseError, parse_statement, to_json_records
 from core.preferences import base_currency
-from core.transactions_service import cipher_for
+from core.transaction_rows import cipher_for
 
 log = logging.getLogger(__name__)
 

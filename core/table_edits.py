@@ -32,7 +32,7 @@ from typing import Any
 
 import psycopg
 
-from core import corrections, transactions_service
+from core import corrections, transaction_rows, transactions_search
 from core.categories import LABEL
 from core.correction_writes import CorrectionError, as_uuids
 from core.crypto import UserCipher
@@ -104,7 +104,7 @@ def _current(conn: psycopg.Connection, cipher: UserCipher | None,
         from public.transactions t
         left join public.categories c on c.id = t.category_id
         left join public.categories p on p.id = c.parent_id
-        left join lateral {transactions_service.SPLIT_PARTS} sp on true
+        left join lateral {transactions_search.SPLIT_PARTS} sp on true
         where t.id = any(%s::uuid[])
         order by t.id for update of t""", [ids]).fetchall()
     return {r[0]: _Current(r[1], r[2], _note(cipher, r[3]), r[4]) for r in rows}
@@ -113,7 +113,7 @@ def _current(conn: psycopg.Connection, cipher: UserCipher | None,
 def _note(cipher: UserCipher | None, blob: Any) -> str:
     if cipher is None or blob is None:
         return ""
-    return transactions_service.decrypt_note(cipher, blob)
+    return transaction_rows.decrypt_note(cipher, blob)
 
 
 def _key(value: Any) -> uuid.UUID | None:
@@ -179,7 +179,7 @@ def apply_edits(conn: psycopg.Connection, edits: list[CellEdit], *, cipher: User
                 else:
                     if cipher is None:
                         raise CorrectionError("notes cannot be saved without the user's key")
-                    transactions_service.set_notes(conn, cipher, user_id, edit.row.id, edit.value)
+                    transaction_rows.set_notes(conn, cipher, user_id, edit.row.id, edit.value)
         except CorrectionError as exc:
             result.refused.append(Refused(edit, f"{edit.row.name}: {exc}"))
             continue

@@ -12,7 +12,7 @@ import logging
 import streamlit as st
 
 from core.review import queue_size
-from core.transactions_service import possible_duplicates
+from core.transaction_rows import possible_duplicates
 from pages import (
     common,
     transactions_dupes,

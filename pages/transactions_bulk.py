@@ -18,8 +18,8 @@ from typing import Any
 
 import streamlit as st
 
-from core import bulk_edit
-from core import transactions_service as svc
+from core import bulk_edit, transaction_rows
+from core import transactions_search as svc
 from core.corrections import CorrectionError
 from pages import common
 
@@ -59,7 +59,7 @@ def _run(user, action: str, category_id: Any, tag: str, *, ids: list[Any] | None
     try:
         with common.session() as conn:
             if filters is not None:
-                ids = svc.matching_ids(conn, filters, cipher=svc.cipher_for(conn, user.id),
+                ids = svc.matching_ids(conn, filters, cipher=transaction_rows.cipher_for(conn, user.id),
                                        user_id=user.id)
             result = bulk_edit.apply(conn, action, ids or [], category_id=category_id, tag=tag)
     except CorrectionError as exc:

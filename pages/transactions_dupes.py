@@ -7,7 +7,7 @@ import logging
 
 import streamlit as st
 
-from core.transactions_service import possible_duplicates, resolve_duplicate
+from core.transaction_rows import possible_duplicates, resolve_duplicate
 from pages import common
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from core.import_flow import Upload, analyze_upload, import_upload, undo_choices
 from core.import_layout import ROLES
 from core.importer import ImportFailed, list_batches, undo_batch
 from core.importing import StatementParseError
-from core.transactions_service import cipher_for
+from core.transaction_rows import cipher_for
 from pages import common
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from core import corrections as corr
-from core import transactions_service as svc
+from core import transaction_rows as tx_rows
 from pages import common
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,8 @@ def render(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -
                          key=f"tx_excl_{row.id}")
     if st.button("Save tags and exclusion", key=f"tx_save_tags_{row.id}"):
         with common.session() as conn:
-            svc.set_tags(conn, row.id, tags.split(","))
-            svc.set_excluded(conn, row.id, excluded)
+            tx_rows.set_tags(conn, row.id, tags.split(","))
+            tx_rows.set_excluded(conn, row.id, excluded)
         st.rerun()
     st.markdown("**Split across categories**")
     with common.session() as conn:

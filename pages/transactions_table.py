@@ -9,7 +9,7 @@ Groceries"; the filter also offers groups, which include their leaves). Each sav
 a correction (``core.corrections``) that applies at once and offers "apply to all similar"
 (its count read from the database at every render) and "always do this"; clearing a category
 ("—") sends the row back to the categorizer instead. Rows waiting for review show the model's
-suggestion. Search, filters, pagination and totals run in SQL (``core.transactions_service``);
+suggestion. Search, filters, pagination and totals run in SQL (``core.transactions_search``);
 filtered by category, the totals count a split transaction's parts in those categories only,
 and the caption says so.
 
@@ -33,7 +33,8 @@ import streamlit as st
 
 from core import corrections as corr
 from core import table_edits
-from core import transactions_service as svc
+from core import transaction_rows as tx_rows
+from core import transactions_search as svc
 from core.categories import SEPARATOR, leaf_options
 from core.correction_rules import rule_from_correction
 from core.import_accounts import list_accounts
@@ -104,7 +105,7 @@ def _view(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "date": rows["date"], "description": rows["description"],
         "amount": rows["amount"].astype(float), "currency": rows["currency"],
-        "category": [svc.split_label(parts) if split else label  # a split: its parts
+        "category": [tx_rows.split_label(parts) if split else label  # a split: its parts
                      for label, parts, split in zip(rows["category"].fillna(NONE), rows["split_parts"],
                                                     rows["has_splits"], strict=True)],
         "suggested": rows["suggested"].fillna(""),
@@ -157,7 +158,7 @@ def _pending_edits(labels: dict[str, Any]) -> list[table_edits.CellEdit]:
 def _save_edits(edits: list[table_edits.CellEdit], user) -> None:
     """Apply the edits in one transaction; say which were refused (and, then, which saved)."""
     with common.session() as conn:
-        result = table_edits.apply_edits(conn, edits, cipher=svc.cipher_for(conn, user.id),
+        result = table_edits.apply_edits(conn, edits, cipher=tx_rows.cipher_for(conn, user.id),
                                          user_id=user.id)
     for edit in result.applied:
         done = result.corrections.get(edit.row.id) if edit.field == "category" else None
@@ -249,7 +250,7 @@ def render(user) -> None:
     asked = max(1, int(st.session_state.get("tx_page") or 1))
     with common.session() as conn:
         page = svc.search(conn, filters, limit=PAGE_SIZE, offset=(asked - 1) * PAGE_SIZE,
-                          cipher=svc.cipher_for(conn, user.id), user_id=user.id)
+                          cipher=tx_rows.cipher_for(conn, user.id), user_id=user.id)
     shown = page.offset // PAGE_SIZE + 1  # a page past the end (a narrower filter) shows the last
     if shown < asked:
         st.session_state["tx_page"] = shown  # one, and the box says which
@@ -293,7 +294,7 @@ def render(user) -> None:
                        "why": st.column_config.TextColumn(
                            "Why", help="What decided the category: your rule or correction, or "
                                        "the model's strongest evidence"),
-                       "notes": st.column_config.TextColumn("Notes", max_chars=svc.MAX_NOTE),
+                       "notes": st.column_config.TextColumn("Notes", max_chars=tx_rows.MAX_NOTE),
                        "account": "Account", "merchant": "Merchant",
                        "tags": st.column_config.ListColumn("Tags"), "flags": "Flags"})
     ticked = bulk.selected_positions(st.session_state.get(key))

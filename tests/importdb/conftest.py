@@ -11,7 +11,7 @@ import pytest
 from core.import_accounts import account_for_file
 from core.importer import ImportSummary, import_parsed
 from core.importing import parse_statement
-from core.transactions_service import cipher_for
+from core.transaction_rows import cipher_for
 
 
 @pytest.fixture(scope="session")

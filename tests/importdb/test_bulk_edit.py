@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import bulk_edit
 from core.corrections import CorrectionError, correct_and_follow
-from core.transactions_service import Filters, matching_ids, search
+from core.transactions_search import Filters, matching_ids, search
 
 HEADER = "Date,Details,Debit,Credit,Balance"
 

@@ -11,7 +11,7 @@ import pytest
 from core.admin_ops import keyring
 from core.importer import ImportFailed, import_statement, list_batches, undo_batch
 from core.importing import StatementParseError
-from core.transactions_service import possible_duplicates
+from core.transaction_rows import possible_duplicates
 
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 BROKEN = "ofxparse/tests/fixtures/fail_nice/date_missing.ofx"
@@ -132,7 +132,7 @@ def test_amounts_too_large_for_the_database_are_rejected_rows(db, make_user, imp
 
 
 def test_unknown_batch_and_bad_duplicate_action(db, make_user) -> None:
-    from core.transactions_service import resolve_duplicate
+    from core.transaction_rows import resolve_duplicate
 
     user = make_user(name="unknown").user
     with pytest.raises(ImportFailed, match="does not exist"), db.user_session(user) as conn:

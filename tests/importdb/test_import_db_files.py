@@ -19,7 +19,7 @@ import pytest
 from core.crypto import DecryptionError
 from core.import_raw import open_lines, raw_lines_for
 from core.importing import StatementParseError, parse_statement
-from core.transactions_service import cipher_for
+from core.transaction_rows import cipher_for
 
 STATEMENTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "statements"
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from core.dedupe import Existing, Incoming, classify, dedupe_keys
-from core.transactions_service import possible_duplicates, resolve_duplicate
+from core.transaction_rows import possible_duplicates, resolve_duplicate
 
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from core import queries
 from core.import_accounts import create_account
 from core.importer import undo_batch
-from core.transactions_service import cipher_for
+from core.transaction_rows import cipher_for
 
 CHECKING = b"""Date,Description,Amount
 2024-03-01,SALARY ACME LTD,2500.00

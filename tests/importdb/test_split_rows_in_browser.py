@@ -28,7 +28,8 @@ from streamlit.testing.v1 import AppTest
 
 from core import table_edits
 from core.corrections import CorrectionError, get_splits, remove_split, split_transaction
-from core.transactions_service import Filters, cipher_for, search
+from core.transaction_rows import cipher_for
+from core.transactions_search import Filters, search
 
 DAY = dt.date(2024, 5, 1)
 SPLIT = "Split: Groceries -60.00, Household -21.99"

@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import bulk_edit
 from core.corrections import apply_to_similar, get_splits, similar_count, split_balance
-from core.transactions_service import Filters, search
+from core.transactions_search import Filters, search
 
 DAY = dt.date(2024, 5, 1)
 SKIPPED_ONE = "1 split transaction was left as it is: edit its split under Row details."

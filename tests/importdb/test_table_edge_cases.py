@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 
 from core.corrections import CorrectionError, get_splits, split_transaction
-from core.transactions_service import Filters, amount_bounds, cipher_for, search
+from core.transaction_rows import cipher_for
+from core.transactions_search import Filters, amount_bounds, search
 
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 NAN = float("nan")

@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 from core import table_edits
 from core.corrections import split_transaction
-from core.transactions_service import Filters, cipher_for, search, set_notes
+from core.transaction_rows import cipher_for, set_notes
+from core.transactions_search import Filters, search
 
 HEADER = "Date,Details,Debit,Credit,Balance"
 ROWS = ["05/10/2017,LIDL DANKT 105,15.50,,", "04/10/2017,LIDL DANKT 104,14.50,,",

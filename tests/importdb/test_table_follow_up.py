@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.correction_rules import rule_from_correction
 from core.corrections import CorrectionError, apply_to_similar, correct_and_follow
-from core.transactions_service import Filters, search
+from core.transactions_search import Filters, search
 
 HEADER = "Date,Details,Debit,Credit,Balance"
 

@@ -23,7 +23,8 @@ from core.corrections import (
 )
 from core.rules import Rule
 from core.rules_store import list_rules, save_rule
-from core.transactions_service import Filters, category_options, cipher_for, search, set_notes, set_tags
+from core.transaction_rows import cipher_for, set_notes, set_tags
+from core.transactions_search import Filters, category_options, search
 
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
 GIRO = "bank2ynab/test/test-data/test_headers.csv"

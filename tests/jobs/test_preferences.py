@@ -49,7 +49,7 @@ def test_settings_round_trip_validate_and_mark_the_user_dirty(db: Database, make
 def test_base_currency_follows_the_first_account_and_can_be_changed(db: Database,
                                                                      make_user) -> None:
     from core.import_accounts import create_account
-    from core.transactions_service import cipher_for
+    from core.transaction_rows import cipher_for
 
     me = make_user(name="currency-first").user
     with db.user_session(me) as conn:
@@ -80,7 +80,7 @@ def test_base_currency_follows_the_first_account_and_can_be_changed(db: Database
 def test_accounts_are_edited_validated_and_replanned(db: Database, make_user) -> None:
     from core import accounts
     from core.import_accounts import create_account
-    from core.transactions_service import cipher_for
+    from core.transaction_rows import cipher_for
 
     me, other = make_user(name="acct-edit").user, make_user(name="acct-other").user
     with db.user_session(me) as conn:

@@ -192,7 +192,7 @@ def test_the_table_filter_finds_a_split_transaction_by_any_of_its_parts(db: Data
                                                                         split_user) -> None:
     """Filtering the table by Household (or its group, Shopping) finds the HOFER purchase one
     of whose parts is Household, though its own category is Groceries."""
-    from core.transactions_service import Filters, search
+    from core.transactions_search import Filters, search
 
     user, hofer, cats = split_user
     with db.user_session(user) as conn:
@@ -206,7 +206,7 @@ def test_the_table_filter_finds_a_split_transaction_by_any_of_its_parts(db: Data
 
 
 def test_the_table_says_what_a_split_rows_parts_are(db: Database, split_user) -> None:
-    from core.transactions_service import Filters, search
+    from core.transactions_search import Filters, search
 
     user, hofer, _ = split_user
     with db.user_session(user) as conn:

@@ -205,7 +205,7 @@ def test_normal_user_cannot_reach_admin(db: Database, make_user, nav_titles) -> 
 
 def test_settings_edits_an_account(db: Database, make_user) -> None:
     from core.import_accounts import create_account
-    from core.transactions_service import cipher_for
+    from core.transaction_rows import cipher_for
 
     user = make_user(name="settings-accounts").user
     with db.user_session(user) as conn:
