@@ -42,6 +42,17 @@ def split_user(db, make_user, add_split_purchase):
     return user, hofer, cats
 
 
+def _split_pharmacy(at: AppTest) -> None:
+    """Under Row details, split APOTHEKE -12.50 into Pharmacy -10.00 and Household -2.50."""
+    _pick(at, "APOTHEKE")
+    tx = at.selectbox(key="tx_pick").value
+    at.session_state[f"tx_split_{tx}"] = {
+        "edited_rows": {0: {"amount": -10.0}, 1: {"category": "Shopping › Household", "amount": -2.5}},
+        "added_rows": [], "deleted_rows": []}
+    at.button(key=f"tx_split_save_{tx}").click().run()
+    assert not at.exception, at.exception
+
+
 def _columns(at: AppTest) -> dict:
     """The transactions editor's column configuration, as the browser receives it."""
     return json.loads(at.dataframe[0].proto.columns)
@@ -89,13 +100,7 @@ def test_page_row_details_stays_open_after_a_split_changes_the_tabs(open_page, d
     at.session_state["tx_row_details"] = True  # the user opened Row details
     at.run()
     assert at.tabs[1].label == "Needs review (1)"
-    _pick(at, "APOTHEKE")
-    tx = at.selectbox(key="tx_pick").value
-    at.session_state[f"tx_split_{tx}"] = {
-        "edited_rows": {0: {"amount": -10.0}, 1: {"category": "Shopping › Household", "amount": -2.5}},
-        "added_rows": [], "deleted_rows": []}
-    at.button(key=f"tx_split_save_{tx}").click().run()
-    assert not at.exception, at.exception
+    _split_pharmacy(at)
     assert at.tabs[1].label == "Needs review (0)"  # the labels changed ...
     expander = next(e for e in at.expander if e.label.startswith("Row details"))
     assert expander.proto.expanded  # ... and Row details is still open, with its confirmation
@@ -135,13 +140,7 @@ def test_page_a_split_that_takes_its_row_off_the_filter_is_confirmed(open_page, 
         conn.execute("update transactions set needs_review = true where description = 'APOTHEKE'")
     at = open_page(user, "transactions")
     at.checkbox(key="tx_review").check().run()  # "Needs review only": the pharmacy row alone
-    _pick(at, "APOTHEKE")
-    tx = at.selectbox(key="tx_pick").value
-    at.session_state[f"tx_split_{tx}"] = {
-        "edited_rows": {0: {"amount": -10.0}, 1: {"category": "Shopping › Household", "amount": -2.5}},
-        "added_rows": [], "deleted_rows": []}
-    at.button(key=f"tx_split_save_{tx}").click().run()
-    assert not at.exception, at.exception
+    _split_pharmacy(at)
     assert "No transactions match." in [i.value for i in at.info]  # the row left the filter ...
     assert [s.value for s in at.success if s.value.startswith("Saved")] == [  # ... and it is confirmed
         "Saved the split of 2024-05-01 · APOTHEKE · -12.50: Health › Pharmacy -10.00, "
