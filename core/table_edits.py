@@ -36,6 +36,7 @@ from core import corrections, transaction_rows, transactions_search
 from core.categories import LABEL
 from core.correction_writes import CorrectionError, as_uuids
 from core.crypto import UserCipher
+from core.ids import InvalidId, parse_uuid
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,12 @@ def _note(cipher: UserCipher | None, blob: Any) -> str:
 
 def _key(value: Any) -> uuid.UUID | None:
     """``value`` as a UUID, or ``None`` (no category, or not an id at all)."""
-    found = as_uuids([value]) if value is not None else []
-    return found[0] if found else None
+    if value is None:
+        return None
+    try:
+        return parse_uuid(value, "category id")
+    except InvalidId:
+        return None
 
 
 def _same_category(a: Any, b: Any) -> bool:
