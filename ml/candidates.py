@@ -89,7 +89,7 @@ def knn_class_max(hist: History, hist_emb: np.ndarray, q_emb: np.ndarray,
 
 def text_features(hist: History, hist_emb: np.ndarray, qtexts: TextBlock, tids: np.ndarray,
                   zs: np.ndarray, leaf_map: np.ndarray,
-                  lex_map: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                  lex_map: np.ndarray) -> dict[str, np.ndarray]:
     """Features that depend only on the description, for the query texts ``tids``.
 
     ``zs``: (all query texts, C) similarity of each text to each category name;
@@ -111,16 +111,16 @@ def text_features(hist: History, hist_emb: np.ndarray, qtexts: TextBlock, tids: 
                 out[name] = np.asarray(((x if full else x[tids]) @ cent.T).todense())
     q = qtexts.leaf_q[tids]
     if q.shape[1] and q.sum() > 0:
-        leaf = np.maximum(np.log(np.maximum(q @ leaf_map, 1e-12)), -10.0)
-        if lex_map is None:
-            out["leaf"] = leaf
-            return out
         hits = strong_hits(qtexts.lex_leaf[tids], qtexts.lex_strength[tids], q.shape[1])
         strong = hits.any(axis=1)[:, None]
-        out["leaf"] = np.where(strong, 0.0, leaf)
-        out["lex"] = np.where(strong, np.maximum(np.log(np.maximum(hits @ lex_map, 1e-12)),
-                                                 -10.0), 0.0)
+        out["leaf"] = np.where(strong, 0.0, _clipped_log(q @ leaf_map))
+        out["lex"] = np.where(strong, _clipped_log(hits @ lex_map), 0.0)
     return out
+
+
+def _clipped_log(p: np.ndarray) -> np.ndarray:
+    """log of probabilities, floored at -10 (a category the evidence rules out)."""
+    return np.maximum(np.log(np.maximum(p, 1e-12)), -10.0)
 
 
 TEXT_FEATURES = ("knn_max", "centroid", "zs", "leaf", "lex", "word_sim", "char_sim")

@@ -37,6 +37,9 @@ from ml.text import key_of_normalized, normalize_description
 log = logging.getLogger(__name__)
 
 NAME_MATCH = 0.35
+"""Name similarity (leaf text vs category name) below which a built-in leaf matches none of the
+user's categories: ``_leaf_class_prior`` then spreads it instead of forcing the nearest name
+(Fuel/Car 0.35, Pharmacy/Health and Medical 0.39, but Fuel/Food 0.25)."""
 PRIOR_ZS, PRIOR_LEX = 20.0, 5.0  # the prior's leaf guess: softmax(20 cos + 5 keyword hit)
 _SIGN_PRIOR = {-1: (0.88, 0.02, 0.10), 1: (0.10, 0.02, 0.88), 0: (0.49, 0.02, 0.49)}
 _LEAF_EMB: dict[str, np.ndarray] = {}  # built-in category texts per model (not user data)
