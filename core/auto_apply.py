@@ -1,14 +1,15 @@
 """The auto-apply threshold in use for the signed-in user, as Settings shows it.
 
 A predicted category is filed without asking when its confidence reaches the threshold: the
-user's own (``profiles.auto_apply_threshold``, see :mod:`core.preferences`), else the one the
+user's own (``profiles.auto_apply_threshold``, see :mod:`core.preferences`), else the ones the
 categorizer measured at its last fit (``jobs/categorize``:
-:func:`ml.calibration.threshold_for_precision` on the user's replayed history — the lowest
-confidence at which its guesses were at least 95% right; its fallback
-:data:`ml.calibration.DEFAULT_THRESHOLD` while fewer than 50 decisions can be replayed; 1.0,
-i.e. nothing is filed without asking, when no level reached 95%). The job keeps
-that measurement in ``pipeline.user_state``; ``private.my_categorizer_threshold()`` (migration
-``20261206200000_category_management``) returns the caller's own. Before the first fit the
+:func:`ml.calibration.thresholds_by_merchant` on the user's replayed history — the lowest
+confidence at which its guesses were at least 95% right, for merchants filed before and, apart,
+for new merchants; its fallback :data:`ml.calibration.DEFAULT_THRESHOLD` while fewer than 50
+decisions can be replayed; 1.0, i.e. nothing is filed without asking, when no level reached
+95%). The job keeps those measurements in ``pipeline.user_state``;
+``private.my_categorizer_threshold()`` (migrations ``20261206200000_category_management`` and
+``20261207100000_new_merchant_threshold``) returns the caller's own. Before the first fit the
 categorizer's fallback applies, and this module says so.
 """
 
@@ -36,12 +37,16 @@ class AppliedThreshold:
     decisions: int  # the user's decisions the categorizer learns from (at its last fit)
     automatic: float | None = None  # what Automatic uses (measured), when known
     measured_at: dt.datetime | None = None
+    new_merchant: float | None = None  # Automatic's level for merchants not filed yet, if known
 
     def describe(self) -> str:
-        """One sentence for the Settings page."""
+        """A sentence or two for the Settings page."""
         if self.source == "custom":
-            extra = (f" Automatic would apply at ≥ {self.automatic:.0%}."
-                     if self.automatic is not None and self.automatic < NEVER else "")
+            extra = ""
+            if self.automatic is not None and self.automatic < NEVER:
+                new = (f" (≥ {self.new_merchant:.0%} for a new merchant)"
+                       if self.new_merchant is not None and self.new_merchant < NEVER else "")
+                extra = f" Automatic would apply at ≥ {self.automatic:.0%}{new}."
             return f"Currently applied at ≥ {self.value:.0%} (your setting).{extra}"
         few = f": {self.decisions:,} of {MIN_DECISIONS}" if self.decisions < MIN_DECISIONS else ""
         why = {"default": f"not enough of your decisions yet to measure precision{few}",
@@ -52,7 +57,19 @@ class AppliedThreshold:
         if self.value >= NEVER:
             return (f"Currently nothing is filed without asking ({why}): every guess waits in "
                     "Needs review.")
-        return f"Currently applied at ≥ {self.value:.0%} ({why})."
+        return f"Currently applied at ≥ {self.value:.0%} ({why}).{self._new_merchant()}"
+
+    def _new_merchant(self) -> str:
+        """What Automatic does with a merchant the user has not filed yet (measured apart:
+        the model's guesses for new merchants are right far less often)."""
+        if self.source != "measured" or self.new_merchant is None:
+            return ""
+        if self.new_merchant >= NEVER:
+            return (" Guesses for a merchant you have not filed yet wait in Needs review: the"
+                    " model's earlier guesses for new merchants were not 95% right at any"
+                    " confidence yet.")
+        return (f" For a merchant you have not filed yet: at ≥ {self.new_merchant:.0%},"
+                " measured on its guesses for new merchants alone.")
 
 
 def _decisions(conn: psycopg.Connection) -> int:
@@ -65,12 +82,13 @@ def _decisions(conn: psycopg.Connection) -> int:
 
 def applied_threshold(conn: psycopg.Connection) -> AppliedThreshold:
     """The threshold the job applies for the signed-in user, and why."""
-    row = conn.execute("select threshold, labels, measured_at"
+    row = conn.execute("select threshold, threshold_new, labels, measured_at"
                        " from private.my_categorizer_threshold()").fetchone()
-    measured, labels, at = (float(row[0]), int(row[1] or 0), row[2]) if row else (None, 0, None)
+    measured, new, labels, at = ((float(row[0]), None if row[1] is None else float(row[1]),
+                                  int(row[2] or 0), row[3]) if row else (None, None, 0, None))
     custom = current(conn).auto_apply_threshold
     if custom is not None:
-        return AppliedThreshold(custom, "custom", labels, measured, at)
+        return AppliedThreshold(custom, "custom", labels, measured, at, new)
     if measured is None:
         n = _decisions(conn)
         return AppliedThreshold(DEFAULT_THRESHOLD, "pending" if n >= MIN_DECISIONS else "default",
@@ -78,5 +96,5 @@ def applied_threshold(conn: psycopg.Connection) -> AppliedThreshold:
     if labels < MIN_DECISIONS:  # the categorizer's fallback (too little to replay)
         return AppliedThreshold(measured, "default", labels, measured, at)
     if measured >= NEVER:
-        return AppliedThreshold(measured, "never", labels, measured, at)
-    return AppliedThreshold(measured, "measured", labels, measured, at)
+        return AppliedThreshold(measured, "never", labels, measured, at, new)
+    return AppliedThreshold(measured, "measured", labels, measured, at, new)

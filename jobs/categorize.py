@@ -2,10 +2,11 @@
 
 Labels are the user's own decisions (``category_source`` user or rule); targets are rows no
 person decided (no category yet, or a previous model guess). Predictions at or above the
-user's auto-apply threshold are applied (``category_source = 'model'``); the rest go to the
-review queue (``needs_review``, no category, top suggestions kept). Every target row records
-confidence, explanation, model version and run id. The writes set ``pfm.pipeline_write`` so
-they do not mark the user dirty again.
+user's auto-apply threshold are applied (``category_source = 'model'``): the user's own, else
+the one the categorizer measured for the row's kind of merchant (filed before, or new); the
+rest go to the review queue (``needs_review``, no category, top suggestions kept). Every target
+row records confidence, explanation, model version and run id. The writes set
+``pfm.pipeline_write`` so they do not mark the user dirty again.
 
 The model also gets the shared prior (:mod:`jobs.shared_prior`: how users who consented to
 ``model_training`` file merchants, aggregated over at least K users) for this user's merchants;
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 
+import numpy as np
 import pandas as pd
 
 from core.config import Settings
@@ -110,12 +112,16 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
         embedding_cache=DbEmbeddingCache(ctx.db, settings.embedding_model),
         categories=sorted(leaves), shared_prior=shared or None)
     model.fit(_frame(labeled), labeled["category"])
-    # the level at which the replayed history was >= 95% precise (nothing is applied while
-    # that cannot be measured): what Automatic applies, kept for Settings
+    # the levels at which the replayed guesses for known / for new merchants were >= 95%
+    # precise (nothing is applied while that cannot be measured): what Automatic applies,
+    # each to its own rows, kept for Settings
     measured = float(getattr(model, "auto_apply_threshold_", DEFAULT_THRESHOLD))
-    threshold_store.remember(ctx, measured, len(labeled))
-    threshold = float(row[0]) if row and row[0] is not None else measured  # the user's own first
+    measured_new = float(getattr(model, "new_merchant_threshold_", DEFAULT_THRESHOLD))
+    threshold_store.remember(ctx, measured, measured_new, len(labeled))
     features = _frame(targets)
+    custom = float(row[0]) if row and row[0] is not None else None  # the user's own first
+    thresholds = pd.Series(np.full(len(features), custom) if custom is not None
+                           else model.auto_apply_thresholds(features), index=targets.index)
     pred, top = model.predict(features), model.top_k(features, 3)
     record_owners(ctx.db, ctx.user_id, settings.embedding_model,  # what the model embedded
                   {merchant_key(d) for d in seen["description"].fillna("").unique()})
@@ -124,7 +130,8 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
     for i in targets.index:
         name, conf = pred.at[i, "category"], float(pred.at[i, "confidence"])
         # a row the user sent back for review waits there, however sure the model is
-        apply = conf >= threshold and name in leaves and targets.at[i, "id"] not in cleared
+        apply = (conf >= thresholds.at[i] and name in leaves
+                 and targets.at[i, "id"] not in cleared)
         if not apply and targets.at[i, "category_source"] == "history":
             continue  # filed along with the user's decision on its merchant: keep it filed
             # unless the model is sure of another category (e.g. after a later correction)
@@ -153,6 +160,7 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
               and t.category_source is distinct from 'rule'""")
     ctx.invalidate()
     applied = sum(1 for r in rows if r[1] is not None)
-    log.info("user %s: %d categorized, %d to review (threshold %.2f)", ctx.user_id, applied,
-             len(rows) - applied, threshold)
+    log.info("user %s: %d categorized, %d to review (thresholds %s)", ctx.user_id, applied,
+             len(rows) - applied, f"{custom:.2f} (custom)" if custom is not None
+             else f"{measured:.2f} known / {measured_new:.2f} new merchants")
     return len(rows)

@@ -39,10 +39,10 @@ from sklearn.base import BaseEstimator
 
 from ml import candidates as cd
 from ml import history as hs
-from ml.calibration import DEFAULT_THRESHOLD, threshold_for_precision
+from ml.calibration import DEFAULT_THRESHOLD, threshold_for_precision, thresholds_by_merchant
 from ml.embeddings import Embedder, EmbeddingCache
 from ml.explain import explain_rows
-from ml.model_state import State, build_state, prepare_rows, prior_state
+from ml.model_state import State, build_state, known_merchants, prepare_rows, prior_state
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +115,10 @@ class TransactionCategorizer(BaseEstimator):
         at most ``max_meta_rows`` rows scored in all.
 
     Learned attributes: ``classes_`` (label space), ``n_labeled_``, ``weights_`` (feature
-    name -> weight), ``auto_apply_threshold_`` (confidence at which the replayed history was
-    >= 95% precise; 0.9 with too little history, 1.0 = never), ``model_version_`` and
+    name -> weight), ``auto_apply_threshold_`` and ``new_merchant_threshold_`` (confidence at
+    which the replayed guesses for a merchant filed before / for a new merchant were
+    >= 95% precise; 1.0 = never, also while too few can be replayed to measure it),
+    ``model_version_`` and
     ``state_`` (everything predictions are computed from). The embedding cache is keyed by
     :func:`ml.text.merchant_key` of the description (what gets embedded).
     """
@@ -153,25 +155,25 @@ class TransactionCategorizer(BaseEstimator):
         X, labels = X.loc[keep], labels.loc[keep].astype(str)
         state = build_state(X, labels, self._get_embedder(), self.embedding_cache,
                             self.categories, self.prior, self.shared_prior)
-        threshold = DEFAULT_THRESHOLD
+        thresholds = (DEFAULT_THRESHOLD, DEFAULT_THRESHOLD)
         if len(labels) >= 2:
-            state.weights, threshold = self._meta_fit(state)
+            state.weights, thresholds = self._meta_fit(state)
         self.state_ = state
         self.classes_ = np.array(state.classes, dtype=object)
         self.n_labeled_ = len(labels)
         self.weights_ = dict(zip((*cd.FEATURES, *cd.NOVEL_FEATURES), state.weights.tolist(),
                                  strict=True))
         self.model_version_ = MODEL_VERSION
-        self.auto_apply_threshold_ = threshold
+        self.auto_apply_threshold_, self.new_merchant_threshold_ = thresholds
         log.debug("categorizer fitted on %d labeled rows, %d classes", len(labels),
                  len(state.classes))
         return self
 
-    def _meta_fit(self, st: State) -> tuple[np.ndarray, float]:
+    def _meta_fit(self, st: State) -> tuple[np.ndarray, tuple[float, float]]:
         """Replay the history in time order and fit the weights on what each block saw.
 
-        Also returns the auto-apply threshold for 95% precision on the replayed predictions
-        (:func:`threshold_for_precision`, with its fallbacks)."""
+        Also returns the auto-apply thresholds for 95% precision on the replayed predictions
+        of known and of new merchants (:func:`thresholds_by_merchant`, with its fallbacks)."""
         n = st.n_rows
         start = max(0, n - self.max_replay_rows)
         n_blocks = min(self.n_meta_blocks, max(2, (n - start) // 5))
@@ -198,13 +200,15 @@ class TransactionCategorizer(BaseEstimator):
             target = np.where(mask[st.y[q]], st.y[q], len(st.classes))
             # later blocks look most like prediction time (a long history): weigh them more
             parts.append((feats, novel, np.tile(mask, (len(q), 1)), target,
-                          np.full(len(q), (b + 1) / n_blocks)))
+                          np.full(len(q), (b + 1) / n_blocks), cd.known_keys(hist, qrows)))
         if not parts:
-            return st.weights, DEFAULT_THRESHOLD
-        feats, novel, mask, target, rw = (np.concatenate(p) for p in zip(*parts, strict=True))
+            return st.weights, (DEFAULT_THRESHOLD, DEFAULT_THRESHOLD)
+        feats, novel, mask, target, rw, known = (np.concatenate(p)
+                                                 for p in zip(*parts, strict=True))
         weights = fit_weights(feats, novel, mask, target, self.reg, rw)
         real = np.minimum(_softmax_parts(weights, feats, novel, mask)[:, :-1], MAX_CONFIDENCE)
-        return weights, threshold_for_precision(target, real.argmax(axis=1), real.max(axis=1))
+        return weights, thresholds_by_merchant(target, real.argmax(axis=1), real.max(axis=1),
+                                               known)
 
     # --------------------------------------------------------------- predicting
     def _state(self) -> State:
@@ -284,6 +288,18 @@ class TransactionCategorizer(BaseEstimator):
         return pd.DataFrame({"category": np.asarray(st.classes, dtype=object)[best],
                              "confidence": np.clip(conf, 0.0, 1.0), "explanation": expl},
                             index=X.index)
+
+    def known_merchant(self, X: pd.DataFrame) -> np.ndarray:
+        """Whether each row's merchant (its merchant key) is in the labeled history."""
+        return known_merchants(self._state(), _check_frame(X))
+
+    def auto_apply_thresholds(self, X: pd.DataFrame) -> np.ndarray:
+        """Per row, the confidence from which its prediction may be applied without asking:
+        ``auto_apply_threshold_`` for a merchant filed before, ``new_merchant_threshold_``
+        for a new one (both :data:`~ml.calibration.DEFAULT_THRESHOLD` before a fit)."""
+        known = self.known_merchant(X)
+        return np.where(known, getattr(self, "auto_apply_threshold_", DEFAULT_THRESHOLD),
+                        getattr(self, "new_merchant_threshold_", DEFAULT_THRESHOLD))
 
     def top_k(self, X: pd.DataFrame, k: int = 3) -> pd.DataFrame:
         """The ``k`` most likely categories per row, aligned with ``X``: columns

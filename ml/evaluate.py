@@ -6,12 +6,14 @@ everything before it, then reveals the block's labels, like a user correcting as
 Both :class:`~ml.categorizer.TransactionCategorizer` and
 :class:`~ml.baseline.BaselineCategorizer` are refitted before every block.
 
-Reported per model: accuracy, macro-F1 (over the true categories), the auto-apply threshold
-(chosen before each block from the earlier blocks' predictions only, see
-:func:`ml.calibration.threshold_for_precision`), coverage (share auto-applied) and precision
-on the auto-applied rows, expected calibration error (15 bins), the ECE a perfectly calibrated
-model with the same confidences would show on this many rows (``ece_if_calibrated``: median
-and 90th percentile; small files inflate ECE) and n; the error reduction with a 90% interval
+Reported per model: accuracy, macro-F1 (over the true categories), the auto-apply thresholds
+(chosen before each block from the earlier blocks' predictions only, one for merchants the
+model had seen and one for new merchants, as the product applies them, see
+:func:`ml.calibration.thresholds_by_merchant`), coverage (share auto-applied) and precision
+on the auto-applied rows (also apart for known and new merchants: ``by_merchant``), expected
+calibration error (15 bins), the ECE a perfectly calibrated model with the same confidences
+would show on this many rows (``ece_if_calibrated``: median and 90th percentile; small files
+inflate ECE) and n; the error reduction with a 90% interval
 from resampling the blocks (:func:`error_reduction_interval`); and both models' accuracy by
 what was known when a row was predicted (:func:`breakdown`: merchant seen, new merchant, new
 category).
@@ -48,7 +50,7 @@ from ml.baseline import BaselineCategorizer
 from ml.calibration import (
     calibrated_ece_reference,
     expected_calibration_error,
-    threshold_for_precision,
+    thresholds_by_merchant,
 )
 from ml.categorizer import TransactionCategorizer
 from ml.cold_start import cold_start_evaluation, format_rows
@@ -93,28 +95,37 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
         categories=names if categories_known else None))
     X = data[feature_columns(data)]  # noqa: N806
     y = data["category"].to_numpy(dtype=object)
-    rec: dict[str, dict[str, list]] = {k: {"pred": [], "conf": [], "applied": []}
+    rec: dict[str, dict[str, list]] = {k: {"pred": [], "conf": [], "applied": [], "known": []}
                                        for k in ("model", "baseline")}
     started = time.perf_counter()
     for s in range(0, len(data), block):
         train, test = slice(0, s), slice(s, min(s + block, len(data)))
         for name, model in (("model", make_model()), ("baseline", BaselineCategorizer())):
             r = rec[name]
-            thr = (threshold_for_precision(y[:s], r["pred"], r["conf"], target)
-                   if name == "model" else 0.0)
             out = model.fit(X.iloc[train], y[train]).predict(X.iloc[test])
             conf = out["confidence"].to_numpy(dtype=float)
+            known = (model.known_merchant(X.iloc[test]) if name == "model"
+                     else np.zeros(len(conf), dtype=bool))
+            if name == "model":  # from the earlier blocks' guesses, apart by kind of merchant
+                t_known, t_new = thresholds_by_merchant(y[:s], r["pred"], r["conf"], r["known"],
+                                                        target)
+                thr = np.where(known, t_known, t_new)
+            else:
+                thr = np.zeros(len(conf))
             r["pred"] += list(out["category"])
             r["conf"] += list(conf)
             r["applied"] += list(conf >= thr)
+            r["known"] += list(known)
         if (s // block) % 20 == 19 or test.stop == len(data):
             log.info("evaluated %d/%d rows", test.stop, len(data))
     result: dict[str, Any] = {}
     for name, r in rec.items():
         m = _metrics(y, r["pred"], np.asarray(r["conf"]), np.asarray(r["applied"], dtype=bool))
         result[name] = m
-    result["model"]["final_threshold"] = threshold_for_precision(
-        y, rec["model"]["pred"], rec["model"]["conf"], target)
+    m = rec["model"]
+    result["model"]["final_threshold"], result["model"]["final_threshold_new_merchant"] = \
+        thresholds_by_merchant(y, m["pred"], m["conf"], m["known"], target)
+    result["model"]["by_merchant"] = applied_by_merchant(y, m["pred"], m["applied"], m["known"])
     result["breakdown"] = breakdown(X["description"], y, rec["model"]["pred"],
                                     rec["baseline"]["pred"], block)
     base_err, model_err = result["baseline"]["errors"], result["model"]["errors"]
@@ -128,6 +139,21 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
         "seconds": round(time.perf_counter() - started, 1),
     })
     return result
+
+
+def applied_by_merchant(y: np.ndarray, pred: Sequence[object], applied: Sequence[bool],
+                        known: Sequence[bool]) -> dict[str, dict[str, Any]]:
+    """Rows, accuracy, auto-applied share and their precision, for the rows whose merchant the
+    model had seen before (``known``) and for the others (``new``)."""
+    ok = y == np.asarray(pred, dtype=object)
+    app, seen = np.asarray(applied, dtype=bool), np.asarray(known, dtype=bool)
+    out: dict[str, dict[str, Any]] = {}
+    for name, rows in (("known", seen), ("new", ~seen)):
+        n, k = int(rows.sum()), int((app & rows).sum())
+        out[name] = {"n": n, "accuracy": float(ok[rows].mean()) if n else None,
+                     "coverage": k / n if n else None,
+                     "precision_at_threshold": float(ok[app & rows].mean()) if k else None}
+    return out
 
 
 def feature_columns(data: pd.DataFrame) -> list[str]:
@@ -258,6 +284,11 @@ def main(argv: list[str] | None = None) -> int:
         lo, hi = res["error_reduction_interval"]
         print(f"error reduction vs baseline: {res['error_reduction']:.1%}"
               f" (90% interval over resampled blocks {lo:.1%} to {hi:.1%})")
+    for kind, b in res["model"]["by_merchant"].items():
+        if b["n"]:
+            prec = b["precision_at_threshold"]
+            print(f"  {kind} merchants: n {b['n']}  accuracy {b['accuracy']:.3f}  auto-applied "
+                  f"{b['coverage']:.1%} at {'n/a' if prec is None else f'{prec:.1%}'} precision")
     for group, b in res["breakdown"].items():
         if b["n"]:
             print(f"  {group:14} n {b['n']:5}  model {b['model_accuracy']:.3f}"

@@ -299,6 +299,14 @@ def prior_state(embedder: Embedder, cache: EmbeddingCache | None,
                        shared_prior)
 
 
+def known_merchants(st: State, frame: pd.DataFrame) -> np.ndarray:
+    """Whether each row's merchant key occurs in the fitted history (no embedding needed)."""
+    if not st.n_rows or not len(frame):
+        return np.zeros(len(frame), dtype=bool)
+    keys = _normalized(frame, st.raw_norm)[2]
+    return np.fromiter((k in st.key_pos for k in keys), dtype=bool, count=len(keys))
+
+
 def prepare_rows(st: State, frame: pd.DataFrame, embedder: Embedder,
                  cache: EmbeddingCache | None) -> tuple[hs.Rows, hs.TextBlock]:
     """Rows of a query frame and the TextBlock of its distinct normalized descriptions."""

@@ -173,11 +173,28 @@ def test_settings_shows_the_auto_apply_threshold_in_use(db: Database, make_user,
     at.run()
     assert "Currently applied at ≥ 93% (measured on 412 of your decisions)." in [
         c.value for c in at.caption]
+    with db.job_user_session(user.id) as conn:  # the level measured apart for new merchants
+        conn.execute("set local role pfm_job_worker")
+        conn.execute("update pipeline.user_state set model_threshold_new = 1.0"
+                     " where user_id = %s", [str(user.id)])
+    at.run()
+    assert ("Currently applied at ≥ 93% (measured on 412 of your decisions). Guesses for a "
+            "merchant you have not filed yet wait in Needs review: the model's earlier guesses "
+            "for new merchants were not 95% right at any confidence yet.") in [
+        c.value for c in at.caption]
+    with db.job_user_session(user.id) as conn:
+        conn.execute("set local role pfm_job_worker")
+        conn.execute("update pipeline.user_state set model_threshold_new = 0.97"
+                     " where user_id = %s", [str(user.id)])
+    at.run()
+    assert ("Currently applied at ≥ 93% (measured on 412 of your decisions). For a merchant you "
+            "have not filed yet: at ≥ 97%, measured on its guesses for new merchants alone.") in [
+        c.value for c in at.caption]
     at.radio(key="pref_mode").set_value("Custom")
     at.slider(key="pref_threshold").set_value(85)
     at.button(key="FormSubmitter:prefs_form-Save settings").click().run()
-    assert "Currently applied at ≥ 85% (your setting). Automatic would apply at ≥ 93%." in [
-        c.value for c in at.caption]
+    assert ("Currently applied at ≥ 85% (your setting). Automatic would apply at ≥ 93% (≥ 97% "
+            "for a new merchant).") in [c.value for c in at.caption]
 
 
 def _column_of(node, key_prefix: str):

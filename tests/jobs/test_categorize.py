@@ -124,3 +124,40 @@ def test_a_cleared_category_waits_in_review_however_sure_the_model_is(
         merchant = conn.execute("select coalesce(nullif(merchant, ''), description)"
                                 " from transactions where id = %s", [tx_id]).fetchone()[0]
         assert merchant in set(review.queue(conn, limit=500)["merchant"])
+
+
+def test_new_merchants_are_applied_only_at_their_own_measured_level(
+        db: Database, settings: Settings, household_user) -> None:
+    """The job stores both measured levels (Settings reads them through the user's own
+    function) and applies a guess for a merchant the user never filed only at the
+    new-merchant level: a foreign statement line the model is fairly sure of from its amount
+    and timing alone must not be filed at the known-merchant level."""
+    user = household_user(seed=7)
+    with db.user_session(user) as conn:
+        account = conn.execute("select id from accounts limit 1").fetchone()[0]
+        for i, (desc, amount) in enumerate((("Kapitalertragsteuer", -0.43),
+                                            ("NÖGKK 130,80", 130.80),
+                                            ("MASS Response Service GmbH Donau-City", -7.90))):
+            conn.execute("insert into transactions (account_id, date, amount, description,"
+                         " dedupe_key) values (%s, %s, %s, %s, %s)",
+                         [account, dt.date.today(), amount, desc, f"foreign-{i}"])
+    pipeline.run_user(db, settings, user.id, only={"categorize"})
+    with db.user_session(user) as conn:
+        known_t, new_t, labels = conn.execute(
+            "select threshold, threshold_new, labels from private.my_categorizer_threshold()"
+        ).fetchone()
+        decided = {r[0] for r in conn.execute(
+            "select coalesce(nullif(merchant, ''), description) from transactions"
+            " where category_source in ('user', 'rule')").fetchall()}
+        rows = conn.execute(
+            "select coalesce(nullif(merchant, ''), description), category_source,"
+            " category_confidence, dedupe_key from transactions"
+            " where category_source is null or category_source = 'model'").fetchall()
+    assert labels > 50 and 0.5 <= known_t <= 1 and 0.5 <= new_t <= 1
+    new = [r for r in rows if r[0] not in decided]
+    assert any(r[3] and r[3].startswith("foreign-") for r in new)
+    for merchant, source, conf, _ in new:
+        assert (source == "model") == (conf >= new_t - 1e-6), (merchant, source, conf, new_t)
+    for merchant, source, conf, _ in rows:
+        if merchant in decided and source == "model":
+            assert conf >= known_t - 1e-6, (merchant, conf, known_t)

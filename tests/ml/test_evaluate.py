@@ -52,7 +52,22 @@ def test_online_calibration_and_accuracy_on_real_data(labeled_report):
     assert model["accuracy"] > base["accuracy"]
     assert labeled_report["error_reduction"] > 0
     assert model["precision_at_threshold"] >= 0.9
-    assert model["coverage"] > 0.3
+    assert model["coverage"] > 0.25
+
+
+def test_auto_applied_figures_apart_for_known_and_new_merchants(labeled_report):
+    """Thresholds are chosen apart for merchants seen before and new ones (as the job applies
+    them); the report splits the figures the same way and they add up to the overall ones."""
+    model = labeled_report["model"]
+    known, new = model["by_merchant"]["known"], model["by_merchant"]["new"]
+    assert known["n"] + new["n"] == model["n"] == 451 and known["n"] > 100 and new["n"] > 100
+    applied = known["coverage"] * known["n"] + new["coverage"] * new["n"]
+    assert applied == pytest.approx(model["coverage"] * model["n"])
+    assert known["accuracy"] > 0.9 > 0.6 > new["accuracy"]  # why one level cannot serve both
+    assert known["precision_at_threshold"] >= 0.95
+    assert new["precision_at_threshold"] is None or new["precision_at_threshold"] >= 0.9
+    assert 0.5 <= model["final_threshold"] <= 1.0
+    assert 0.5 <= model["final_threshold_new_merchant"] <= 1.0
 
 
 def test_error_reduction_interval_resamples_blocks():

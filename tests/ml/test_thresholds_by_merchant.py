@@ -1,0 +1,102 @@
+"""Auto-apply thresholds measured apart for known and for new merchants
+(:func:`ml.calibration.thresholds_by_merchant`, ``TransactionCategorizer.known_merchant`` /
+``auto_apply_thresholds``), on simulated guesses and on the real labeled file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ml.calibration import DEFAULT_THRESHOLD, threshold_for_precision, thresholds_by_merchant
+from ml.categorizer import TransactionCategorizer
+from ml.embeddings import Embedder, InMemoryEmbeddingCache
+from ml.evaluate import applied_by_merchant, load_labeled_csv
+from ml.labeled_data import prepare_labeled
+from ml.text import merchant_key
+
+LABELED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "labeled" / \
+    "yassirawad_za_labeled" / "data" / "transactions.csv"
+
+
+def _guesses(rng: np.random.Generator, n: int, low: float, right: float | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Confidences uniform in [low, 1]; each guess right with probability ``right`` (None: its
+    confidence, i.e. calibrated)."""
+    conf = rng.uniform(low, 1.0, n)
+    return conf, rng.uniform(size=n) < (conf if right is None else right)
+
+
+def test_each_kind_of_merchant_gets_its_own_level():
+    """Guesses for known merchants as right as their confidence says, guesses for new ones as
+    sure but only 88% right: one level over both lets the new-merchant guesses through (the
+    average reaches 95%); measured apart, they wait."""
+    rng = np.random.default_rng(0)
+    ck, ok_k = _guesses(rng, 800, 0.95)
+    cn, ok_n = _guesses(rng, 150, 0.95, right=0.88)
+    conf, ok = np.r_[ck, cn], np.r_[ok_k, ok_n]
+    known = np.r_[np.ones(800, bool), np.zeros(150, bool)]
+    y_pred = np.where(ok, "a", "b")
+    single = threshold_for_precision(["a"] * 950, y_pred, conf)
+    assert single < 1.0 and ok[conf >= single].mean() >= 0.95
+    assert ok[~known & (conf >= single)].mean() < 0.92  # the average hides them
+    t_known, t_new = thresholds_by_merchant(["a"] * 950, y_pred, conf, known)
+    assert t_known <= single and ok[known & (conf >= t_known)].mean() >= 0.95
+    assert t_new == 1.0  # at no confidence were new-merchant guesses 95% right
+
+
+def test_fallbacks_with_too_few_of_a_kind():
+    rng = np.random.default_rng(1)
+    conf, ok = _guesses(rng, 200, 0.8)
+    y_pred = np.where(ok, "a", "b")
+    overall = threshold_for_precision(["a"] * 200, y_pred, conf)
+    few_known = np.zeros(200, bool)
+    few_known[:10] = True  # 10 known-merchant guesses: the level over all of them answers
+    assert thresholds_by_merchant(["a"] * 200, y_pred, conf, few_known) == (
+        overall, threshold_for_precision(["a"] * 190, y_pred[10:], conf[10:]))
+    # 200 known, no new: nothing of a new merchant is applied until it can be measured
+    assert thresholds_by_merchant(["a"] * 200, y_pred, conf, np.ones(200, bool))[1] \
+        == DEFAULT_THRESHOLD
+    with pytest.raises(ValueError, match="same length"):
+        thresholds_by_merchant(["a"] * 200, y_pred, conf, few_known[:5])
+
+
+def test_applied_by_merchant_splits_the_figures():
+    y = np.array(["a", "a", "b", "b"], dtype=object)
+    out = applied_by_merchant(y, ["a", "b", "b", "a"], [True, True, False, True],
+                              [True, True, False, False])
+    assert out["known"] == {"n": 2, "accuracy": 0.5, "coverage": 1.0,
+                            "precision_at_threshold": 0.5}
+    assert out["new"] == {"n": 2, "accuracy": 0.5, "coverage": 0.5,
+                          "precision_at_threshold": 0.0}
+
+
+@pytest.fixture(scope="module")
+def real() -> tuple:
+    data = prepare_labeled(load_labeled_csv(LABELED))[0]
+    model = TransactionCategorizer(embedder=Embedder(), embedding_cache=InMemoryEmbeddingCache())
+    model.fit(data.iloc[:300][["date", "description", "amount"]], data["category"].iloc[:300])
+    return data, model
+
+
+def test_known_merchant_is_the_history_s_merchant_keys(real):
+    data, model = real
+    later = data.iloc[300:][["date", "description", "amount"]]
+    seen = set(data["description"].iloc[:300].map(merchant_key))
+    expected = later["description"].map(merchant_key).isin(seen).to_numpy()
+    known = model.known_merchant(later)
+    assert known.dtype == bool and (known == expected).all()
+    assert 0 < known.sum() < len(known)  # the real file has both kinds after 300 rows
+    thr = model.auto_apply_thresholds(later)
+    assert (thr[known] == model.auto_apply_threshold_).all()
+    assert (thr[~known] == model.new_merchant_threshold_).all()
+    assert 0.5 <= model.auto_apply_threshold_ <= 1.0 and 0.5 <= model.new_merchant_threshold_ <= 1.0
+
+
+def test_an_unfitted_model_knows_no_merchant_and_applies_nothing(real):
+    data, _ = real
+    fresh = TransactionCategorizer(embedder=Embedder(), embedding_cache=InMemoryEmbeddingCache())
+    rows = data.iloc[:5][["date", "description", "amount"]]
+    assert not fresh.known_merchant(rows).any()
+    assert (fresh.auto_apply_thresholds(rows) == DEFAULT_THRESHOLD).all()
