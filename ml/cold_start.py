@@ -9,7 +9,8 @@ rows, and pool the predictions per ``n``.
 
 Reported per ``n``: accuracy, mean confidence, ECE, the share of predictions at or above
 a fixed 0.9 and their precision (what a fixed 0.9 threshold would have applied), and the share
-the model's own auto-apply threshold applies (``auto_apply_threshold_``) with its precision.
+the model's own auto-apply thresholds apply (``auto_apply_thresholds``: one for merchants in
+the history, one for new ones) with their precision.
 Pure: the caller passes prepared data (:func:`ml.labeled_data.prepare_labeled`).
 """
 
@@ -61,7 +62,7 @@ def cold_start_evaluation(data: pd.DataFrame, sizes: Sequence[int] = (1, 3, 10, 
             c = pred["confidence"].to_numpy(dtype=float)
             ok += list(pred["category"].to_numpy(dtype=object) == y[s + n:s + n + block])
             conf += list(c)
-            own += list(c >= model.auto_apply_threshold_)
+            own += list(c >= model.auto_apply_thresholds(X.iloc[s + n:s + n + block]))
         if not ok:
             continue
         ok_a, conf_a = np.asarray(ok), np.asarray(conf)
