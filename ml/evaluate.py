@@ -254,10 +254,15 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.json else logging.INFO,
                         format="%(message)s", stream=sys.stderr)
-    raw = demo_frame(args.seed, args.months) if args.demo else load_labeled_csv(args.labeled)
-    data, dropped = prepare_labeled(raw)
+    try:
+        raw = demo_frame(args.seed, args.months) if args.demo else load_labeled_csv(args.labeled)
+        data, dropped = prepare_labeled(raw)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:  # a file it cannot use: say why
+        print(f"{args.labeled or 'demo data'}: {exc}", file=sys.stderr)
+        return 2
     if data.empty:
-        print("no usable labeled rows", file=sys.stderr)
+        print(f"{args.labeled or 'demo data'}: no usable labeled rows (each needs a date, a "
+              "description and a category)", file=sys.stderr)
         return 1
     if args.cold_start:
         rows = cold_start_evaluation(data, block=args.block,

@@ -97,6 +97,30 @@ def test_cli_rejects_a_file_without_usable_rows(tmp_path):
     assert proc.returncode == 1 and "no usable" in proc.stderr
 
 
+def test_cli_names_missing_columns_and_missing_files_without_a_traceback(tmp_path):
+    odd = tmp_path / "odd.csv"
+    odd.write_text("when,what,how much\n2024-01-02,TESCO,-3.50\n")
+    proc = _cli("--labeled", str(odd))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{odd}: labeled data needs columns ['date', 'description', 'category']" in proc.stderr
+    assert "the file has ['when', 'what', 'how much']" in proc.stderr
+    proc = _cli("--labeled", str(tmp_path / "missing.csv"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "missing.csv" in proc.stderr
+
+
+def test_plural_category_and_label_headers_are_understood():
+    """A real Commonwealth Bank export labelled by hand calls the column "Categories"."""
+    text = ("Date,Narrative,Debit Amount,Credit Amount,Categories\n"
+            "2020-01-01,TOURIST CAFE COOMA AU,-69.5,,DinnerBars\n"
+            "2020-01-02,Direct Credit 123 SALARY,,2500.00,Salary\n")
+    from ml.labeled_data import read_labeled_text
+
+    data = prepare_labeled(read_labeled_text(text))[0]
+    assert list(data["category"]) == ["DinnerBars", "Salary"]
+    assert list(data["amount"]) == [-69.5, 2500.0]
+    assert list(data["description"]) == ["TOURIST CAFE COOMA AU", "Direct Credit 123 SALARY"]
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     ("-1 300.00", Decimal("-1300.00")), ("Bank -3.00", Decimal("-3.00")),
     ("470010 -0.80", Decimal("-0.80")), ("22.85", Decimal("22.85")), ("Bank", None),
