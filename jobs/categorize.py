@@ -124,7 +124,7 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
                            else model.auto_apply_thresholds(features), index=targets.index)
     pred, top = model.predict(features), model.top_k(features, 3)
     record_owners(ctx.db, ctx.user_id, settings.embedding_model,  # what the model embedded
-                  {merchant_key(d) for d in seen["description"].fillna("").unique()})
+                  model.embedding_keys(_frame(seen)))
     cleared = _cleared(corrections)
     rows = []
     for i in targets.index:

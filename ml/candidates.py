@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ml.embeddings import bf16_supported
 from ml.history import History, Rows, TextBlock, strong_hits
@@ -28,13 +29,13 @@ from ml.text import key_of_normalized
 log = logging.getLogger(__name__)
 
 FEATURES = ("mem_frac", "mem_count", "mem_last", "brand_frac", "knn_max", "centroid", "word_sim",
-            "char_sim", "zs", "leaf", "lex", "shared", "log_prior", "key_prior", "sign", "amount",
+            "char_sim", "char_nb", "zs", "leaf", "lex", "shared", "log_prior", "key_prior", "sign", "amount",
             "day", "weekday", "account")
 NOVEL_FEATURES = ("nov_bias", "nov_maxsim", "nov_seen", "nov_logn")
 GROUPS = {
     "memory": ("mem_frac", "mem_count", "mem_last"),
     "similar": ("brand_frac", "knn_max", "centroid"),
-    "words": ("word_sim", "char_sim"),
+    "words": ("word_sim", "char_sim", "char_nb"),
     "builtin": ("zs", "leaf", "lex"),
     "shared": ("shared",),
     "pattern": ("sign", "amount", "day", "weekday", "account"),
@@ -42,7 +43,7 @@ GROUPS = {
 }
 W0: dict[str, float] = {
     "mem_frac": 2.0, "mem_count": 1.0, "mem_last": 1.0, "brand_frac": 1.0, "knn_max": 3.0,
-    "centroid": 2.0, "word_sim": 2.0, "char_sim": 2.0, "zs": 2.0, "leaf": 1.0, "lex": 1.5,
+    "centroid": 2.0, "word_sim": 2.0, "char_sim": 2.0, "char_nb": 1.0, "zs": 2.0, "leaf": 1.0, "lex": 1.5,
     "shared": 1.5,
     "log_prior": 0.3, "key_prior": 0.3, "sign": 1.0, "amount": 0.3, "day": 0.1, "weekday": 0.1,
     "account": 0.3,
@@ -109,6 +110,8 @@ def text_features(hist: History, hist_emb: np.ndarray, qtexts: TextBlock, tids: 
                               ("char_sim", hist.cent_c, qtexts.xc)):
             if cent is not None and x is not None:
                 out[name] = np.asarray(((x if full else x[tids]) @ cent.T).todense())
+    if hist.nb_logp is not None and qtexts.xc is not None:
+        out["char_nb"] = _naive_bayes_feature(hist, qtexts.xc if full else qtexts.xc[tids])
     q = qtexts.leaf_q[tids]
     if q.shape[1] and q.sum() > 0:
         hits = strong_hits(qtexts.lex_leaf[tids], qtexts.lex_strength[tids], q.shape[1])
@@ -118,12 +121,23 @@ def text_features(hist: History, hist_emb: np.ndarray, qtexts: TextBlock, tids: 
     return out
 
 
+def _naive_bayes_feature(hist: History, x: sp.csr_matrix) -> np.ndarray:
+    """(texts, C): mean log P(n-gram | class) over the text's n-grams the history has seen,
+    less its mean over the classes (0 for a text with none). The mean, not the sum, so that
+    long descriptions do not speak louder; the weight is fitted like the others."""
+    xq = x[:, hist.nb_cols].tocsr()
+    xq.data[:] = 1.0
+    k = np.asarray(xq.sum(axis=1)).ravel()
+    mean = np.asarray(xq @ hist.nb_logp.T) / np.maximum(k, 1.0)[:, None]
+    return np.where(k[:, None] > 0, mean - mean.mean(axis=1, keepdims=True), 0.0)
+
+
 def _clipped_log(p: np.ndarray) -> np.ndarray:
     """log of probabilities, floored at -10 (a category the evidence rules out)."""
     return np.maximum(np.log(np.maximum(p, 1e-12)), -10.0)
 
 
-TEXT_FEATURES = ("knn_max", "centroid", "zs", "leaf", "lex", "word_sim", "char_sim")
+TEXT_FEATURES = ("knn_max", "centroid", "zs", "leaf", "lex", "word_sim", "char_sim", "char_nb")
 GROUP_NAMES = tuple(GROUPS)
 _GROUP_OF = {f: GROUP_NAMES.index(g) for g, fs in GROUPS.items() for f in fs}
 

@@ -6,7 +6,8 @@ How it decides (see :mod:`ml.candidates` for the evidence):
 2. Each (transaction, candidate) pair gets features: the user's exact-merchant memory (label
    counts and the latest label for the same merchant key); sentence-embedding cosine to the
    nearest earlier description filed under the category and to the category's centroid;
-   cosine to the category's word 1-2-gram and character 3-5-gram centroids; similarity of the
+   cosine to the category's word 1-2-gram and character 3-5-gram centroids and a naive-Bayes
+   model of its character n-grams; similarity of the
    description to the category name; the built-in prior (keyword lexicon + category
    descriptions) mapped onto the user's categories through how they filed similar things;
    optionally the shared prior (how consenting users file the merchant, ``shared_prior``),
@@ -42,7 +43,14 @@ from ml import history as hs
 from ml.calibration import DEFAULT_THRESHOLD, threshold_for_precision, thresholds_by_merchant
 from ml.embeddings import Embedder, EmbeddingCache
 from ml.explain import explain_rows
-from ml.model_state import State, build_state, known_merchants, prepare_rows, prior_state
+from ml.model_state import (
+    State,
+    build_state,
+    embedded_texts,
+    known_merchants,
+    prepare_rows,
+    prior_state,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +128,8 @@ class TransactionCategorizer(BaseEstimator):
     >= 95% precise; 1.0 = never, also while too few can be replayed to measure it),
     ``model_version_`` and
     ``state_`` (everything predictions are computed from). The embedding cache is keyed by
-    :func:`ml.text.merchant_key` of the description (what gets embedded).
+    what gets embedded: :func:`ml.text.merchant_key` of the description without the words
+    :mod:`ml.boilerplate` finds in the user's history (:meth:`embedding_keys`).
     """
 
     def __init__(self, embedder: Embedder | None = None,
@@ -288,6 +297,11 @@ class TransactionCategorizer(BaseEstimator):
         return pd.DataFrame({"category": np.asarray(st.classes, dtype=object)[best],
                              "confidence": np.clip(conf, 0.0, 1.0), "explanation": expl},
                             index=X.index)
+
+    def embedding_keys(self, X: pd.DataFrame) -> set[str]:
+        """The texts embedded for ``X``'s descriptions (the embedding cache's keys): merchant
+        keys without the fitted history's boilerplate words (:mod:`ml.boilerplate`)."""
+        return embedded_texts(self._state(), _check_frame(X))
 
     def known_merchant(self, X: pd.DataFrame) -> np.ndarray:
         """Whether each row's merchant (its merchant key) is in the labeled history."""

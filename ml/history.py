@@ -7,7 +7,8 @@
 - :class:`History` / :func:`build_history`: statistics of labeled rows: label counts per
   merchant key (exact-merchant memory) and the latest label, the distinct (description,
   category) pairs (near-duplicate search), recency-weighted n-gram and embedding centroids per
-  category, the user's filing of the built-in prior's guesses, and per-category sign,
+  category, a naive-Bayes model of the character n-grams, the user's filing of the built-in
+  prior's guesses, and per-category sign,
   log-amount, day-of-month, weekday and account statistics.
 
 Pure functions of arrays; :mod:`ml.candidates` turns a History into features.
@@ -24,6 +25,7 @@ import scipy.sparse as sp
 log = logging.getLogger(__name__)
 
 HALF_LIFE_DAYS = 365.0  # how fast old filings lose weight in the generalising statistics
+NB_ALPHA = 0.5  # Laplace smoothing of the naive-Bayes n-gram model (``History.nb_logp``)
 STRONG_HIT = 1.0
 """Keyword hits at least this strong (not the ambiguous "~" keywords of the lexicon, such as
 "paypal") are evidence of their own: :meth:`History.lex_map`."""
@@ -120,6 +122,8 @@ class History:
     key_n: np.ndarray | None = None  # (C,) distinct merchant keys filed under each class
     lex_counts: np.ndarray | None = None  # (leaves, C): keyword-hit leaves of filed texts
     centroids: np.ndarray | None = None  # (C, dim) normalized mean embedding per class
+    nb_cols: np.ndarray | None = None  # hashed character n-gram columns of the history
+    nb_logp: np.ndarray | None = None  # (C, len(nb_cols)) smoothed log P(n-gram | class)
 
     def leaf_map(self, prior_map: np.ndarray, weight: float = 1.0) -> np.ndarray:
         """P(class | built-in leaf): how the user filed descriptions the prior puts in each
@@ -226,6 +230,8 @@ def build_history(rows: Rows, y: np.ndarray, texts: TextBlock, n_classes: int,
     for name, x in (("cent_w", texts.xw), ("cent_c", texts.xc)):
         if x is not None:
             setattr(hist, name, _unit_rows(onehot @ x))
+    if texts.xc is not None:
+        hist.nb_cols, hist.nb_logp = _naive_bayes(onehot, texts.xc)
     la = rows.logamt
     ok = ~np.isnan(la)
     if ok.any():
@@ -258,6 +264,20 @@ def build_history(rows: Rows, y: np.ndarray, texts: TextBlock, n_classes: int,
         lr = np.log(pc) - np.log(pg)
         hist.acct_lr = {a: lr[:, i] for i, a in enumerate(names) if a}
     return hist
+
+
+def _naive_bayes(onehot: sp.csr_matrix, x: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial naive Bayes over the n-grams of ``x`` (each present n-gram counted once per
+    distinct description, weighted like ``onehot``): the columns the history uses and
+    log P(n-gram | class), Laplace-smoothed by :data:`NB_ALPHA` over those columns only (an
+    n-gram never seen says nothing about any class)."""
+    xb = x.copy()
+    xb.data[:] = 1.0
+    counts = (onehot @ xb).tocsc()
+    cols = np.flatnonzero(np.diff(counts.indptr))
+    dense = counts[:, cols].toarray()
+    return cols, np.log((dense + NB_ALPHA)
+                        / (dense.sum(axis=1, keepdims=True) + NB_ALPHA * len(cols)))
 
 
 def strong_hits(lex_leaf: np.ndarray, lex_strength: np.ndarray, n_leaves: int) -> np.ndarray:

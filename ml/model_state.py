@@ -23,6 +23,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from ml import candidates as cd
 from ml import history as hs
+from ml.boilerplate import boilerplate_words, strip_words
 from ml.embeddings import Embedder, EmbeddingCache
 from ml.prior import (
     DEFAULT_CATEGORIES,
@@ -69,6 +70,7 @@ class State:
     key_pos: dict[str, int]  # merchant key -> row of the history's key table
     brand_pos: dict[str, int]  # first word of a merchant key -> row of the brand table
     shared: SharedTable | None = None  # other users' filing of merchants (``shared_prior``)
+    boilerplate: frozenset[str] = frozenset()  # left out of what is embedded (ml.boilerplate)
 
     def shared_for(self, leaf_map: np.ndarray) -> cd.Shared | None:
         """The shared prior with its evidence for the classes, through ``leaf_map``."""
@@ -113,13 +115,19 @@ def _class_embeddings(classes: list[str], embedder: Embedder) -> np.ndarray:
     return out
 
 
+def embedded_text(norm: str, boilerplate: frozenset[str]) -> str:
+    """What is embedded for a normalized description: its merchant key (the name without
+    "pos purchase", "card", ... so that similarity is about who was paid) without the user's
+    own boilerplate words (:mod:`ml.boilerplate`); the embedding cache's key."""
+    return strip_words(key_of_normalized(norm), boilerplate)
+
+
 def _text_block(texts: list[str], embedder: Embedder, cache: EmbeddingCache | None,
                 xw: sp.csr_matrix | None, xc: sp.csr_matrix | None,
-                use_prior: bool) -> hs.TextBlock:
-    """Distinct normalized descriptions. Embeddings are of their merchant keys (the name
-    without "pos purchase", "card", ... so that similarity is about who was paid); the
+                use_prior: bool, boilerplate: frozenset[str] = frozenset()) -> hs.TextBlock:
+    """Distinct normalized descriptions. Embeddings are of :func:`embedded_text`; the
     n-gram matrices ``xw``/``xc`` keep the payment-channel words."""
-    keys = [key_of_normalized(t) for t in texts]
+    keys = [embedded_text(t, boilerplate) for t in texts]
     emb = embedder.embed(keys, cache, normalized=True) if texts \
         else np.zeros((0, 1), dtype=np.float32)
     leaf_pos = {c: i for i, c in enumerate(DEFAULT_CATEGORIES)}
@@ -258,7 +266,9 @@ def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,
     order = np.argsort(_dates(frame).to_numpy(dtype="datetime64[ns]"), kind="stable")
     frame, labels = frame.iloc[order], labels.iloc[order]
     distinct, text_id, keys, raw_norm = _normalized(frame)
-    texts = _text_block(distinct, embedder, cache, *_ngrams(distinct), use_prior)
+    base = np.array([key_of_normalized(t) for t in distinct], dtype=object)
+    boiler = boilerplate_words(zip(base[text_id], labels.astype(str), strict=True))
+    texts = _text_block(distinct, embedder, cache, *_ngrams(distinct), use_prior, boiler)
     key_pos = {k: i for i, k in enumerate(dict.fromkeys(keys.tolist()))}
     brands = [b for b in dict.fromkeys(brand_of(k) for k in key_pos) if b]
     brand_pos = {b: i for i, b in enumerate(brands)}
@@ -285,7 +295,8 @@ def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,
                  weights=np.array([cd.W0[f] for f in (*cd.FEATURES, *cd.NOVEL_FEATURES)]),
                  use_prior=use_prior, raw_norm=raw_norm,
                  text_pos={t: i for i, t in enumerate(distinct)}, key_pos=key_pos,
-                 brand_pos=brand_pos, shared=shared_table(shared_prior) if use_prior else None)
+                 brand_pos=brand_pos, shared=shared_table(shared_prior) if use_prior else None,
+                 boilerplate=boiler)
 
 
 def prior_state(embedder: Embedder, cache: EmbeddingCache | None,
@@ -297,6 +308,13 @@ def prior_state(embedder: Embedder, cache: EmbeddingCache | None,
                           "amount": pd.Series(dtype=float)})
     return build_state(empty, pd.Series(dtype=object), embedder, cache, categories, use_prior,
                        shared_prior)
+
+
+def embedded_texts(st: State, frame: pd.DataFrame) -> set[str]:
+    """The texts whose embeddings predicting ``frame`` (or fitting on it) uses: the keys of
+    the embedding cache that a user's rows occupy."""
+    distinct = _normalized(frame, st.raw_norm)[0]
+    return {embedded_text(t, st.boilerplate) for t in distinct}
 
 
 def known_merchants(st: State, frame: pd.DataFrame) -> np.ndarray:
@@ -319,7 +337,7 @@ def prepare_rows(st: State, frame: pd.DataFrame, embedder: Embedder,
     block = st.texts.take(np.array([text_pos[distinct[i]] for i in old], dtype=int))
     if new_texts:
         block = block.concat(_text_block(new_texts, embedder, cache, *_ngrams(new_texts),
-                                         st.use_prior))
+                                         st.use_prior, st.boilerplate))
     remap = np.empty(len(distinct), dtype=int)
     remap[np.array(old + new, dtype=int)] = np.arange(len(distinct))
     return (_rows(frame, remap[text_id] if len(distinct) else text_id, keys, st.key_pos,
