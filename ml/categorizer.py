@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 
 from ml import candidates as cd
@@ -43,6 +42,7 @@ from ml import history as hs
 from ml.calibration import DEFAULT_THRESHOLD, threshold_for_precision, thresholds_by_merchant
 from ml.embeddings import Embedder, EmbeddingCache
 from ml.explain import explain_rows
+from ml.logit import fit_weights, softmax_parts
 from ml.model_state import (
     State,
     build_state,
@@ -61,44 +61,6 @@ MAX_CONFIDENCE = 0.995
 """No prediction is surer than this: even a merchant filed the same way a hundred times can be
 the exception (and a threshold of 1.0 therefore means "never auto-apply")."""
 _NF = len(cd.FEATURES)
-
-
-def _softmax_parts(w: np.ndarray, feats: np.ndarray, novel: np.ndarray,
-                   mask: np.ndarray) -> np.ndarray:
-    """(rows, C+1) probabilities; the last column is the novel candidate."""
-    z = np.concatenate([np.where(mask, feats @ w[:_NF], -np.inf), (novel @ w[_NF:])[:, None]],
-                       axis=1)
-    z -= z.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    return p / p.sum(axis=1, keepdims=True)
-
-
-def fit_weights(feats: np.ndarray, novel: np.ndarray, mask: np.ndarray, target: np.ndarray,
-                reg: float, row_weight: np.ndarray | None = None) -> np.ndarray:
-    """MAP weights of the conditional logit: NLL + reg/2 * ||w - cd.W0||^2, evidence weights >= 0.
-
-    ``mask`` is (rows, C); ``target`` holds class indices, C meaning the novel candidate.
-    """
-    w0 = np.array([cd.W0[f] for f in (*cd.FEATURES, *cd.NOVEL_FEATURES)])
-    rows = np.arange(len(target))
-    rw = np.ones(len(target)) if row_weight is None else np.asarray(row_weight, dtype=float)
-    onehot = np.zeros((len(target), feats.shape[1] + 1))
-    onehot[rows, target] = 1.0
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        p = _softmax_parts(w, feats, novel, mask)
-        nll = -(rw * np.log(np.maximum(p[rows, target], 1e-300))).sum()
-        diff = (p - onehot) * rw[:, None]
-        grad = np.concatenate([np.einsum("rc,rcf->f", diff[:, :-1], feats),
-                               diff[:, -1] @ novel])
-        return nll + 0.5 * reg * ((w - w0) ** 2).sum(), grad + reg * (w - w0)
-
-    bounds = [(0.0, None)] * _NF + [(None, None)] * len(cd.NOVEL_FEATURES)
-    res = minimize(loss, w0, jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": 300})
-    if not res.success:
-        log.info("categorizer weights: optimizer stopped early (%s)", res.message)
-    return res.x
 
 
 class TransactionCategorizer(BaseEstimator):
@@ -215,7 +177,7 @@ class TransactionCategorizer(BaseEstimator):
         feats, novel, mask, target, rw, known = (np.concatenate(p)
                                                  for p in zip(*parts, strict=True))
         weights = fit_weights(feats, novel, mask, target, self.reg, rw)
-        real = np.minimum(_softmax_parts(weights, feats, novel, mask)[:, :-1], MAX_CONFIDENCE)
+        real = np.minimum(softmax_parts(weights, feats, novel, mask)[:, :-1], MAX_CONFIDENCE)
         return weights, thresholds_by_merchant(target, real.argmax(axis=1), real.max(axis=1),
                                                known)
 

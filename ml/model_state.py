@@ -33,7 +33,8 @@ from ml.prior import (
     lexicon_match,
     shared_table,
 )
-from ml.text import key_of_normalized, normalize_description
+from ml.row_inputs import brand_of, dates_of, normalized, rows_of
+from ml.text import key_of_normalized
 
 log = logging.getLogger(__name__)
 
@@ -164,81 +165,6 @@ def _leaf_class_prior(classes: list[str], cos: np.ndarray) -> np.ndarray:
     return out
 
 
-def _normalized(frame: pd.DataFrame, known: dict[str, str] | None = None
-                ) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, str]]:
-    """Distinct normalized descriptions, each row's index into them, each row's merchant key,
-    and the raw -> normalized map; every distinct raw description is normalized once (or
-    looked up in ``known``)."""
-    raw = frame["description"].to_numpy(dtype=object)
-    raw = np.where(pd.isna(raw), "", raw).astype(str).astype(object)
-    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
-    known = known or {}
-    norm_u = [known[u] if u in known else normalize_description(u) for u in uniques]
-    distinct = list(dict.fromkeys(norm_u))
-    pos = {t: i for i, t in enumerate(distinct)}
-    text_id = np.array([pos[t] for t in norm_u], dtype=int)[codes]
-    keys = np.array([key_of_normalized(t) for t in norm_u], dtype=object)[codes]
-    if "merchant" in frame.columns:
-        merch = frame["merchant"].to_numpy(dtype=object)
-        named = np.array([isinstance(m, str) and bool(m.strip()) for m in merch], dtype=bool)
-        keys[named] = [f"m:{normalize_description(m)}" for m in merch[named]]
-    return distinct, text_id, keys, dict(zip(uniques, norm_u, strict=True))
-
-
-def _dates(frame: pd.DataFrame) -> pd.Series:
-    if "date" not in frame.columns:
-        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    col = frame["date"]
-    dates = col if pd.api.types.is_datetime64_any_dtype(col) \
-        else pd.to_datetime(col, errors="coerce", format="mixed", utc=True)
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_convert(None)
-    return dates.astype("datetime64[ns]")
-
-
-def brand_of(key: str) -> str:
-    """The first word of a merchant key when it looks like a name (3+ letters), else ""."""
-    first = key.removeprefix("m:").split(" ", 1)[0]
-    return first if len(first) >= 3 and first.isalpha() else ""
-
-
-def _rows(frame: pd.DataFrame, text_ids: np.ndarray, keys: np.ndarray,
-          key_pos: dict[str, int], brand_pos: dict[str, int]) -> hs.Rows:
-    n = len(frame)
-    raw = frame["description"].to_numpy(dtype=object)
-    raw = np.where(pd.isna(raw), "", raw).astype(str).astype(object)
-    if "amount" not in frame.columns:
-        amount = np.full(n, np.nan)
-    else:
-        col = frame["amount"]
-        amount = pd.to_numeric(col if pd.api.types.is_numeric_dtype(col) else col.map(_to_float),
-                               errors="coerce").to_numpy(dtype=float)
-    dates = _dates(frame)
-    has_date = dates.notna().to_numpy()
-    ns = dates.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
-    day = np.where(has_date, ns / 86_400e9, np.nan)
-    dom = np.where(has_date, dates.dt.day.fillna(1).to_numpy(dtype=float) - 1, -1).astype(int)
-    wd = np.where(has_date, dates.dt.weekday.fillna(0).to_numpy(dtype=float), -1).astype(int)
-    account = (frame["account"].astype(object).where(frame["account"].notna(), "").astype(str)
-               .to_numpy(dtype=object) if "account" in frame.columns
-               else np.full(n, "", dtype=object))
-    codes, distinct_keys = pd.factorize(keys, use_na_sentinel=False)  # look each key up once
-    return hs.Rows(text_id=text_ids, key=keys,
-                   key_code=np.array([key_pos.get(k, -1) for k in distinct_keys], dtype=int)[codes],
-                   brand_code=np.array([brand_pos.get(brand_of(k), -1) for k in distinct_keys],
-                                       dtype=int)[codes],
-                   sign=np.nan_to_num(np.sign(amount)).astype(np.int8),
-                   logamt=np.log1p(np.abs(amount)), dom=dom, wd=wd, account=account,
-                   raw=raw, day=day)
-
-
-def _to_float(v: object) -> float:
-    try:
-        return float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return float("nan")
-
-
 VEC_WORD = HashingVectorizer(analyzer="word", ngram_range=(1, 2), binary=True, norm="l2",
                              alternate_sign=False, n_features=2**18,
                              token_pattern=r"(?u)\b\w[\w&'.-]*\b")  # noqa: S106
@@ -263,16 +189,16 @@ def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,
     seen = sorted(set(labels.astype(str)))
     classes = list(dict.fromkeys(given + seen)) or list(DEFAULT_CATEGORIES)
     fixed = set(given) if given else (set(classes) if not seen else set())
-    order = np.argsort(_dates(frame).to_numpy(dtype="datetime64[ns]"), kind="stable")
+    order = np.argsort(dates_of(frame).to_numpy(dtype="datetime64[ns]"), kind="stable")
     frame, labels = frame.iloc[order], labels.iloc[order]
-    distinct, text_id, keys, raw_norm = _normalized(frame)
+    distinct, text_id, keys, raw_norm = normalized(frame)
     base = np.array([key_of_normalized(t) for t in distinct], dtype=object)
     boiler = boilerplate_words(zip(base[text_id], labels.astype(str), strict=True))
     texts = _text_block(distinct, embedder, cache, *_ngrams(distinct), use_prior, boiler)
     key_pos = {k: i for i, k in enumerate(dict.fromkeys(keys.tolist()))}
     brands = [b for b in dict.fromkeys(brand_of(k) for k in key_pos) if b]
     brand_pos = {b: i for i, b in enumerate(brands)}
-    rows = _rows(frame, text_id, keys, key_pos, brand_pos)
+    rows = rows_of(frame, text_id, keys, key_pos, brand_pos)
     index = {c: i for i, c in enumerate(classes)}
     y = np.array([index[c] for c in labels], dtype=int)
     class_emb = _class_embeddings(classes, embedder) if use_prior \
@@ -313,7 +239,7 @@ def prior_state(embedder: Embedder, cache: EmbeddingCache | None,
 def embedded_texts(st: State, frame: pd.DataFrame) -> set[str]:
     """The texts whose embeddings predicting ``frame`` (or fitting on it) uses: the keys of
     the embedding cache that a user's rows occupy."""
-    distinct = _normalized(frame, st.raw_norm)[0]
+    distinct = normalized(frame, st.raw_norm)[0]
     return {embedded_text(t, st.boilerplate) for t in distinct}
 
 
@@ -321,14 +247,14 @@ def known_merchants(st: State, frame: pd.DataFrame) -> np.ndarray:
     """Whether each row's merchant key occurs in the fitted history (no embedding needed)."""
     if not st.n_rows or not len(frame):
         return np.zeros(len(frame), dtype=bool)
-    keys = _normalized(frame, st.raw_norm)[2]
+    keys = normalized(frame, st.raw_norm)[2]
     return np.fromiter((k in st.key_pos for k in keys), dtype=bool, count=len(keys))
 
 
 def prepare_rows(st: State, frame: pd.DataFrame, embedder: Embedder,
                  cache: EmbeddingCache | None) -> tuple[hs.Rows, hs.TextBlock]:
     """Rows of a query frame and the TextBlock of its distinct normalized descriptions."""
-    distinct, text_id, keys, _ = _normalized(frame, st.raw_norm)
+    distinct, text_id, keys, _ = normalized(frame, st.raw_norm)
     # descriptions already in the history reuse its embeddings, n-grams and lexicon hits
     text_pos = st.text_pos
     old = [i for i, t in enumerate(distinct) if t in text_pos]
@@ -340,5 +266,5 @@ def prepare_rows(st: State, frame: pd.DataFrame, embedder: Embedder,
                                          st.use_prior, st.boilerplate))
     remap = np.empty(len(distinct), dtype=int)
     remap[np.array(old + new, dtype=int)] = np.arange(len(distinct))
-    return (_rows(frame, remap[text_id] if len(distinct) else text_id, keys, st.key_pos,
+    return (rows_of(frame, remap[text_id] if len(distinct) else text_id, keys, st.key_pos,
                   st.brand_pos), block)

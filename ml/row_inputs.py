@@ -1,0 +1,94 @@
+"""Per-row inputs of a transactions frame, as the categorizer's state indexes them.
+
+:func:`normalized` normalizes each distinct raw description once and gives each row its
+merchant memory key (``m:<merchant>`` when the frame has a merchant); :func:`rows_of` turns a
+frame into :class:`~ml.history.Rows` (sign, log-amount, day of month, weekday, account, date,
+and the row's key and brand in the state's tables). Pure functions of frames.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from ml import history as hs
+from ml.text import key_of_normalized, normalize_description
+
+log = logging.getLogger(__name__)
+
+
+def normalized(frame: pd.DataFrame, known: dict[str, str] | None = None
+                ) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, str]]:
+    """Distinct normalized descriptions, each row's index into them, each row's merchant key,
+    and the raw -> normalized map; every distinct raw description is normalized once (or
+    looked up in ``known``)."""
+    raw = frame["description"].to_numpy(dtype=object)
+    raw = np.where(pd.isna(raw), "", raw).astype(str).astype(object)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    known = known or {}
+    norm_u = [known[u] if u in known else normalize_description(u) for u in uniques]
+    distinct = list(dict.fromkeys(norm_u))
+    pos = {t: i for i, t in enumerate(distinct)}
+    text_id = np.array([pos[t] for t in norm_u], dtype=int)[codes]
+    keys = np.array([key_of_normalized(t) for t in norm_u], dtype=object)[codes]
+    if "merchant" in frame.columns:
+        merch = frame["merchant"].to_numpy(dtype=object)
+        named = np.array([isinstance(m, str) and bool(m.strip()) for m in merch], dtype=bool)
+        keys[named] = [f"m:{normalize_description(m)}" for m in merch[named]]
+    return distinct, text_id, keys, dict(zip(uniques, norm_u, strict=True))
+
+
+def dates_of(frame: pd.DataFrame) -> pd.Series:
+    if "date" not in frame.columns:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    col = frame["date"]
+    dates = col if pd.api.types.is_datetime64_any_dtype(col) \
+        else pd.to_datetime(col, errors="coerce", format="mixed", utc=True)
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_convert(None)
+    return dates.astype("datetime64[ns]")
+
+
+def brand_of(key: str) -> str:
+    """The first word of a merchant key when it looks like a name (3+ letters), else ""."""
+    first = key.removeprefix("m:").split(" ", 1)[0]
+    return first if len(first) >= 3 and first.isalpha() else ""
+
+
+def rows_of(frame: pd.DataFrame, text_ids: np.ndarray, keys: np.ndarray,
+          key_pos: dict[str, int], brand_pos: dict[str, int]) -> hs.Rows:
+    n = len(frame)
+    raw = frame["description"].to_numpy(dtype=object)
+    raw = np.where(pd.isna(raw), "", raw).astype(str).astype(object)
+    if "amount" not in frame.columns:
+        amount = np.full(n, np.nan)
+    else:
+        col = frame["amount"]
+        amount = pd.to_numeric(col if pd.api.types.is_numeric_dtype(col) else col.map(_to_float),
+                               errors="coerce").to_numpy(dtype=float)
+    dates = dates_of(frame)
+    has_date = dates.notna().to_numpy()
+    ns = dates.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
+    day = np.where(has_date, ns / 86_400e9, np.nan)
+    dom = np.where(has_date, dates.dt.day.fillna(1).to_numpy(dtype=float) - 1, -1).astype(int)
+    wd = np.where(has_date, dates.dt.weekday.fillna(0).to_numpy(dtype=float), -1).astype(int)
+    account = (frame["account"].astype(object).where(frame["account"].notna(), "").astype(str)
+               .to_numpy(dtype=object) if "account" in frame.columns
+               else np.full(n, "", dtype=object))
+    codes, distinct_keys = pd.factorize(keys, use_na_sentinel=False)  # look each key up once
+    return hs.Rows(text_id=text_ids, key=keys,
+                   key_code=np.array([key_pos.get(k, -1) for k in distinct_keys], dtype=int)[codes],
+                   brand_code=np.array([brand_pos.get(brand_of(k), -1) for k in distinct_keys],
+                                       dtype=int)[codes],
+                   sign=np.nan_to_num(np.sign(amount)).astype(np.int8),
+                   logamt=np.log1p(np.abs(amount)), dom=dom, wd=wd, account=account,
+                   raw=raw, day=day)
+
+
+def _to_float(v: object) -> float:
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
