@@ -4,6 +4,8 @@ The queue holds what the categorizer was not sure enough to apply. It is ordered
 one decision would help: merchants with many uncertain rows first (sum of ``1 - confidence``
 over the merchant's rows), each with its top suggestions one click away. A page shows the
 first merchants (:data:`PAGE` at a time) and says how many wait in all (:func:`queue_counts`).
+:func:`sure_suggestions` lists the merchants whose top suggestion is at least :data:`SURE`
+sure, for the user to accept together (:func:`accept_suggestions`).
 
 :func:`decide` records the user's choice (a ``corrections`` row via :mod:`core.corrections`) and
 immediately files the same merchant's other *undecided* rows (in review, or a model/prior guess;
@@ -15,6 +17,7 @@ the next prediction for that merchant is right without waiting for a nightly ret
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 
 PAGE = 25
 """Merchants per page of the queue: a page shows this many more at each "Show more"."""
+SURE = 0.9
+""":func:`sure_suggestions`: top suggestions at least this sure can be accepted at once."""
 
 
 @dataclass(frozen=True)
@@ -99,3 +104,38 @@ def decide(conn: psycopg.Connection, tx_id: Any, category: str, *, source: str =
     n = follow(conn, tx_id, category_id, uncategorized_only=False)
     log.info("decision on %s: %s (+%d similar)", tx_id, category, n)
     return Decision(str(tx_id), category, n)
+
+
+def sure_suggestions(conn: psycopg.Connection, at_least: float = SURE) -> pd.DataFrame:
+    """Merchants in review whose latest row's top suggestion is at least ``at_least`` sure and
+    names one of the user's categories, surest first: ``merchant, n, example_id, category,
+    confidence``. What the model would file if it were allowed to, for the user to accept
+    in one go (:func:`accept_suggestions`)."""
+    rows = conn.execute("""
+        with r as (
+          select t.id, coalesce(nullif(t.merchant, ''), t.description) as merchant,
+                 t.category_suggestions -> 0 ->> 'category' as category,
+                 (t.category_suggestions -> 0 ->> 'confidence')::float8 as confidence,
+                 count(*) over w as n,
+                 row_number() over (w order by t.date desc, t.id) as rn
+          from public.transactions t where t.needs_review
+          window w as (partition by coalesce(nullif(t.merchant, ''), t.description)))
+        select r.merchant, r.n, r.id::text, r.category, r.confidence from r
+        where r.rn = 1 and r.confidence >= %s
+          and exists (select 1 from public.categories c
+                      where c.parent_id is not null and lower(c.name) = lower(r.category))
+        order by r.confidence desc, r.n desc, r.merchant""", [at_least]).fetchall()
+    return pd.DataFrame(rows, columns=["merchant", "n", "example_id", "category", "confidence"])
+
+
+def accept_suggestions(conn: psycopg.Connection,
+                       picks: Iterable[tuple[Any, str]]) -> tuple[int, int]:
+    """The user accepts a suggestion for each ``(example transaction id, category)``: one
+    decision per merchant, as if clicked in its card (:func:`decide`: a correction, and the
+    merchant's other undecided rows follow). All in the caller's transaction. Returns how
+    many merchants and transactions were filed."""
+    merchants = transactions = 0
+    for tx_id, category in picks:
+        decision = decide(conn, tx_id, category)
+        merchants, transactions = merchants + 1, transactions + 1 + decision.propagated
+    return merchants, transactions

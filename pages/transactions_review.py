@@ -1,12 +1,15 @@
 """The "Needs review" tab: what the categorizer was unsure about, most helpful decision first,
-with its top suggestions one click away and a full category picker. The tab shows the first
+with its top suggestions one click away and a full category picker; the suggestions at least
+90% sure can be accepted together from a table. The tab shows the first
 merchants, says how many wait in all, and shows the next ones on "Show more"; when the queue
 shrinks, what "Show more" asked for shrinks with it (never more pages than the queue fills)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
+import pandas as pd
 import streamlit as st
 
 from core import review
@@ -46,10 +49,46 @@ def _shown(merchants: int) -> int:
     return shown
 
 
+def _accept_sure(sure: pd.DataFrame) -> None:
+    """The merchants whose top suggestion is sure enough, in a table with a tick box each,
+    accepted together with one button (untick the ones to decide one by one)."""
+    with st.expander(f"Accept {_plural(len(sure), 'sure suggestion')} at once "
+                     f"({_plural(int(sure['n'].sum()), 'transaction')})",
+                     expanded=bool(st.session_state.get("rv_sure_open"))):  # kept open once used
+        st.caption(f"Each merchant's top suggestion here is at least {review.SURE:.0%} sure. "
+                   "Untick any you want to decide yourself; each accepted merchant counts as "
+                   "your decision and files its other waiting transactions too.")
+        table = pd.DataFrame({"accept": True, "merchant": sure["merchant"],
+                              "transactions": sure["n"], "category": sure["category"],
+                              "sure": (sure["confidence"] * 100).round().astype(int)})
+        # the tick boxes belong to this list: when the queue changes (the job ran, another
+        # tab decided), the table starts afresh rather than apply them to other merchants
+        listed = hashlib.sha256("|".join(sure["example_id"]).encode()).hexdigest()[:12]
+        edited = st.data_editor(
+            table, key=f"rv_sure_table_{listed}", hide_index=True, width="stretch",
+            disabled=["merchant", "transactions", "category", "sure"],
+            on_change=lambda: st.session_state.__setitem__("rv_sure_open", True),
+            column_config={"accept": st.column_config.CheckboxColumn("Accept"),
+                           "merchant": "Merchant", "transactions": "Transactions",
+                           "category": "Suggested category",
+                           "sure": st.column_config.NumberColumn("Sure", format="%d%%")})
+        picked = sure[edited["accept"].to_numpy(dtype=bool)]
+        if st.button(f"File {_plural(len(picked), 'merchant')} under their suggestion",
+                     key="rv_sure_accept", disabled=picked.empty, type="primary"):
+            with common.session() as conn:
+                merchants, rows = review.accept_suggestions(
+                    conn, zip(picked["example_id"], picked["category"], strict=True))
+            st.session_state.pop("rv_sure_open", None)
+            st.toast(f"Filed {_plural(merchants, 'merchant')} ({_plural(rows, 'transaction')})"
+                     " under their suggestion")
+            st.rerun()
+
+
 def render() -> None:
     with common.session() as conn:
         size = review.queue_counts(conn)
         queue = review.queue(conn, limit=_shown(size.merchants))
+        sure = review.sure_suggestions(conn)
         leaf_names = sorted({label.split(SEPARATOR, 1)[1] for _, label in leaf_options(conn)})
     if queue.empty:
         st.success("Nothing to review: every transaction is categorized.")
@@ -60,6 +99,8 @@ def render() -> None:
                 else f"{waiting}. ")
                + "Ordered by how much one decision helps: frequent, uncertain merchants first. "
                "A decision also files that merchant's other undecided transactions.")
+    if not sure.empty:
+        _accept_sure(sure)
     for row in queue.itertuples(index=False):
         with st.container(border=True, key=f"rv-card-{row.example_id}"):
             st.markdown(f"**{row.merchant}** · {_plural(row.n, 'transaction')} · latest "
