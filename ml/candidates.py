@@ -29,8 +29,8 @@ from ml.text import key_of_normalized
 log = logging.getLogger(__name__)
 
 FEATURES = ("mem_frac", "mem_count", "mem_last", "brand_frac", "knn_max", "centroid", "word_sim",
-            "char_sim", "char_nb", "zs", "leaf", "lex", "shared", "log_prior", "key_prior", "sign", "amount",
-            "day", "weekday", "account")
+            "char_sim", "char_nb", "zs", "leaf", "lex", "shared", "log_prior", "key_prior", "sign",
+            "amount", "day", "weekday", "account")
 NOVEL_FEATURES = ("nov_bias", "nov_maxsim", "nov_seen", "nov_logn")
 GROUPS = {
     "memory": ("mem_frac", "mem_count", "mem_last"),
@@ -43,8 +43,8 @@ GROUPS = {
 }
 W0: dict[str, float] = {
     "mem_frac": 2.0, "mem_count": 1.0, "mem_last": 1.0, "brand_frac": 1.0, "knn_max": 3.0,
-    "centroid": 2.0, "word_sim": 2.0, "char_sim": 2.0, "char_nb": 1.0, "zs": 2.0, "leaf": 1.0, "lex": 1.5,
-    "shared": 1.5,
+    "centroid": 2.0, "word_sim": 2.0, "char_sim": 2.0, "char_nb": 1.0, "zs": 2.0, "leaf": 1.0,
+    "lex": 1.5, "shared": 1.5,
     "log_prior": 0.3, "key_prior": 0.3, "sign": 1.0, "amount": 0.3, "day": 0.1, "weekday": 0.1,
     "account": 0.3,
     "nov_bias": 0.0, "nov_maxsim": -3.0, "nov_seen": -2.0, "nov_logn": -0.3,

@@ -8,8 +8,8 @@
   merchant key (exact-merchant memory) and the latest label, the distinct (description,
   category) pairs (near-duplicate search), recency-weighted n-gram and embedding centroids per
   category, a naive-Bayes model of the character n-grams, the user's filing of the built-in
-  prior's guesses, and per-category sign,
-  log-amount, day-of-month, weekday and account statistics.
+  prior's guesses, and per-category sign, log-amount, day-of-month, weekday and account
+  statistics.
 
 Pure functions of arrays; :mod:`ml.candidates` turns a History into features.
 """
