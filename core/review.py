@@ -32,6 +32,8 @@ PAGE = 25
 """Merchants per page of the queue: a page shows this many more at each "Show more"."""
 SURE = 0.9
 """:func:`sure_suggestions`: top suggestions at least this sure can be accepted at once."""
+MERCHANT = "coalesce(nullif(t.merchant, ''), t.description)"
+"""What the queue groups rows by (one card per value): the merchant, else the description."""
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,12 @@ def queue(conn: psycopg.Connection, limit: int = PAGE) -> pd.DataFrame:
     """One row per merchant in review: how many rows, their uncertainty, an example and the
     top suggestions of its most recent row; most helpful decision first. The first ``limit``
     merchants only: :func:`queue_counts` says how many there are in all."""
-    rows = conn.execute("""
+    rows = conn.execute(f"""
         with r as (
-          select t.id, coalesce(nullif(t.merchant, ''), t.description) as merchant, t.date,
+          select t.id, {MERCHANT} as merchant, t.date,
                  t.amount, t.currency, t.description, coalesce(t.category_confidence, 0) as conf,
                  t.category_suggestions, t.category_explanation,
-                 row_number() over (partition by coalesce(nullif(t.merchant, ''), t.description)
+                 row_number() over (partition by {MERCHANT}
                                     order by t.date desc, t.id) as rn
           from public.transactions t where t.needs_review)
         select merchant, count(*) as n, sum(1 - conf) as gain,
@@ -82,8 +84,8 @@ class QueueSize:
 
 def queue_counts(conn: psycopg.Connection) -> QueueSize:
     """The whole queue's size, whatever part of it a page shows (see :func:`queue`)."""
-    row = conn.execute("""
-        select count(distinct coalesce(nullif(t.merchant, ''), t.description)), count(*)
+    row = conn.execute(f"""
+        select count(distinct {MERCHANT}), count(*)
         from public.transactions t where t.needs_review""").fetchone()
     return QueueSize(int(row[0]), int(row[1]))
 
@@ -111,15 +113,15 @@ def sure_suggestions(conn: psycopg.Connection, at_least: float = SURE) -> pd.Dat
     names one of the user's categories, surest first: ``merchant, n, example_id, category,
     confidence``. What the model would file if it were allowed to, for the user to accept
     in one go (:func:`accept_suggestions`)."""
-    rows = conn.execute("""
+    rows = conn.execute(f"""
         with r as (
-          select t.id, coalesce(nullif(t.merchant, ''), t.description) as merchant,
+          select t.id, {MERCHANT} as merchant,
                  t.category_suggestions -> 0 ->> 'category' as category,
                  (t.category_suggestions -> 0 ->> 'confidence')::float8 as confidence,
                  count(*) over w as n,
                  row_number() over (w order by t.date desc, t.id) as rn
           from public.transactions t where t.needs_review
-          window w as (partition by coalesce(nullif(t.merchant, ''), t.description)))
+          window w as (partition by {MERCHANT}))
         select r.merchant, r.n, r.id::text, r.category, r.confidence from r
         where r.rn = 1 and r.confidence >= %s
           and exists (select 1 from public.categories c

@@ -104,14 +104,13 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
             r = rec[name]
             out = model.fit(X.iloc[train], y[train]).predict(X.iloc[test])
             conf = out["confidence"].to_numpy(dtype=float)
-            known = (model.known_merchant(X.iloc[test]) if name == "model"
-                     else np.zeros(len(conf), dtype=bool))
             if name == "model":  # from the earlier blocks' guesses, apart by kind of merchant
+                known = model.known_merchant(X.iloc[test])
                 t_known, t_new = thresholds_by_merchant(y[:s], r["pred"], r["conf"], r["known"],
                                                         target)
                 thr = np.where(known, t_known, t_new)
-            else:
-                thr = np.zeros(len(conf))
+            else:  # the baseline applies every guess
+                known, thr = np.zeros(len(conf), dtype=bool), np.zeros(len(conf))
             r["pred"] += list(out["category"])
             r["conf"] += list(conf)
             r["applied"] += list(conf >= thr)

@@ -49,6 +49,11 @@ def _shown(merchants: int) -> int:
     return shown
 
 
+def _keep_open() -> None:
+    """Once the user ticks or unticks, the table stays open across reruns."""
+    st.session_state["rv_sure_open"] = True
+
+
 def _accept_sure(sure: pd.DataFrame) -> None:
     """The merchants whose top suggestion is sure enough, in a table with a tick box each,
     accepted together with one button (untick the ones to decide one by one)."""
@@ -67,7 +72,7 @@ def _accept_sure(sure: pd.DataFrame) -> None:
         edited = st.data_editor(
             table, key=f"rv_sure_table_{listed}", hide_index=True, width="stretch",
             disabled=["merchant", "transactions", "category", "sure"],
-            on_change=lambda: st.session_state.__setitem__("rv_sure_open", True),
+            on_change=_keep_open,
             column_config={"accept": st.column_config.CheckboxColumn("Accept"),
                            "merchant": "Merchant", "transactions": "Transactions",
                            "category": "Suggested category",
