@@ -8,7 +8,8 @@ debit/credit flag column (Mint's ``Transaction Type``), or separate debit and cr
 day-first dates. :func:`read_labeled_text` picks the delimiter,
 :func:`prepare_labeled` finds the columns (:data:`ALIASES`), the decimal separator of each
 amount column and the date order, and drops (and counts) rows without a date, description or
-label. Pure functions on text and frames; reading the file is the caller's job.
+label (a label such as "Uncategorized" counts as none: :data:`NO_LABEL`). Pure functions on
+text and frames; reading the file is the caller's job.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
 optional and only taken when they are other columns than the description (a file whose only
 text column is "Payee" uses it as the description)."""
 OPTIONAL = ("merchant", "account")
+NO_LABEL = frozenset({"uncategorized", "uncategorised", "(uncategorized)", "no category",
+                      "n/a", "-"})
+"""Labels that mean "nobody filed this row" (Mint exports unfiled rows as "Uncategorized"):
+such rows are dropped like unlabeled ones, as the product treats "Uncategorized" as no
+category (:mod:`core.category_admin` reserves the name)."""
 
 _NUMBER = re.compile(r"[-+]?\d{1,3}(?:[ \u00a0'.,]\d{3})+(?:[.,]\d+)?|[-+]?\d+(?:[.,]\d+)?")
 _COMMA_DECIMAL = re.compile(r"\d,\d{1,2}(?!\d)\s*-?\s*$|^\s*-?\d{1,3}(?:\.\d{3})+(?!\d)\s*$")
@@ -146,13 +152,17 @@ def prepare_labeled(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         if role in cols:
             df[role] = raw[cols[role]].astype(str).str.strip().astype(object)
     desc_ok = df["description"].notna() & (df["description"].astype(str).str.strip() != "")
-    cat_ok = df["category"].notna() & (df["category"].astype(str).str.strip() != "")
+    label = df["category"].astype(str).str.strip()
+    unfiled = label.str.lower().isin(NO_LABEL)
+    cat_ok = df["category"].notna() & (label != "") & ~unfiled
     ok = df["date"].notna() & desc_ok & cat_ok
     df = df.loc[ok].copy()
     df["category"] = df["category"].astype(str).str.strip()
     df["amount"] = df["amount"].map(lambda d: float(d) if d is not None else np.nan)
     if (~ok).any():
-        log.info("dropped %d labeled row(s) without a date, description or label", int((~ok).sum()))
+        log.info("dropped %d labeled row(s) without a date, description or label (%d of them "
+                 "labeled as unfiled, e.g. \"Uncategorized\")", int((~ok).sum()),
+                 int((unfiled & df["category"].notna()).sum()))
     return df.sort_values("date", kind="stable").reset_index(drop=True), int((~ok).sum())
 
 

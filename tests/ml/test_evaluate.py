@@ -121,6 +121,22 @@ def test_plural_category_and_label_headers_are_understood():
     assert list(data["description"]) == ["TOURIST CAFE COOMA AU", "Direct Credit 123 SALARY"]
 
 
+def test_rows_labeled_uncategorized_count_as_unlabeled():
+    """Mint exports the rows nobody filed as "Uncategorized"; the product reserves that name
+    for "no category", so such rows are no labels (dropped and counted), whatever the case."""
+    from ml.labeled_data import read_labeled_text
+
+    text = ("Date,Description,Amount,Transaction Type,Category\n"
+            "1/02/2024,TRADER JOE S #546 RALEIGH NC,38.70,debit,Groceries\n"
+            "1/03/2024,CAT CASH DIVIDEND USD 1.30 PER SHARE,13.00,credit,Uncategorized\n"
+            "1/04/2024,OPENAI *CHATGPT SUBSCR,20.00,debit,uncategorised\n"
+            "1/05/2024,DUKE ENERGY,88.10,debit,Utilities\n")
+    data, dropped = prepare_labeled(read_labeled_text(text))
+    assert dropped == 2
+    assert list(data["category"]) == ["Groceries", "Utilities"]
+    assert list(data["amount"]) == [-38.7, -88.1]
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     ("-1 300.00", Decimal("-1300.00")), ("Bank -3.00", Decimal("-3.00")),
     ("470010 -0.80", Decimal("-0.80")), ("22.85", Decimal("22.85")), ("Bank", None),
