@@ -18,6 +18,8 @@ import pandas as pd
 import psycopg
 from psycopg.rows import dict_row
 
+from core.queries import MERCHANT
+
 log = logging.getLogger(__name__)
 
 _SPENDING = "not t.is_transfer and not t.excluded"
@@ -120,7 +122,7 @@ def top_merchants(conn: psycopg.Connection, start: dt.date, end: dt.date,
                   accounts: list[str] | None = None, limit: int = 10) -> pd.DataFrame:
     """The merchants with the most money out in [start, end)."""
     return _frame(conn, f"""
-        select coalesce(nullif(t.merchant, ''), t.description) as merchant,
+        select {MERCHANT} as merchant,
                -sum(t.amount)::float8 as spent, count(*) as n
         from public.transactions t
         where t.date >= %(start)s and t.date < %(end)s and t.amount < 0 and {_SPENDING}

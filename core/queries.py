@@ -17,6 +17,9 @@ import psycopg
 log = logging.getLogger(__name__)
 
 _SPENDING = "not t.is_transfer and not t.excluded"
+MERCHANT = "coalesce(nullif(t.merchant, ''), t.description)"
+"""Who a transaction ``t`` paid, in SQL: its merchant, else its description. What the review
+queue groups by (one card per value) and what the dashboard's top merchants sum."""
 
 
 def _frame(conn: psycopg.Connection, query: str, params: list[Any] | dict[str, Any],

@@ -25,6 +25,7 @@ import pandas as pd
 import psycopg
 
 from core.corrections import correct_category, follow
+from core.queries import MERCHANT
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,6 @@ PAGE = 25
 """Merchants per page of the queue: a page shows this many more at each "Show more"."""
 SURE = 0.9
 """:func:`sure_suggestions`: top suggestions at least this sure can be accepted at once."""
-MERCHANT = "coalesce(nullif(t.merchant, ''), t.description)"
-"""What the queue groups rows by (one card per value): the merchant, else the description."""
 
 
 @dataclass(frozen=True)
