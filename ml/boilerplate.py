@@ -22,8 +22,10 @@ shopping centre, 58% "Shopping", is kept), a US Mint export ("pa" and "mechanics
 home town: stripped; "transfer", "vanguard", "com": kept) and the South-African file ("fee":
 kept).
 
-:func:`strip_words` removes them from the text that is embedded; the merchant memory key,
-the n-grams and the keyword lexicon still see the whole line. Pure functions.
+:func:`strip_words` removes them from the text that is embedded and from the text whose word
+and character n-grams are compared (session 11: on the Commonwealth Bank file 7 fewer errors
+of 2,907 strict, ECE 0.025 -> 0.019; the other files within a row or two); the merchant
+memory key and the keyword lexicon still see the whole line. Pure functions.
 """
 
 from __future__ import annotations

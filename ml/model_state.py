@@ -127,7 +127,8 @@ def _text_block(texts: list[str], embedder: Embedder, cache: EmbeddingCache | No
                 xw: sp.csr_matrix | None, xc: sp.csr_matrix | None,
                 use_prior: bool, boilerplate: frozenset[str] = frozenset()) -> hs.TextBlock:
     """Distinct normalized descriptions. Embeddings are of :func:`embedded_text`; the
-    n-gram matrices ``xw``/``xc`` keep the payment-channel words."""
+    n-gram matrices ``xw``/``xc`` (of the texts without the boilerplate, :func:`_ngrams`) keep
+    the payment-channel words."""
     keys = [embedded_text(t, boilerplate) for t in texts]
     emb = embedder.embed(keys, cache, normalized=True) if texts \
         else np.zeros((0, 1), dtype=np.float32)
@@ -172,10 +173,14 @@ VEC_CHAR = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), binary=True
                              alternate_sign=False, n_features=2**18)
 
 
-def _ngrams(texts: list[str]) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
-    """Word 1-2-gram and character 3-5-gram (within words) hashed, L2-normalized rows."""
+def _ngrams(texts: list[str], boilerplate: frozenset[str] = frozenset()
+            ) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
+    """Word 1-2-gram and character 3-5-gram (within words) hashed, L2-normalized rows of the
+    texts without the user's boilerplate words."""
     if not texts:
         return None, None
+    if boilerplate:
+        texts = [strip_words(t, boilerplate) for t in texts]
     return VEC_WORD.transform(texts).tocsr(), VEC_CHAR.transform(texts).tocsr()
 
 
@@ -194,7 +199,7 @@ def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,
     distinct, text_id, keys, raw_norm = normalized(frame)
     base = np.array([key_of_normalized(t) for t in distinct], dtype=object)
     boiler = boilerplate_words(zip(base[text_id], labels.astype(str), strict=True))
-    texts = _text_block(distinct, embedder, cache, *_ngrams(distinct), use_prior, boiler)
+    texts = _text_block(distinct, embedder, cache, *_ngrams(distinct, boiler), use_prior, boiler)
     key_pos = {k: i for i, k in enumerate(dict.fromkeys(keys.tolist()))}
     brands = [b for b in dict.fromkeys(brand_of(k) for k in key_pos) if b]
     brand_pos = {b: i for i, b in enumerate(brands)}
@@ -262,7 +267,8 @@ def prepare_rows(st: State, frame: pd.DataFrame, embedder: Embedder,
     new_texts = [distinct[i] for i in new]
     block = st.texts.take(np.array([text_pos[distinct[i]] for i in old], dtype=int))
     if new_texts:
-        block = block.concat(_text_block(new_texts, embedder, cache, *_ngrams(new_texts),
+        block = block.concat(_text_block(new_texts, embedder, cache,
+                                         *_ngrams(new_texts, st.boilerplate),
                                          st.use_prior, st.boilerplate))
     remap = np.empty(len(distinct), dtype=int)
     remap[np.array(old + new, dtype=int)] = np.arange(len(distinct))

@@ -1,6 +1,6 @@
 """A user's own statement boilerplate (:mod:`ml.boilerplate`): found in the labeled history,
-left out of what is embedded, kept in the merchant memory; and the naive-Bayes n-gram
-feature. Real descriptions from ``../shared/data``; the real embedding model."""
+left out of what is embedded and of the n-grams, kept in the merchant memory; and the
+naive-Bayes n-gram feature. Real descriptions from ``../shared/data``; the real embedding model."""
 
 from __future__ import annotations
 
@@ -94,3 +94,25 @@ def test_naive_bayes_feature_is_fitted_and_favours_the_class_of_its_ngrams(subur
     assert st.classes[int(nb[0].argmax())] == "Bank Charges and Fees"
     # the channel words every card line shares weigh in too: the grocer is among the top 3
     assert "Groceries" in [st.classes[i] for i in np.argsort(-nb[1])[:3]]
+
+
+def test_the_ngrams_leave_the_suffix_out_as_well(suburbs):
+    """Word and character n-grams (word_sim, char_sim, char_nb) are of the line without the
+    boilerplate: two lines that differ only in the suburb get the same n-gram rows, and a
+    merchant seen under one suburb is as similar under the other; channel words stay."""
+    _, model, _ = suburbs
+    from ml.model_state import prepare_rows
+
+    probe = pd.DataFrame({"date": [pd.Timestamp("2023-12-01")] * 3, "amount": [-45.0] * 3,
+                          "description": ["POS Purchase Woolworths Dee Why NSW",
+                                          "POS Purchase Woolworths Kirribilli NSW",
+                                          "POS Purchase Woolworths"]})
+    st = model.state_
+    rows, qt = prepare_rows(st, probe, model._get_embedder(), model.embedding_cache)
+    xw, xc = (m[rows.text_id].toarray() for m in (qt.xw, qt.xc))
+    assert np.allclose(xw[0], xw[2]) and np.allclose(xc[0], xc[2])
+    assert "kirribilli" not in st.boilerplate and not np.allclose(xw[1], xw[2])
+    # the channel words are still there: a line without them has other n-grams
+    _, bare = prepare_rows(st, probe.assign(description="Woolworths"), model._get_embedder(),
+                           model.embedding_cache)
+    assert not np.allclose(bare.xw[:1].toarray(), xw[2])
