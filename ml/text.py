@@ -73,9 +73,24 @@ def _keep_token(tok: str) -> bool:
     return digits <= 2 and len(core) <= 8
 
 
+_GLUED_NUMBER = re.compile(r"([^\W\d_]{3,})\d{2,}")
+"""A word with a number of two or more digits glued to its end: a store number or a month
+("tesco2231", "miete04", "strom15"); one digit is part of a name ("jet2", "round1").
+Letters a-f only, after at most one other letter, are a hexadecimal reference ("DACE7876",
+"CDBDC154", "PFAF554"), not a word (_HEX)."""
+_HEX = re.compile(r"[a-z]?[a-f]+")
+
+
 def _kept_pieces(tok: str) -> list[str]:
     """``tok`` if it is kept, else its kept "/"-separated pieces: "bolt.eu/o/2401091" keeps
-    "bolt.eu" and "o" rather than losing the merchant with the reference."""
+    "bolt.eu" and "o" rather than losing the merchant with the reference. A word of three or
+    more letters with a number glued to its end keeps the word: "TESCO2231" is Tesco (the
+    whole token would go as a reference, and with it the merchant), "MIETE04" and "MIETE05"
+    are the same rent; "o2", "3m", "ps5" and "jet2" stay whole, and a hexadecimal reference
+    ("DACE7876") goes as before."""
+    glued = _GLUED_NUMBER.fullmatch(tok)
+    if glued and not _HEX.fullmatch(glued.group(1)):
+        return [glued.group(1)]
     if _keep_token(tok):
         return [tok]
     if "/" not in tok:

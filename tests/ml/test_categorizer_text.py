@@ -28,6 +28,15 @@ from ml.text import merchant_key, normalize_description
     ("Payment Received Dispute Cartrack  10/11/", "payment received dispute cartrack"),
     ("#Service Fees #Int Pymt Fee-639.99 Appl", "service fees int pymt fee appl"),
     ("7-ELEVEN 1234 REF: 99AB12", "7-eleven"),
+    # a store number or month glued to a word goes, the word stays
+    ("TESCO2231 LONDON", "tesco london"),
+    ("Dauerauftrag MIETE04 Hausverwaltung", "dauerauftrag miete hausverwaltung"),
+    ("EVN AG Strom15.09.17 20%USt", "evn ag strom ust"),
+    ("O2 UK 3M PS5 Store JET2.COM", "o2 uk 3m ps5 store jet2.com"),
+    ("AMZN Mktp US*TE8ZF5U10", "amzn mktp us"),  # a reference, not a word with a number
+    ("CARD PAYMENT JUST EAT DACE7876 20/04", "card payment just eat"),  # hexadecimal
+    ("SPOTIFY PFAF554", "spotify"),
+    ("EMIRATES62348092763-2 E-COMMERCE", "emirates e-commerce"),
     # a run of x is a card mask only outside a word
     ("EXXON MADISON TPKE (W)   MADISON      CT", "exxon madison tpke w madison ct"),
     ("TJ MAXX #0412", "tj maxx"),
