@@ -28,7 +28,8 @@ The CSV needs a date, a description, an amount (or debit and credit) and a categ
 label) column (a merchant/payee and an account column are used too when present), under any
 of the usual names, with any common delimiter, number and date format (see
 :mod:`ml.labeled_data`). Rows without a date, description or label are dropped and
-counted. Only :func:`main` and :func:`load_labeled_csv` do IO.
+counted (a label such as "Uncategorized" counts as none). Only :func:`main` and
+:func:`load_labeled_csv` do IO.
 """
 
 from __future__ import annotations
