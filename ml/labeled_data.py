@@ -156,13 +156,13 @@ def prepare_labeled(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     unfiled = label.str.lower().isin(NO_LABEL)
     cat_ok = df["category"].notna() & (label != "") & ~unfiled
     ok = df["date"].notna() & desc_ok & cat_ok
-    df = df.loc[ok].copy()
-    df["category"] = df["category"].astype(str).str.strip()
-    df["amount"] = df["amount"].map(lambda d: float(d) if d is not None else np.nan)
     if (~ok).any():
         log.info("dropped %d labeled row(s) without a date, description or label (%d of them "
                  "labeled as unfiled, e.g. \"Uncategorized\")", int((~ok).sum()),
                  int((unfiled & df["category"].notna()).sum()))
+    df = df.loc[ok].copy()
+    df["category"] = label.loc[ok]
+    df["amount"] = df["amount"].map(lambda d: float(d) if d is not None else np.nan)
     return df.sort_values("date", kind="stable").reset_index(drop=True), int((~ok).sum())
 
 

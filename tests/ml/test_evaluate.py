@@ -121,7 +121,7 @@ def test_plural_category_and_label_headers_are_understood():
     assert list(data["description"]) == ["TOURIST CAFE COOMA AU", "Direct Credit 123 SALARY"]
 
 
-def test_rows_labeled_uncategorized_count_as_unlabeled():
+def test_rows_labeled_uncategorized_count_as_unlabeled(caplog):
     """Mint exports the rows nobody filed as "Uncategorized"; the product reserves that name
     for "no category", so such rows are no labels (dropped and counted), whatever the case."""
     from ml.labeled_data import read_labeled_text
@@ -131,8 +131,9 @@ def test_rows_labeled_uncategorized_count_as_unlabeled():
             "1/03/2024,CAT CASH DIVIDEND USD 1.30 PER SHARE,13.00,credit,Uncategorized\n"
             "1/04/2024,OPENAI *CHATGPT SUBSCR,20.00,debit,uncategorised\n"
             "1/05/2024,DUKE ENERGY,88.10,debit,Utilities\n")
-    data, dropped = prepare_labeled(read_labeled_text(text))
-    assert dropped == 2
+    with caplog.at_level("INFO", logger="ml.labeled_data"):
+        data, dropped = prepare_labeled(read_labeled_text(text))
+    assert dropped == 2 and "(2 of them labeled as unfiled" in caplog.text
     assert list(data["category"]) == ["Groceries", "Utilities"]
     assert list(data["amount"]) == [-38.7, -88.1]
 
