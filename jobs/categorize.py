@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import Settings
+from core.queries import MERCHANT
 from jobs import shared_prior, threshold_store
 from jobs.context import StageContext
 from jobs.embedding_store import DbEmbeddingCache, record_owners
@@ -51,7 +52,7 @@ def _frame(tx: pd.DataFrame) -> pd.DataFrame:
 
 
 def merchant_keys(tx: pd.DataFrame) -> pd.Series:
-    """The merchant, or the description where there is none (as ``core.review`` groups)."""
+    """The merchant, or the description where there is none (``core.queries.MERCHANT`` in SQL)."""
     return tx["merchant"].where(tx["merchant"].fillna("") != "", tx["description"])
 
 
@@ -77,8 +78,8 @@ def supersede(labeled: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
 def _corrections(ctx: StageContext) -> pd.DataFrame:
     """The user's corrections, oldest first; ``category`` is None where one cleared it."""
     with ctx.reader() as conn:
-        rows = conn.execute("""
-            select c.transaction_id::text, coalesce(nullif(t.merchant, ''), t.description),
+        rows = conn.execute(f"""
+            select c.transaction_id::text, {MERCHANT},
                    k.name, c.created_at
             from public.corrections c
             join public.transactions t on t.id = c.transaction_id

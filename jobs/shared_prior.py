@@ -32,6 +32,7 @@ from collections.abc import Iterable
 
 from core.consents import consenting_user_ids
 from core.db import Database
+from core.queries import MERCHANT
 from ml.prior import DEFAULT_CATEGORIES
 from ml.text import merchant_key
 
@@ -50,8 +51,8 @@ def min_users_setting() -> int:
 def _user_votes(db: Database, user_id: object) -> dict[str, tuple[str, int]]:
     """One user's vote per merchant key: ``{key: (category, labels behind it)}``."""
     with db.job_user_session(str(user_id)) as conn:
-        rows = conn.execute("""
-            select coalesce(nullif(t.merchant, ''), t.description), c.name, count(*),
+        rows = conn.execute(f"""
+            select {MERCHANT}, c.name, count(*),
                    max(k.created_at)
             from public.transactions t
             join public.categories c on c.id = t.category_id
