@@ -34,7 +34,7 @@ from ml.prior import (
     shared_table,
 )
 from ml.row_inputs import brand_of, dates_of, normalized, rows_of
-from ml.text import key_of_normalized
+from ml.text import english_channel, key_of_normalized
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +119,11 @@ def _class_embeddings(classes: list[str], embedder: Embedder) -> np.ndarray:
 def embedded_text(norm: str, boilerplate: frozenset[str]) -> str:
     """What is embedded for a normalized description: its merchant key (the name without
     "pos purchase", "card", ... so that similarity is about who was paid) without the user's
-    own boilerplate words (:mod:`ml.boilerplate`); the embedding cache's key."""
-    return strip_words(key_of_normalized(norm), boilerplate)
+    own boilerplate words (:mod:`ml.boilerplate`); the embedding cache's key. A line of
+    nothing but payment-channel words keeps them, with the foreign ones in English
+    (:func:`ml.text.english_channel`: the encoder reads English only)."""
+    key = key_of_normalized(norm)
+    return strip_words(english_channel(key) if key == norm else key, boilerplate)
 
 
 def _text_block(texts: list[str], embedder: Embedder, cache: EmbeddingCache | None,
@@ -128,10 +131,15 @@ def _text_block(texts: list[str], embedder: Embedder, cache: EmbeddingCache | No
                 use_prior: bool, boilerplate: frozenset[str] = frozenset()) -> hs.TextBlock:
     """Distinct normalized descriptions. Embeddings are of :func:`embedded_text`; the
     n-gram matrices ``xw``/``xc`` (of the texts without the boilerplate, :func:`_ngrams`) keep
-    the payment-channel words."""
+    the payment-channel words. A text with nothing readable left has a zero embedding: it is
+    similar to nothing, and the built-in guess from it is flat."""
     keys = [embedded_text(t, boilerplate) for t in texts]
     emb = embedder.embed(keys, cache, normalized=True) if texts \
         else np.zeros((0, 1), dtype=np.float32)
+    blank = [i for i, k in enumerate(keys) if not k]
+    if blank:  # nothing readable ("Reference 201301234"): no text evidence, not the encoder's
+        emb = emb.copy()  # guess for an empty string (which read as Charity)
+        emb[blank] = 0.0
     leaf_pos = {c: i for i, c in enumerate(DEFAULT_CATEGORIES)}
     hits = [lexicon_match(t) if use_prior else None for t in texts]
     if use_prior and texts:

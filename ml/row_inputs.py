@@ -1,7 +1,8 @@
 """Per-row inputs of a transactions frame, as the categorizer's state indexes them.
 
 :func:`normalized` normalizes each distinct raw description once and gives each row its
-merchant memory key (``m:<merchant>`` when the frame has a merchant); :func:`rows_of` turns a
+merchant memory key (``m:<merchant>`` when the frame has a merchant; ``raw:<line>`` for a
+line with nothing readable left, so that only the same line shares it); :func:`rows_of` turns a
 frame into :class:`~ml.history.Rows` (sign, log-amount, day of month, weekday, account, date,
 and the row's key and brand in the state's tables). Pure functions of frames.
 """
@@ -32,7 +33,10 @@ def normalized(frame: pd.DataFrame, known: dict[str, str] | None = None
     distinct = list(dict.fromkeys(norm_u))
     pos = {t: i for i, t in enumerate(distinct)}
     text_id = np.array([pos[t] for t in norm_u], dtype=int)[codes]
-    keys = np.array([key_of_normalized(t) for t in norm_u], dtype=object)[codes]
+    # a line with nothing readable left ("Reference 201301234") is no merchant: only the
+    # same line again (a standing order's fixed reference) shares its key
+    keys = np.array([key_of_normalized(t) if t else f"raw:{' '.join(u.lower().split())}"
+                     for t, u in zip(norm_u, uniques, strict=True)], dtype=object)[codes]
     if "merchant" in frame.columns:
         merch = frame["merchant"].to_numpy(dtype=object)
         named = np.array([isinstance(m, str) and bool(m.strip()) for m in merch], dtype=bool)

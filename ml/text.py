@@ -54,6 +54,18 @@ gutschrift dauerauftrag kartenzahlung virement prelevement prélèvement overboe
 """.split())
 
 
+# What the foreign channel words say, in English: the sentence encoder reads English only, and
+# "überweisung" (German for a bank transfer) embeds next to "uber" (Taxi & Rideshare). Used for
+# the embedded text of a line made of nothing but channel words (:func:`english_channel`).
+CHANNEL_GLOSS = {
+    "überweisung": "bank transfer", "ueberweisung": "bank transfer", "uberweisung": "bank transfer",
+    "lastschrift": "direct debit", "gutschrift": "incoming credit",
+    "dauerauftrag": "standing order", "kartenzahlung": "card payment",
+    "virement": "bank transfer", "prelevement": "direct debit", "prélèvement": "direct debit",
+    "overboeking": "bank transfer", "internet": "online",
+}
+
+
 _NOISE = re.compile("|".join(f"(?:{p.pattern})" for p in _PATTERNS), re.I)
 _DIGIT = re.compile(r"\d")
 # every noise pattern needs a digit, a run of x/*/# or a card/account label
@@ -137,6 +149,15 @@ def key_of_normalized(norm: str) -> str:
     """:func:`merchant_key` of an already normalized description."""
     words = [w for w in _KEY_SPLIT.split(norm) if w and w not in CHANNEL_WORDS]
     return " ".join(words) if words else norm
+
+
+def english_channel(norm: str) -> str:
+    """``norm`` with its foreign payment-channel words in English (:data:`CHANNEL_GLOSS`) when it
+    holds a foreign one, else ``norm`` itself: "internet-überweisung" -> "online bank transfer"."""
+    parts = [w for w in _KEY_SPLIT.split(norm) if w]
+    if not any(w in CHANNEL_GLOSS and w != "internet" for w in parts):
+        return norm
+    return " ".join(CHANNEL_GLOSS.get(w, w) for w in parts)
 
 
 def words(s: str) -> list[str]:
