@@ -8,6 +8,8 @@
   predictions reached the target precision on past (already corrected) predictions.
 - :func:`thresholds_by_merchant`: the same, measured apart for merchants the user had filed
   before and for new ones, so that the guarantee holds for each kind, not only on average.
+- :func:`coverage_ceiling`: the most that any one threshold, chosen in hindsight, could have
+  auto-applied at the target precision (what the confidences allow at best).
 """
 
 from __future__ import annotations
@@ -139,3 +141,24 @@ def thresholds_by_merchant(y_true: Sequence[object], y_pred: Sequence[object],
         t_known = threshold_for_precision(yt, yp, conf, target, min_samples)
     t_new = threshold_for_precision(yt[~seen], yp[~seen], conf[~seen], target, min_samples)
     return t_known, t_new
+
+
+def coverage_ceiling(correct: Sequence[bool] | np.ndarray, confidence: Sequence[float] | np.ndarray,
+                     target: float = 0.95) -> float:
+    """The largest share of predictions that one confidence threshold, chosen in hindsight on
+    these very outcomes, auto-applies at ``target`` precision or better (0.0 if none does).
+
+    An upper bound for :func:`threshold_for_precision`, which must choose before it sees the
+    outcomes: if this is below a coverage goal, no threshold policy reaches the goal with these
+    confidences. It is also at most accuracy / ``target``. Empty input gives 0.0.
+    """
+    ok = np.asarray(correct, dtype=float)
+    conf = np.asarray(confidence, dtype=float)
+    if ok.size == 0:
+        return 0.0
+    order = np.argsort(-conf, kind="stable")
+    c = conf[order]
+    precision = np.cumsum(ok[order]) / np.arange(1, ok.size + 1)
+    last_of_run = np.r_[c[1:] != c[:-1], True]
+    feasible = np.flatnonzero(last_of_run & (precision >= target))
+    return float((feasible.max() + 1) / ok.size) if feasible.size else 0.0

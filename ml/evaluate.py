@@ -10,7 +10,9 @@ Reported per model: accuracy, macro-F1 (over the true categories), the auto-appl
 (chosen before each block from the earlier blocks' predictions only, one for merchants the
 model had seen and one for new merchants, as the product applies them, see
 :func:`ml.calibration.thresholds_by_merchant`), coverage (share auto-applied) and precision
-on the auto-applied rows (also apart for known and new merchants: ``by_merchant``), expected
+on the auto-applied rows (also apart for known and new merchants: ``by_merchant``), the
+coverage ceiling (the most one threshold chosen in hindsight could have applied at the target
+precision, :func:`~ml.calibration.coverage_ceiling`: no policy does better), expected
 calibration error (15 bins), the ECE a perfectly calibrated model with the same confidences
 would show on this many rows (``ece_if_calibrated``: median and 90th percentile; small files
 inflate ECE) and n; the error reduction with a 90% interval
@@ -50,6 +52,7 @@ from sklearn.metrics import f1_score
 from ml.baseline import BaselineCategorizer
 from ml.calibration import (
     calibrated_ece_reference,
+    coverage_ceiling,
     expected_calibration_error,
     thresholds_by_merchant,
 )
@@ -122,6 +125,9 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
     for name, r in rec.items():
         m = _metrics(y, r["pred"], np.asarray(r["conf"]), np.asarray(r["applied"], dtype=bool))
         result[name] = m
+    result["model"]["coverage_ceiling"] = coverage_ceiling(
+        y == np.asarray(rec["model"]["pred"], dtype=object), np.asarray(rec["model"]["conf"]),
+        target)
     m = rec["model"]
     result["model"]["final_threshold"], result["model"]["final_threshold_new_merchant"] = \
         thresholds_by_merchant(y, m["pred"], m["conf"], m["known"], target)
@@ -289,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         lo, hi = res["error_reduction_interval"]
         print(f"error reduction vs baseline: {res['error_reduction']:.1%}"
               f" (90% interval over resampled blocks {lo:.1%} to {hi:.1%})")
+    print(f"  coverage ceiling (one threshold chosen in hindsight, {args.target:.0%} precise): "
+          f"{res['model']['coverage_ceiling']:.1%}")
     for kind, b in res["model"]["by_merchant"].items():
         if b["n"]:
             prec = b["precision_at_threshold"]

@@ -91,6 +91,10 @@ _GLUED_NUMBER = re.compile(r"([^\W\d_]{3,})\d{2,}")
 Letters a-f only, after at most one other letter, are a hexadecimal reference ("DACE7876",
 "CDBDC154", "PFAF554"), not a word (_HEX)."""
 _HEX = re.compile(r"[a-z]?[a-f]+")
+_NUMBER_GLUED = re.compile(r"\d*(?:[^\W\d_]{1,2})?\d{2,}([^\W\d_]{3,})")
+"""A number glued to the start of a word: a store or terminal number before the name
+("1194900kwick", "x0061raleigh", "999pn0920wechsel"). At most one short letter group may come
+before the number; a token with more ("dn3t14kggru", "a00a9l180zfh") is a reference."""
 
 
 def _kept_pieces(tok: str) -> list[str]:
@@ -98,16 +102,26 @@ def _kept_pieces(tok: str) -> list[str]:
     "bolt.eu" and "o" rather than losing the merchant with the reference. A word of three or
     more letters with a number glued to its end keeps the word: "TESCO2231" is Tesco (the
     whole token would go as a reference, and with it the merchant), "MIETE04" and "MIETE05"
-    are the same rent; "o2", "3m", "ps5" and "jet2" stay whole, and a hexadecimal reference
-    ("DACE7876") goes as before."""
-    glued = _GLUED_NUMBER.fullmatch(tok)
-    if glued and not _HEX.fullmatch(glued.group(1)):
-        return [glued.group(1)]
+    are the same rent; so does a word with a store number glued to its start ("1194900KWICK",
+    "999PN0920WECHSEL"), and the same holds for each "/"-separated piece ("x/tesco2231"); "o2",
+    "3m", "ps5" and "jet2" stay whole, and a hexadecimal reference ("DACE7876") goes as before."""
+    word = _glued_word(tok)
+    if word:
+        return [word]
     if _keep_token(tok):
         return [tok]
     if "/" not in tok:
         return []
-    return [p for p in tok.split("/") if p and _keep_token(p)]
+    return [w for p in tok.split("/") if p for w in [_glued_word(p) or p] if _keep_token(w)]
+
+
+def _glued_word(tok: str) -> str | None:
+    """The word of a word with a number glued to its end or start (:data:`_GLUED_NUMBER`,
+    :data:`_NUMBER_GLUED`), unless it is hexadecimal; else None."""
+    glued = _GLUED_NUMBER.fullmatch(tok) or _NUMBER_GLUED.fullmatch(tok)
+    if glued and not _HEX.fullmatch(glued.group(1)):
+        return glued.group(1)
+    return None
 
 
 def normalize_description(s: object) -> str:

@@ -37,6 +37,12 @@ from ml.text import merchant_key, normalize_description
     ("CARD PAYMENT JUST EAT DACE7876 20/04", "card payment just eat"),  # hexadecimal
     ("SPOTIFY PFAF554", "spotify"),
     ("EMIRATES62348092763-2 E-COMMERCE", "emirates e-commerce"),
+    # ... and so does a store or terminal number glued to the start of a word
+    ("KWIK FILL 1194900KWICK FILL", "kwik fill kwick fill"),
+    ("999PN0920WECHSEL", "wechsel"),
+    ("DEBIT x0061RALEIGH NC", "debit raleigh nc"),
+    ("PAYMENT DN3T14KGGRU A00A9L180ZFH 0920CAFE", "payment"),  # references, hexadecimal
+    ("X/TESCO2231", "x tesco"),  # in a "/"-separated piece too
     # a run of x is a card mask only outside a word
     ("EXXON MADISON TPKE (W)   MADISON      CT", "exxon madison tpke w madison ct"),
     ("TJ MAXX #0412", "tj maxx"),

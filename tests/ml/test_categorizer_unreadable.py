@@ -81,6 +81,6 @@ def test_unreadable_lines_are_not_one_merchant(fitted):
 
 def test_an_unreadable_line_gives_the_prior_nothing_to_go_on(embedder, cache):
     out = TransactionCategorizer(embedder=embedder, embedding_cache=cache).predict(
-        _rows(("Reference 201301234", -10.0), ("999PN0920WECHSEL", -1507.0)))
+        _rows(("Reference 201301234", -10.0), ("0000/661 VZ0000000000000000", -6.0)))
     assert (out["confidence"] < 0.05).all()
     assert not out["explanation"].str.contains("reads like").any()

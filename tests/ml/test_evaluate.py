@@ -70,6 +70,27 @@ def test_auto_applied_figures_apart_for_known_and_new_merchants(labeled_report):
     assert 0.5 <= model["final_threshold_new_merchant"] <= 1.0
 
 
+def test_coverage_ceiling_bounds_what_the_thresholds_applied(labeled_report):
+    """No threshold chosen before the outcomes applies more, at the target precision, than
+    the best one chosen after them; and that is at most accuracy / target."""
+    model = labeled_report["model"]
+    assert model["coverage"] <= model["coverage_ceiling"] <= model["accuracy"] / 0.95
+
+
+def test_coverage_ceiling():
+    from ml.calibration import coverage_ceiling
+
+    conf = [0.99, 0.98, 0.97, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]
+    ok = [True, True, True, True, False, True, True, False, False, False]
+    assert coverage_ceiling(ok, conf, 0.95) == 0.4  # the top 4 are right; the 5th is not
+    assert coverage_ceiling(ok, conf, 0.85) == 0.7  # 6 of the top 7 (0.857); 6 of 8 is 0.75
+    assert coverage_ceiling(ok, conf, 0.9) == 0.4  # 5 of 6 (0.833) falls short
+    assert coverage_ceiling([False, True], [0.9, 0.8], 0.95) == 0.0
+    # tied confidences go together: a threshold cannot split them
+    assert coverage_ceiling([True, True, False], [0.9, 0.8, 0.8], 0.95) == pytest.approx(1 / 3)
+    assert coverage_ceiling([], [], 0.95) == 0.0
+
+
 def test_error_reduction_interval_resamples_blocks():
     rng = np.random.default_rng(0)
     base_ok = rng.random(500) < 0.6
