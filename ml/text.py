@@ -62,7 +62,7 @@ CHANNEL_GLOSS = {
     "lastschrift": "direct debit", "gutschrift": "incoming credit",
     "dauerauftrag": "standing order", "kartenzahlung": "card payment",
     "virement": "bank transfer", "prelevement": "direct debit", "prélèvement": "direct debit",
-    "overboeking": "bank transfer", "internet": "online",
+    "overboeking": "bank transfer", "internet": "",  # how it was sent ("online" read as shopping)
 }
 
 
@@ -167,11 +167,11 @@ def key_of_normalized(norm: str) -> str:
 
 def english_channel(norm: str) -> str:
     """``norm`` with its foreign payment-channel words in English (:data:`CHANNEL_GLOSS`) when it
-    holds a foreign one, else ``norm`` itself: "internet-überweisung" -> "online bank transfer"."""
+    holds a foreign one, else ``norm`` itself: "internet-überweisung" -> "bank transfer"."""
     parts = [w for w in _KEY_SPLIT.split(norm) if w]
-    if not any(w in CHANNEL_GLOSS and w != "internet" for w in parts):
+    if not any(CHANNEL_GLOSS.get(w) for w in parts):
         return norm
-    return " ".join(CHANNEL_GLOSS.get(w, w) for w in parts)
+    return " ".join(g for g in (CHANNEL_GLOSS.get(w, w) for w in parts) if g)
 
 
 def words(s: str) -> list[str]:
