@@ -8,8 +8,8 @@
   predictions reached the target precision on past (already corrected) predictions.
 - :func:`thresholds_by_merchant`: the same, measured apart for merchants the user had filed
   before and for new ones, so that the guarantee holds for each kind, not only on average.
-- :func:`coverage_ceiling`: the most that any one threshold, chosen in hindsight, could have
-  auto-applied at the target precision (what the confidences allow at best).
+- :func:`coverage_ceiling`: the most that fixed thresholds (one per kind of merchant), chosen
+  in hindsight, could have auto-applied at the target precision (what the confidences allow).
 """
 
 from __future__ import annotations
@@ -144,21 +144,43 @@ def thresholds_by_merchant(y_true: Sequence[object], y_pred: Sequence[object],
 
 
 def coverage_ceiling(correct: Sequence[bool] | np.ndarray, confidence: Sequence[float] | np.ndarray,
-                     target: float = 0.95) -> float:
-    """The largest share of predictions that one confidence threshold, chosen in hindsight on
-    these very outcomes, auto-applies at ``target`` precision or better (0.0 if none does).
+                     target: float = 0.95,
+                     known: Sequence[bool] | np.ndarray | None = None) -> float:
+    """The largest share of predictions that fixed confidence thresholds, chosen in hindsight
+    on these very outcomes, auto-apply at ``target`` precision or better (0.0 if none does):
+    one threshold, or with ``known`` one for the merchants seen before and one for the new
+    ones (as the product applies them), the precision taken over all applied predictions.
 
-    An upper bound for :func:`threshold_for_precision`, which must choose before it sees the
-    outcomes: if this is below a coverage goal, no threshold policy reaches the goal with these
-    confidences. It is also at most accuracy / ``target``. Empty input gives 0.0.
+    The product chooses its thresholds before the outcomes, so it can apply more than this
+    only by luck: if this is below a coverage goal, the confidences themselves do not allow
+    the goal. It is also at most accuracy / ``target``. Ties are never split (a threshold
+    cannot). Empty input gives 0.0.
     """
-    ok = np.asarray(correct, dtype=float)
+    ok = np.asarray(correct, dtype=bool)
     conf = np.asarray(confidence, dtype=float)
     if ok.size == 0:
         return 0.0
+    if known is None:
+        sizes, right = _prefixes(ok, conf)
+        other_sizes, other_right = np.zeros(1, dtype=int), np.zeros(1, dtype=int)
+    else:
+        seen = np.asarray(known, dtype=bool)
+        sizes, right = _prefixes(ok[seen], conf[seen])
+        other_sizes, other_right = _prefixes(ok[~seen], conf[~seen])
+    best = 0
+    for n2, r2 in zip(other_sizes, other_right, strict=True):  # O(n) memory per step
+        n, r = sizes + n2, right + r2
+        feasible = (n > 0) & (r >= target * n - 1e-9)
+        if feasible.any():
+            best = max(best, int(n[feasible].max()))
+    return best / ok.size
+
+
+def _prefixes(ok: np.ndarray, conf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every threshold (the top 0, and each run end of the sorted confidences): how many
+    predictions it applies and how many of those are right."""
     order = np.argsort(-conf, kind="stable")
     c = conf[order]
-    precision = np.cumsum(ok[order]) / np.arange(1, ok.size + 1)
-    last_of_run = np.r_[c[1:] != c[:-1], True]
-    feasible = np.flatnonzero(last_of_run & (precision >= target))
-    return float((feasible.max() + 1) / ok.size) if feasible.size else 0.0
+    ends = np.flatnonzero(np.r_[c[1:] != c[:-1], True]) + 1 if c.size else np.zeros(0, int)
+    cum = np.cumsum(ok[order])
+    return np.r_[0, ends], np.r_[0, cum[ends - 1]] if ends.size else np.zeros(1, dtype=int)

@@ -11,8 +11,9 @@ Reported per model: accuracy, macro-F1 (over the true categories), the auto-appl
 model had seen and one for new merchants, as the product applies them, see
 :func:`ml.calibration.thresholds_by_merchant`), coverage (share auto-applied) and precision
 on the auto-applied rows (also apart for known and new merchants: ``by_merchant``), the
-coverage ceiling (the most one threshold chosen in hindsight could have applied at the target
-precision, :func:`~ml.calibration.coverage_ceiling`: no policy does better), expected
+coverage ceiling (the most that fixed thresholds for known and new merchants, chosen in
+hindsight, could have applied at the target precision, :func:`~ml.calibration.coverage_ceiling`:
+thresholds chosen beforehand exceed it only by luck), expected
 calibration error (15 bins), the ECE a perfectly calibrated model with the same confidences
 would show on this many rows (``ece_if_calibrated``: median and 90th percentile; small files
 inflate ECE) and n; the error reduction with a 90% interval
@@ -127,7 +128,7 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
         result[name] = m
     result["model"]["coverage_ceiling"] = coverage_ceiling(
         y == np.asarray(rec["model"]["pred"], dtype=object), np.asarray(rec["model"]["conf"]),
-        target)
+        target, known=rec["model"]["known"])
     m = rec["model"]
     result["model"]["final_threshold"], result["model"]["final_threshold_new_merchant"] = \
         thresholds_by_merchant(y, m["pred"], m["conf"], m["known"], target)
@@ -295,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         lo, hi = res["error_reduction_interval"]
         print(f"error reduction vs baseline: {res['error_reduction']:.1%}"
               f" (90% interval over resampled blocks {lo:.1%} to {hi:.1%})")
-    print(f"  coverage ceiling (one threshold chosen in hindsight, {args.target:.0%} precise): "
+    print(f"  coverage ceiling (thresholds for known and new merchants chosen in hindsight, "
+          f"{args.target:.0%} precise): "
           f"{res['model']['coverage_ceiling']:.1%}")
     for kind, b in res["model"]["by_merchant"].items():
         if b["n"]:

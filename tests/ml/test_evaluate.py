@@ -71,8 +71,9 @@ def test_auto_applied_figures_apart_for_known_and_new_merchants(labeled_report):
 
 
 def test_coverage_ceiling_bounds_what_the_thresholds_applied(labeled_report):
-    """No threshold chosen before the outcomes applies more, at the target precision, than
-    the best one chosen after them; and that is at most accuracy / target."""
+    """Thresholds chosen before the outcomes apply less, at the target precision, than the
+    best fixed ones chosen after them (beyond it only by luck); and that is at most
+    accuracy / target."""
     model = labeled_report["model"]
     assert model["coverage"] <= model["coverage_ceiling"] <= model["accuracy"] / 0.95
 
@@ -89,6 +90,12 @@ def test_coverage_ceiling():
     # tied confidences go together: a threshold cannot split them
     assert coverage_ceiling([True, True, False], [0.9, 0.8, 0.8], 0.95) == pytest.approx(1 / 3)
     assert coverage_ceiling([], [], 0.95) == 0.0
+    # a threshold per kind of merchant: the known merchants' 0.6 guesses are right, a new
+    # merchant's 0.9 guess is not; one threshold cannot take the first without the second
+    ok, conf = [True, False, True, True], [0.95, 0.9, 0.6, 0.6]
+    assert coverage_ceiling(ok, conf, 0.95) == 0.25
+    assert coverage_ceiling(ok, conf, 0.95, known=[False, False, True, True]) == 0.75
+    assert coverage_ceiling(ok, conf, 0.95, known=[True] * 4) == 0.25
 
 
 def test_error_reduction_interval_resamples_blocks():
