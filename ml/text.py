@@ -58,12 +58,14 @@ gutschrift dauerauftrag kartenzahlung virement prelevement prélèvement overboe
 # "überweisung" (German for a bank transfer) embeds next to "uber" (Taxi & Rideshare). Used for
 # the embedded text of a line made of nothing but channel words (:func:`english_channel`).
 CHANNEL_GLOSS = {
-    "überweisung": "bank transfer", "ueberweisung": "bank transfer", "uberweisung": "bank transfer",
+    "überweisung": "transfer", "ueberweisung": "transfer", "uberweisung": "transfer",
     "lastschrift": "direct debit", "gutschrift": "incoming credit",
     "dauerauftrag": "standing order", "kartenzahlung": "card payment",
-    "virement": "bank transfer", "prelevement": "direct debit", "prélèvement": "direct debit",
-    "overboeking": "bank transfer", "internet": "",  # how it was sent ("online" read as shopping)
+    "virement": "transfer", "prelevement": "direct debit", "prélèvement": "direct debit",
+    "overboeking": "transfer", "internet": "",  # how it was sent ("online" read as shopping)
 }
+"""Plain words: "bank transfer" sat next to a user's "CASH WITHDRAWAL NORTHBANK" (ATM Withdrawal,
+55-71%), and "online" next to online shopping; "transfer" says what the line says."""
 
 
 _NOISE = re.compile("|".join(f"(?:{p.pattern})" for p in _PATTERNS), re.I)
@@ -167,7 +169,7 @@ def key_of_normalized(norm: str) -> str:
 
 def english_channel(norm: str) -> str:
     """``norm`` with its foreign payment-channel words in English (:data:`CHANNEL_GLOSS`) when it
-    holds a foreign one, else ``norm`` itself: "internet-überweisung" -> "bank transfer"."""
+    holds a foreign one, else ``norm`` itself: "internet-überweisung" -> "transfer"."""
     parts = [w for w in _KEY_SPLIT.split(norm) if w]
     if not any(CHANNEL_GLOSS.get(w) for w in parts):
         return norm

@@ -3,7 +3,7 @@
 - A foreign payment-channel word is what the encoder misreads most: "Überweisung" (German for
   a bank transfer) embeds next to "Uber", so a new Austrian user saw it as Taxi & Rideshare,
   and a user who files Uber as "Commute" saw it as Commute. A line of nothing but channel
-  words is embedded in English ("bank transfer").
+  words is embedded in English ("transfer").
 - A line with nothing readable left after normalization (a bare reference, "Reference
   201301234") is no merchant: every such line used to share the empty merchant key, so one
   filed as Rent made the next unreadable line "Same merchant as ... Rent" at 99.5%; and the
@@ -48,12 +48,12 @@ def _rows(*lines: tuple[str, float]) -> pd.DataFrame:
 
 
 def test_foreign_channel_words_are_embedded_in_english():
-    assert english_channel("internet-überweisung") == "bank transfer"  # not "online" shopping
+    assert english_channel("internet-überweisung") == "transfer"  # not "online" shopping
     assert english_channel("lastschrift") == "direct debit"
     assert english_channel("internet") == "internet"  # English stays as it is
     assert english_channel("hofer dankt") == "hofer dankt"
     # only a line of nothing but channel words is embedded that way; a named payee is not
-    assert embedded_text("internet-überweisung", frozenset()) == "bank transfer"
+    assert embedded_text("internet-überweisung", frozenset()) == "transfer"
     assert embedded_text("internet-überweisung acodemy gmbh", frozenset()) == "acodemy"
 
 
