@@ -39,7 +39,12 @@ from sklearn.base import BaseEstimator
 
 from ml import candidates as cd
 from ml import history as hs
-from ml.calibration import DEFAULT_THRESHOLD, threshold_for_precision, thresholds_by_merchant
+from ml.calibration import (
+    DEFAULT_THRESHOLD,
+    NEVER,
+    threshold_for_precision,
+    thresholds_by_merchant,
+)
 from ml.embeddings import Embedder, EmbeddingCache
 from ml.explain import explain_rows
 from ml.logit import fit_weights, softmax_parts
@@ -272,10 +277,25 @@ class TransactionCategorizer(BaseEstimator):
     def auto_apply_thresholds(self, X: pd.DataFrame) -> np.ndarray:
         """Per row, the confidence from which its prediction may be applied without asking:
         ``auto_apply_threshold_`` for a merchant filed before, ``new_merchant_threshold_``
-        for a new one (both :data:`~ml.calibration.DEFAULT_THRESHOLD` before a fit)."""
+        for a new one (both :data:`~ml.calibration.DEFAULT_THRESHOLD` before a fit), and
+        never (1.0) for a new merchant guessed from amount and timing alone
+        (:meth:`amount_led`)."""
         known = self.known_merchant(X)
-        return np.where(known, getattr(self, "auto_apply_threshold_", DEFAULT_THRESHOLD),
-                        getattr(self, "new_merchant_threshold_", DEFAULT_THRESHOLD))
+        thr = np.where(known, getattr(self, "auto_apply_threshold_", DEFAULT_THRESHOLD),
+                       getattr(self, "new_merchant_threshold_", DEFAULT_THRESHOLD))
+        return np.where(~known & self.amount_led(X), NEVER, thr)
+
+    def amount_led(self, X: pd.DataFrame) -> np.ndarray:
+        """Whether each row's guess rests mainly on amount and timing: they favour it over the
+        runner-up more than anything the description or the merchant says ("Amount and timing
+        match your Fitness transactions"). Such a guess for a merchant never seen is only a
+        suggestion: a user's amounts and days carry over badly to another bank's statement
+        (an Austrian insurer filed as Fitness at 0.98 in the demo account)."""
+        X = _check_frame(X)
+        if len(X) == 0:
+            return np.zeros(0, dtype=bool)
+        lead = self._score(X)[4]
+        return lead.argmax(axis=1) == cd.GROUP_NAMES.index("pattern")
 
     def top_k(self, X: pd.DataFrame, k: int = 3) -> pd.DataFrame:
         """The ``k`` most likely categories per row, aligned with ``X``: columns

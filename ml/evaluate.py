@@ -9,16 +9,17 @@ Both :class:`~ml.categorizer.TransactionCategorizer` and
 Reported per model: accuracy, macro-F1 (over the true categories), the auto-apply thresholds
 (chosen before each block from the earlier blocks' predictions only, one for merchants the
 model had seen and one for new merchants, as the product applies them, see
-:func:`ml.calibration.thresholds_by_merchant`), coverage (share auto-applied) and precision
-on the auto-applied rows (also apart for known and new merchants: ``by_merchant``), the
-coverage ceiling (the most that fixed thresholds for known and new merchants, chosen in
-hindsight, could have applied at the target precision, :func:`~ml.calibration.coverage_ceiling`:
-thresholds chosen beforehand exceed it only by luck), expected
-calibration error (15 bins), the ECE a perfectly calibrated model with the same confidences
-would show on this many rows (``ece_if_calibrated``: median and 90th percentile; small files
-inflate ECE) and n; the error reduction with a 90% interval
-from resampling the blocks (:func:`error_reduction_interval`); and both models' accuracy by
-what was known when a row was predicted (:func:`breakdown`: merchant seen, new merchant, new
+:func:`ml.calibration.thresholds_by_merchant`; a new merchant guessed from amount and timing
+alone is never applied, :meth:`~ml.categorizer.TransactionCategorizer.amount_led`), coverage
+(share auto-applied) and precision on the auto-applied rows (also apart for known and new
+merchants: ``by_merchant``), the coverage ceiling (the most that fixed thresholds for known
+and new merchants, chosen in hindsight, could have applied at the target precision,
+:func:`~ml.calibration.coverage_ceiling`: thresholds chosen beforehand exceed it only by
+luck), expected calibration error (15 bins), the ECE a perfectly calibrated model with the
+same confidences would show on this many rows (``ece_if_calibrated``: median and 90th
+percentile; small files inflate ECE) and n; the error reduction with a 90% interval from
+resampling the blocks (:func:`error_reduction_interval`); and both models' accuracy by what
+was known when a row was predicted (:func:`breakdown`: merchant seen, new merchant, new
 category).
 
 By default the model knows nothing about a category until a row of it is revealed (strict);
@@ -113,7 +114,10 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
                 known = model.known_merchant(X.iloc[test])
                 t_known, t_new = thresholds_by_merchant(y[:s], r["pred"], r["conf"], r["known"],
                                                         target)
-                thr = np.where(known, t_known, t_new)
+                # as the product: a new merchant guessed from amount and timing alone waits
+                held = ~known & model.amount_led(X.iloc[test]) if hasattr(model, "amount_led") \
+                    else np.zeros(len(conf), dtype=bool)
+                thr = np.where(known, t_known, np.where(held, 1.0, t_new))
             else:  # the baseline applies every guess
                 known, thr = np.zeros(len(conf), dtype=bool), np.zeros(len(conf))
             r["pred"] += list(out["category"])
