@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 
-import numpy as np
 import pandas as pd
 
 from core.config import Settings
@@ -121,8 +120,7 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
     threshold_store.remember(ctx, measured, measured_new, len(labeled))
     features = _frame(targets)
     custom = float(row[0]) if row and row[0] is not None else None  # the user's own first
-    thresholds = pd.Series(np.full(len(features), custom) if custom is not None
-                           else model.auto_apply_thresholds(features), index=targets.index)
+    thresholds = pd.Series(model.auto_apply_thresholds(features, custom), index=targets.index)
     pred, top = model.predict(features), model.top_k(features, 3)
     record_owners(ctx.db, ctx.user_id, settings.embedding_model,  # what the model embedded
                   model.embedding_keys(_frame(seen)))

@@ -274,15 +274,16 @@ class TransactionCategorizer(BaseEstimator):
         """Whether each row's merchant (its merchant key) is in the labeled history."""
         return known_merchants(self._state(), _check_frame(X))
 
-    def auto_apply_thresholds(self, X: pd.DataFrame) -> np.ndarray:
+    def auto_apply_thresholds(self, X: pd.DataFrame, level: float | None = None) -> np.ndarray:
         """Per row, the confidence from which its prediction may be applied without asking:
         ``auto_apply_threshold_`` for a merchant filed before, ``new_merchant_threshold_``
-        for a new one (both :data:`~ml.calibration.DEFAULT_THRESHOLD` before a fit), and
-        never (1.0) for a new merchant guessed from amount and timing alone
-        (:meth:`amount_led`)."""
+        for a new one (both :data:`~ml.calibration.DEFAULT_THRESHOLD` before a fit), or the
+        user's own ``level`` for both; and never (1.0) for a new merchant guessed from amount
+        and timing alone (:meth:`amount_led`), whatever the level."""
         known = self.known_merchant(X)
-        thr = np.where(known, getattr(self, "auto_apply_threshold_", DEFAULT_THRESHOLD),
-                       getattr(self, "new_merchant_threshold_", DEFAULT_THRESHOLD))
+        thr = np.full(len(known), level, dtype=float) if level is not None else np.where(
+            known, getattr(self, "auto_apply_threshold_", DEFAULT_THRESHOLD),
+            getattr(self, "new_merchant_threshold_", DEFAULT_THRESHOLD))
         return np.where(~known & self.amount_led(X), NEVER, thr)
 
     def amount_led(self, X: pd.DataFrame) -> np.ndarray:

@@ -141,3 +141,5 @@ def test_a_new_merchant_guessed_from_amount_and_timing_is_never_auto_applied():
     assert thr[0] == thr[1] == 1.0  # ... never applied
     assert thr[2] == model.new_merchant_threshold_ < out["confidence"].iloc[2]  # 'hofer'
     assert thr[3] == model.auto_apply_threshold_
+    # a level of the user's own (Settings) does not lift the hold
+    assert list(model.auto_apply_thresholds(rows, 0.6)) == [1.0, 1.0, 0.6, 0.6]
