@@ -33,6 +33,10 @@ PAGE = 25
 """Merchants per page of the queue: a page shows this many more at each "Show more"."""
 SURE = 0.9
 """:func:`sure_suggestions`: top suggestions at least this sure can be accepted at once."""
+AMOUNT_AND_TIMING = "Amount and timing match your"
+"""How the categorizer's explanation starts when amount and timing are its reason
+(``ml.explain.AMOUNT_AND_TIMING``, not imported here to keep the page light; a test checks
+that they agree)."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,9 @@ def sure_suggestions(conn: psycopg.Connection, at_least: float = SURE) -> pd.Dat
     """Merchants in review whose latest row's top suggestion is at least ``at_least`` sure and
     names one of the user's categories, surest first: ``merchant, n, example_id, category,
     confidence``. What the model would file if it were allowed to, for the user to accept
-    in one go (:func:`accept_suggestions`)."""
+    in one go (:func:`accept_suggestions`). A guess whose reason is amount and timing alone
+    is not offered here: the categorizer holds it back however sure it is (a new merchant's
+    amounts and days say little about what it is), so it waits for a look of its own."""
     rows = conn.execute(f"""
         with r as (
           select t.id, {MERCHANT} as merchant,
@@ -120,12 +126,14 @@ def sure_suggestions(conn: psycopg.Connection, at_least: float = SURE) -> pd.Dat
                  count(*) over w as n,
                  row_number() over (w order by t.date desc, t.id) as rn
           from public.transactions t where t.needs_review
+            and coalesce(t.category_explanation, '') not like %s
           window w as (partition by {MERCHANT}))
         select r.merchant, r.n, r.id::text, r.category, r.confidence from r
         where r.rn = 1 and r.confidence >= %s
           and exists (select 1 from public.categories c
                       where c.parent_id is not null and lower(c.name) = lower(r.category))
-        order by r.confidence desc, r.n desc, r.merchant""", [at_least]).fetchall()
+        order by r.confidence desc, r.n desc, r.merchant""",
+        [f"{AMOUNT_AND_TIMING}%", at_least]).fetchall()
     return pd.DataFrame(rows, columns=["merchant", "n", "example_id", "category", "confidence"])
 
 

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WEAK_BELOW = 0.3
+AMOUNT_AND_TIMING = "Amount and timing match your"
+"""How an explanation starts when amount and timing are the reason (``core.review`` does not
+offer such guesses among the sure suggestions)."""
 _ORDER = ("memory", "shared", "similar", "words", "builtin", "pattern")
 _MEMORY = _ORDER.index("memory")
 
@@ -194,5 +197,5 @@ def _text_reason(group: str, st: State, qtexts: hs.TextBlock, tid: int, c: int,
     if group == "pattern":
         if st.hist.n == 0 or st.hist.class_n[c] == 0:  # only the sign prior can have spoken
             return f"Fits {name} by whether money came in or went out"
-        return f"Amount and timing match your {name} transactions"
+        return f"{AMOUNT_AND_TIMING} {name} transactions"
     return ""

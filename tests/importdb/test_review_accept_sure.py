@@ -73,3 +73,17 @@ def test_review_tab_accepts_the_ticked_ones(open_page, db, waiting) -> None:
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 4
         assert review.sure_suggestions(conn).empty
     assert not any(e.label.startswith("Accept ") for e in at.expander)
+
+
+def test_a_guess_from_amount_and_timing_is_never_offered_as_sure(db, waiting) -> None:
+    """The categorizer holds back a new merchant's guess that rests on amount and timing alone
+    (``TransactionCategorizer.amount_led``); the sure table must not offer it pre-ticked."""
+    from ml.explain import AMOUNT_AND_TIMING
+
+    assert review.AMOUNT_AND_TIMING == AMOUNT_AND_TIMING
+    with db.user_session(waiting) as conn:
+        conn.execute("update transactions set category_explanation = %s where description = %s",
+                     [f"{AMOUNT_AND_TIMING} Groceries transactions", "WOOLWORTHS METRO"])
+        assert review.sure_suggestions(conn)["merchant"].tolist() == [
+            m for m in SURE if m != "WOOLWORTHS METRO"]
+        assert "WOOLWORTHS METRO" in set(review.queue(conn)["merchant"])  # still waits there
