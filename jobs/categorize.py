@@ -120,8 +120,9 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
     threshold_store.remember(ctx, measured, measured_new, len(labeled))
     features = _frame(targets)
     custom = float(row[0]) if row and row[0] is not None else None  # the user's own first
-    thresholds = pd.Series(model.auto_apply_thresholds(features, custom), index=targets.index)
-    pred, top = model.predict(features), model.top_k(features, 3)
+    pred, top, led = model.predict_for_review(features, 3)  # one scoring of the new rows
+    thresholds = pd.Series(model.auto_apply_thresholds(features, custom, led),
+                           index=targets.index)
     record_owners(ctx.db, ctx.user_id, settings.embedding_model,  # what the model embedded
                   model.embedding_keys(_frame(seen)))
     cleared = _cleared(corrections)

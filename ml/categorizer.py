@@ -250,7 +250,21 @@ class TransactionCategorizer(BaseEstimator):
             return pd.DataFrame({"category": pd.Series(dtype=object),
                                  "confidence": pd.Series(dtype=float),
                                  "explanation": pd.Series(dtype=object)}, index=X.index)
-        st, rows, qtexts, probs, lead = self._score(X)
+        return self._prediction(X, self._score(X))
+
+    def predict_for_review(self, X: pd.DataFrame, k: int = 3
+                           ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+        """:meth:`predict`, :meth:`top_k` and :meth:`amount_led` of ``X`` from one scoring of
+        its rows (what the job stores for each new transaction)."""
+        X = _check_frame(X)
+        if len(X) == 0:
+            return self.predict(X), self.top_k(X, k), np.zeros(0, dtype=bool)
+        scored = self._score(X)
+        return (self._prediction(X, scored), self._top(X, scored[3][:, :-1], k),
+                _amount_led(scored[4]))
+
+    def _prediction(self, X: pd.DataFrame, scored: tuple) -> pd.DataFrame:
+        st, rows, qtexts, probs, lead = scored
         real = probs[:, :-1]
         best = real.argmax(axis=1)
         conf = real[np.arange(len(best)), best]
@@ -274,17 +288,20 @@ class TransactionCategorizer(BaseEstimator):
         """Whether each row's merchant (its merchant key) is in the labeled history."""
         return known_merchants(self._state(), _check_frame(X))
 
-    def auto_apply_thresholds(self, X: pd.DataFrame, level: float | None = None) -> np.ndarray:
+    def auto_apply_thresholds(self, X: pd.DataFrame, level: float | None = None,
+                              amount_led: np.ndarray | None = None) -> np.ndarray:
         """Per row, the confidence from which its prediction may be applied without asking:
         ``auto_apply_threshold_`` for a merchant filed before, ``new_merchant_threshold_``
         for a new one (both :data:`~ml.calibration.DEFAULT_THRESHOLD` before a fit), or the
         user's own ``level`` for both; and never (1.0) for a new merchant guessed from amount
-        and timing alone (:meth:`amount_led`), whatever the level."""
+        and timing alone (:meth:`amount_led`, or ``amount_led`` as
+        :meth:`predict_for_review` gave it), whatever the level."""
         known = self.known_merchant(X)
         thr = np.full(len(known), level, dtype=float) if level is not None else np.where(
             known, getattr(self, "auto_apply_threshold_", DEFAULT_THRESHOLD),
             getattr(self, "new_merchant_threshold_", DEFAULT_THRESHOLD))
-        return np.where(~known & self.amount_led(X), NEVER, thr)
+        led = self.amount_led(X) if amount_led is None else np.asarray(amount_led, dtype=bool)
+        return np.where(~known & led, NEVER, thr)
 
     def amount_led(self, X: pd.DataFrame) -> np.ndarray:
         """Whether each row's guess rests mainly on amount and timing: they favour it over the
@@ -293,18 +310,18 @@ class TransactionCategorizer(BaseEstimator):
         suggestion: a user's amounts and days carry over badly to another bank's statement
         (an Austrian insurer filed as Fitness at 0.98 in the demo account)."""
         X = _check_frame(X)
-        if len(X) == 0:
-            return np.zeros(0, dtype=bool)
-        lead = self._score(X)[4]
-        return lead.argmax(axis=1) == cd.GROUP_NAMES.index("pattern")
+        return _amount_led(self._score(X)[4]) if len(X) else np.zeros(0, dtype=bool)
 
     def top_k(self, X: pd.DataFrame, k: int = 3) -> pd.DataFrame:
         """The ``k`` most likely categories per row, aligned with ``X``: columns
         ``category_1, confidence_1, ..., category_k, confidence_k`` (None/0.0 when there are
         fewer than ``k`` categories)."""
         X = _check_frame(X)
+        real = self.predict_proba(X) if len(X) else np.zeros((0, len(self._state().classes)))
+        return self._top(X, real, k)
+
+    def _top(self, X: pd.DataFrame, real: np.ndarray, k: int) -> pd.DataFrame:
         classes = np.asarray(self._state().classes, dtype=object)
-        real = self.predict_proba(X) if len(X) else np.zeros((0, len(classes)))
         order = np.argsort(-real, axis=1, kind="stable")
         out: dict[str, Any] = {}
         for j in range(k):
@@ -314,6 +331,12 @@ class TransactionCategorizer(BaseEstimator):
             out[f"confidence_{j + 1}"] = (real[np.arange(len(X)), idx] if has
                                           else np.zeros(len(X)))
         return pd.DataFrame(out, index=X.index)
+
+
+def _amount_led(lead: np.ndarray) -> np.ndarray:
+    """Rows whose winner leads the runner-up most by amount and timing (``lead``: (rows,
+    groups) from ``_score``)."""
+    return lead.argmax(axis=1) == cd.GROUP_NAMES.index("pattern")
 
 
 def _check_frame(X: pd.DataFrame) -> pd.DataFrame:

@@ -53,6 +53,7 @@ from sklearn.metrics import f1_score
 
 from ml.baseline import BaselineCategorizer
 from ml.calibration import (
+    NEVER,
     calibrated_ece_reference,
     coverage_ceiling,
     expected_calibration_error,
@@ -108,16 +109,18 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
         train, test = slice(0, s), slice(s, min(s + block, len(data)))
         for name, model in (("model", make_model()), ("baseline", BaselineCategorizer())):
             r = rec[name]
-            out = model.fit(X.iloc[train], y[train]).predict(X.iloc[test])
+            model.fit(X.iloc[train], y[train])
+            review = getattr(model, "predict_for_review", None)  # the categorizer: one scoring
+            out, _, led = review(X.iloc[test]) if review else (model.predict(X.iloc[test]),
+                                                                None, None)
             conf = out["confidence"].to_numpy(dtype=float)
             if name == "model":  # from the earlier blocks' guesses, apart by kind of merchant
                 known = model.known_merchant(X.iloc[test])
                 t_known, t_new = thresholds_by_merchant(y[:s], r["pred"], r["conf"], r["known"],
                                                         target)
                 # as the product: a new merchant guessed from amount and timing alone waits
-                held = ~known & model.amount_led(X.iloc[test]) if hasattr(model, "amount_led") \
-                    else np.zeros(len(conf), dtype=bool)
-                thr = np.where(known, t_known, np.where(held, 1.0, t_new))
+                held = ~known & led if led is not None else np.zeros(len(conf), dtype=bool)
+                thr = np.where(known, t_known, np.where(held, NEVER, t_new))
             else:  # the baseline applies every guess
                 known, thr = np.zeros(len(conf), dtype=bool), np.zeros(len(conf))
             r["pred"] += list(out["category"])

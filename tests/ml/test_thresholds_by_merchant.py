@@ -143,3 +143,9 @@ def test_a_new_merchant_guessed_from_amount_and_timing_is_never_auto_applied():
     assert thr[3] == model.auto_apply_threshold_
     # a level of the user's own (Settings) does not lift the hold
     assert list(model.auto_apply_thresholds(rows, 0.6)) == [1.0, 1.0, 0.6, 0.6]
+    # what the job uses: the same three answers from one scoring of the rows
+    pred, top, led = model.predict_for_review(rows, 3)
+    pd.testing.assert_frame_equal(pred, out)
+    pd.testing.assert_frame_equal(top, model.top_k(rows, 3))
+    assert list(led) == [True, True, False, False]
+    assert list(model.auto_apply_thresholds(rows, None, led)) == list(thr)
