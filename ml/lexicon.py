@@ -28,7 +28,8 @@ KEYWORDS: dict[str, str] = {
     "Interest & Dividends": "~interest|interest received|credit interest|interest paid|"
                             "interest earned|dividend|dividends|interest rebate|int pd|"
                             "interest credit|~div|qualified dividend|cash dividend"
-                            "|~zinsen|habenzinsen|~zinsertrag|~dividende",
+                            "|~zinsen|habenzinsen|~zinsertrag|~dividende"
+                            "|!income div|!income interest|!income cglong|!income cgshort",
     "Refunds": "refund|reversal|~returned|cashback|~rebate|chargeback|reimbursement|tax refund|"
                "~credit adjustment|~return credit|merchandise return",
     "Other Income": "~payment received|~received|~deposit|cash deposit|winnings|~prize|~cashout|"
@@ -52,7 +53,8 @@ KEYWORDS: dict[str, str] = {
                  "so energy|e.on next|southern water|severn trent|anglian water|united utilities|"
                  "yorkshire water|welsh water|~sse|electric ireland|bord gais|irish water|eneco|"
                  "essent|greenchoice|enel|naturgy|~edison|~sewer|~trash|~refuse"
-                 "|~strom|stromrechnung|~fernwärme",
+                 "|~strom|stromrechnung|~fernwärme|electric bill|electricity bill|gas bill|"
+                 "water bill|energy bill|power bill|utility bill|utilities bill",
     "Home Insurance": "home insurance|buildings insurance|contents insurance|hausrat|~insurance|"
                       "~assurance|~versicherung|aviva|allianz|axa|direct line|santam|outsurance|"
                       "hollard|state farm|life insurance|~ins|~geico|~progressive|allstate|"
@@ -359,7 +361,7 @@ KEYWORDS: dict[str, str] = {
                "~macmillan|rnli|nspcc|dogs trust|rspca|rspb|cancer council|plan international|"
                "sos childrens|tithe.ly|pushpay|~ministries|~ministry|~parish|~mosque|~synagogue|"
                "~temple|~diocese|~donate",
-    "Bank Fees": "!fee|!fees|~charge|~charges|service fee|monthly fee|admin fee|account fee|"
+    "Bank Fees": "!fee|!fees|!invexpense|~charge|~charges|service fee|monthly fee|admin fee|account fee|"
                  "~commission|overdraft fee|notification fee|sms notification|insufficient funds|"
                  "unpaid|~penalty|foreign transaction fee|maintenance fee|wire fee|~nsf|"
                  "returned item|~overdraft|atm fee|non-network|foreign exchange fee|fx fee|"
@@ -370,7 +372,7 @@ KEYWORDS: dict[str, str] = {
     "Interest Charges": "interest charge|debit interest|overdraft interest|finance charge|"
                         "purchase interest|interest on overdraft|dr interest|interest charged|"
                         "cash advance interest|purchase finance charge|~apr|~finance charges"
-                        "|sollzinsen|überziehungszinsen",
+                        "|sollzinsen|überziehungszinsen|!margininterest",
     "ATM Withdrawal": "atm|cash withdrawal|cashpoint|~withdrawal|geldautomat|bankomat|retrait|"
                       "~cash|~atm w/d|~atm withdrawal|~cash w/d|~withdrwl|~cash advance",
     "Income Tax": "hmrc|irs|sars|~tax|income tax|self assessment|finanzamt|impots|belastingdienst|"
@@ -412,5 +414,10 @@ KEYWORDS: dict[str, str] = {
                              "wealthsimple|questrade|commsec|raiz|superannuation|~roth|"
                              "ira contribution|tiaa|~empower|john hancock|t rowe price|"
                              "treasurydirect|savings bond|premium bonds|ns&i|nsandi|~marcus|"
-                             "~brokerage|~mutual fund|~index fund|~etf",
+                             "~brokerage|~mutual fund|~index fund|~etf"
+                             # the action of an OFX investment record (core.importing.ofx_invest
+                             # writes "BUYSTOCK 5 T TELUS Corporation"): the security's name is
+                             # no merchant ("telus" read as Phone & Internet)
+                             "|!buystock|!buymf|!buydebt|!buyopt|!buyother|!sellstock|!sellmf|"
+                             "!selldebt|!sellopt|!sellother|!reinvest|!retofcap|!closureopt",
 }

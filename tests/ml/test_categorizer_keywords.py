@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.importing.parse import parse_statement
 from ml.categorizer import TransactionCategorizer
 from ml.history import LEX_TRUST
 from ml.prior import DEFAULT_CATEGORIES
+from tests.ml.conftest import SHARED_DATA
 
 COLS = ["date", "description", "amount"]
 HISTORY = [
@@ -101,3 +103,38 @@ def test_nearest_neighbour_search_agrees_in_bfloat16_and_float32(embedder, cache
         found[native] = model.predict_proba(X.iloc[300:])
     assert np.abs(found[True] - found[False]).max() < 0.05
     assert (found[True].argmax(axis=1) == found[False].argmax(axis=1)).mean() > 0.97
+
+
+BROKERAGE_OFX = ["ofxparse/tests/fixtures/fidelity.ofx", "ofxparse/tests/fixtures/vanguard.ofx",
+                 "ofxparser_php/tests/fixtures/ofxdata-google.ofx",
+                 "ofxparser_php/tests/fixtures/ofxdata-investments-xml.ofx"]
+
+
+def test_investment_records_of_real_brokerage_statements_are_investments(embedder, cache):
+    # core.importing.ofx_invest writes an investment record as "BUYSTOCK 5 T TELUS
+    # Corporation": the security's name is no merchant. Before the OFX actions were in the
+    # lexicon, these went to Phone & Internet ("telus"), Online Shopping, Other Income, Salary.
+    rows = []
+    for name in BROKERAGE_OFX:
+        path = SHARED_DATA / "statements" / name
+        rows += [(t.date, t.description, float(t.amount))
+                 for t in parse_statement(path.read_bytes(), path.name).transactions]
+    X = pd.DataFrame(rows, columns=COLS)
+    action = X["description"].str.split().str[0]
+    trades = action.str.match(r"^(BUY|SELL)(STOCK|MF)$|^REINVEST$")
+    income = X["description"].str.startswith("INCOME DIV")
+    assert trades.sum() >= 15 and income.sum() >= 5 and action.eq("SELLSTOCK").any()
+    out = TransactionCategorizer(embedder=embedder, embedding_cache=cache).predict(X)
+    assert (out.loc[trades, "category"] == "Savings & Investments").all(), \
+        out.loc[trades & (out["category"] != "Savings & Investments")]
+    assert (out.loc[income, "category"] == "Interest & Dividends").all()
+    assert out.loc[trades, "explanation"].str.contains("is usually Savings & Investments").all()
+
+
+def test_a_utility_bill_paid_by_automatic_withdrawal_is_a_utility(embedder, cache):
+    # "withdrawal" (a weak ATM keyword) is longer than "electric" (weak Utilities), so the
+    # real checking.ofx line below went to ATM Withdrawal; "electric bill" names the kind
+    out = TransactionCategorizer(embedder=embedder, embedding_cache=cache).predict(
+        pd.DataFrame([("2011-04-05", "AUTOMATIC WITHDRAWAL, ELECTRIC BILL WEB(S )", -34.51),
+                      ("2019-01-10", "A012345-67890 Energy bill Jan 2019", -47.0)], columns=COLS))
+    assert list(out["category"]) == ["Utilities", "Utilities"]
