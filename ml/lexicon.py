@@ -9,15 +9,18 @@ brand names (a "fee" charged on a Netflix payment is a bank fee); the others are
 brand names. :func:`ml.prior.lexicon_match` picks decisive over strong over weak, then the
 longest.
 
-Coverage: generic words in English and the main EU languages, and the largest national chains of
-the US, Canada, the UK and Ireland, Australia and New Zealand, South Africa, India and the larger
-EU markets, by category, from general knowledge (never from an evaluation file). Names that
+Coverage: generic words in English and the main EU languages (German, French, Spanish, Italian,
+Dutch and Portuguese ones in :mod:`ml.lexicon_eu`, merged in here), and the largest national
+chains of the US, Canada, the UK and Ireland, Australia and New Zealand, South Africa, India
+and the larger EU markets, by category, from general knowledge (never from an evaluation file). Names that
 are also common words or surnames are weak or left out ("farmers", "roots", "pier 1").
 """
 
 from __future__ import annotations
 
 import logging
+
+from ml.lexicon_eu import EU_KEYWORDS
 
 log = logging.getLogger(__name__)
 
@@ -421,3 +424,4 @@ KEYWORDS: dict[str, str] = {
                              "|!buystock|!buymf|!buydebt|!buyopt|!buyother|!sellstock|!sellmf|"
                              "!selldebt|!sellopt|!sellother|!reinvest|!retofcap|!closureopt",
 }
+KEYWORDS.update({leaf: f"{KEYWORDS[leaf]}|{words}" for leaf, words in EU_KEYWORDS.items()})

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -100,6 +101,15 @@ def fold_possessive(text: str) -> str:
     return _POSSESSIVE.sub(lambda m: "s" if m.group(0).endswith("s") else "", text)
 
 
+def fold_accents(text: str) -> str:
+    """``text`` without accents ("prélèvement" -> "prelevement", "nómina" -> "nomina"): banks
+    often drop them, and keywords are written either way."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=1)
 def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, float]]]:
     table: dict[str, tuple[str, float]] = {}
@@ -108,7 +118,8 @@ def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, float]]]:
         for raw in spec.split("|"):
             tier = tiers.get(raw[:1], 1.0)
             kw = raw.lstrip("~!").strip().lower()
-            for form in {kw, fold_possessive(kw)}:
+            for form in {kw, fold_possessive(kw), fold_accents(kw),
+                         fold_accents(fold_possessive(kw))}:
                 if form and (form not in table or table[form][1] < tier):
                     table[form] = (leaf, tier)
     alternatives = sorted(table, key=len, reverse=True)
@@ -123,13 +134,14 @@ def lexicon_match(normalized: str) -> tuple[str, str, float] | None:
 
     Decisive keywords beat strong (brand) ones, which beat weak (generic) ones; among equals
     the longest keyword wins, then the first. ``strength`` is 1.5 / 1.0 / 0.5 by tier.
-    The text is matched as it is and with possessives folded (:func:`fold_possessive`).
+    The text is matched as it is and with possessives and accents folded
+    (:func:`fold_possessive`, :func:`fold_accents`).
     Remembered per text (bounded like :func:`ml.text.normalize_description`): the lexicon's
     2,500 alternatives make one match some 50 us, and refits see the same texts again.
     """
     pattern, table = _lexicon()
     best: tuple[str, str, float] | None = None
-    folded = fold_possessive(normalized)
+    folded = fold_accents(fold_possessive(normalized))
     matches = [*pattern.finditer(normalized), *(pattern.finditer(folded) if folded != normalized
                                                  else ())]
     for m in matches:

@@ -17,7 +17,7 @@ import pytest
 from core.importing.parse import parse_statement
 from ml.categorizer import TransactionCategorizer
 from ml.history import LEX_TRUST
-from ml.prior import DEFAULT_CATEGORIES
+from ml.prior import DEFAULT_CATEGORIES, lexicon_match
 from tests.ml.conftest import SHARED_DATA
 
 COLS = ["date", "description", "amount"]
@@ -138,3 +138,37 @@ def test_a_utility_bill_paid_by_automatic_withdrawal_is_a_utility(embedder, cach
         pd.DataFrame([("2011-04-05", "AUTOMATIC WITHDRAWAL, ELECTRIC BILL WEB(S )", -34.51),
                       ("2019-01-10", "A012345-67890 Energy bill Jan 2019", -47.0)], columns=COLS))
     assert list(out["category"]) == ["Utilities", "Utilities"]
+
+
+# (file under ../shared/data/statements, a line of it, the default leaf it is about)
+EUROPEAN_LINES = [
+    ("bank2ynab/test/test-data/CSV_A_20180414_112204.csv", "RENTE LENING", "Loan Repayment"),
+    ("ofxparser_php/tests/fixtures/ofxdata-bb-two-stmtrs.ofx", "SEGURO VIDA EMPRESA FLEX",
+     "Home Insurance"),
+    ("csv2ofx/data/test/ingesp.csv", "Reintegro efectivo tarjeta B.B.V.A. MAT", "ATM Withdrawal"),
+    ("csv2ofx/data/test/ingesp.csv", "Devolución Tarjeta AMZN Mktp ES", "Refunds"),
+    ("mt940/mt940_tests/jejik/triodos.sta", "HUUR KANTOOR - FEB 2010", "Rent & Mortgage"),
+]
+
+
+def test_everyday_words_of_european_bank_lines_name_their_kind(embedder, cache):
+    # the encoder reads English only: before ml.lexicon_eu these real lines were guessed as
+    # Accommodation ("rente" read as rent), Clothing, Fuel, Online Shopping, Holiday Activities
+    found = {}
+    for name, line, leaf in EUROPEAN_LINES:
+        path = SHARED_DATA / "statements" / name
+        txs = parse_statement(path.read_bytes(), path.name).transactions
+        hit = [t for t in txs if t.description == line]
+        assert hit, f"{line!r} not in {name}"
+        found[line] = (hit[0].date, line, float(hit[0].amount), leaf)
+    X = pd.DataFrame([v[:3] for v in found.values()], columns=COLS)
+    out = TransactionCategorizer(embedder=embedder, embedding_cache=cache).predict(X)
+    assert list(out["category"]) == [v[3] for v in found.values()]
+    assert out["explanation"].str.contains("is usually").all()
+
+
+def test_keywords_match_with_or_without_accents():
+    assert lexicon_match("prelevement loyer")[1] == "Rent & Mortgage"
+    assert lexicon_match("devolucion tarjeta")[1] == lexicon_match("devolución tarjeta")[1] \
+        == "Refunds"
+    assert lexicon_match("cuenta nomina")[1] == "Salary"
