@@ -33,10 +33,9 @@ PAGE = 25
 """Merchants per page of the queue: a page shows this many more at each "Show more"."""
 SURE = 0.9
 """:func:`sure_suggestions`: top suggestions at least this sure can be accepted at once."""
-AMOUNT_AND_TIMING = "Amount and timing match your"
-"""How the categorizer's explanation starts when amount and timing are its reason
-(``ml.explain.AMOUNT_AND_TIMING``, not imported here to keep the page light; a test checks
-that they agree)."""
+HELD = ("Not filed automatically: a merchant you have not filed before, and only its amount,"
+        " timing or wording points to this category.")
+"""Why a card waits although its guess may be sure (the job marked it ``category_held``)."""
 
 
 @dataclass(frozen=True)
@@ -48,13 +47,14 @@ class Decision:
 
 def queue(conn: psycopg.Connection, limit: int = PAGE) -> pd.DataFrame:
     """One row per merchant in review: how many rows, their uncertainty, an example and the
-    top suggestions of its most recent row; most helpful decision first. The first ``limit``
-    merchants only: :func:`queue_counts` says how many there are in all."""
+    top suggestions of its most recent row, and whether its guess was held back (``held``,
+    see :data:`HELD`); most helpful decision first. The first ``limit`` merchants only:
+    :func:`queue_counts` says how many there are in all."""
     rows = conn.execute(f"""
         with r as (
           select t.id, {MERCHANT} as merchant, t.date,
                  t.amount, t.currency, t.description, coalesce(t.category_confidence, 0) as conf,
-                 t.category_suggestions, t.category_explanation,
+                 t.category_suggestions, t.category_explanation, t.category_held as held,
                  row_number() over (partition by {MERCHANT}
                                     order by t.date desc, t.id) as rn
           from public.transactions t where t.needs_review)
@@ -65,12 +65,14 @@ def queue(conn: psycopg.Connection, limit: int = PAGE) -> pd.DataFrame:
                max(currency) filter (where rn = 1) as currency,
                max(date) filter (where rn = 1) as last_date,
                (array_agg(category_suggestions) filter (where rn = 1))[1] as suggestions,
-               max(category_explanation) filter (where rn = 1) as explanation
+               max(category_explanation) filter (where rn = 1) as explanation,
+               coalesce(bool_or(held) filter (where rn = 1), false) as held
         from r group by merchant
         order by gain desc, n desc, merchant
         limit %s""", [limit]).fetchall()
     return pd.DataFrame(rows, columns=["merchant", "n", "gain", "example_id", "example", "amount",
-                                       "currency", "last_date", "suggestions", "explanation"])
+                                       "currency", "last_date", "suggestions", "explanation",
+                                       "held"])
 
 
 def queue_size(conn: psycopg.Connection) -> int:
@@ -115,25 +117,25 @@ def sure_suggestions(conn: psycopg.Connection, at_least: float = SURE) -> pd.Dat
     """Merchants in review whose latest row's top suggestion is at least ``at_least`` sure and
     names one of the user's categories, surest first: ``merchant, n, example_id, category,
     confidence``. What the model would file if it were allowed to, for the user to accept
-    in one go (:func:`accept_suggestions`). A guess whose reason is amount and timing alone
-    is not offered here: the categorizer holds it back however sure it is (a new merchant's
-    amounts and days say little about what it is), so it waits for a look of its own."""
+    in one go (:func:`accept_suggestions`). A merchant with a guess the categorizer held back
+    (``category_held``: a new merchant whose guess rests on evidence that does not say what it
+    is, such as its amounts and days) is not offered here: it waits for a look of its own."""
     rows = conn.execute(f"""
         with r as (
           select t.id, {MERCHANT} as merchant,
                  t.category_suggestions -> 0 ->> 'category' as category,
                  (t.category_suggestions -> 0 ->> 'confidence')::float8 as confidence,
                  count(*) over w as n,
-                 row_number() over (w order by t.date desc, t.id) as rn
+                 row_number() over (w order by t.date desc, t.id) as rn,
+                 bool_or(t.category_held) over w as held
           from public.transactions t where t.needs_review
-            and coalesce(t.category_explanation, '') not like %s
           window w as (partition by {MERCHANT}))
         select r.merchant, r.n, r.id::text, r.category, r.confidence from r
-        where r.rn = 1 and r.confidence >= %s
+        where r.rn = 1 and r.confidence >= %s and not r.held
           and exists (select 1 from public.categories c
                       where c.parent_id is not null and lower(c.name) = lower(r.category))
         order by r.confidence desc, r.n desc, r.merchant""",
-        [f"{AMOUNT_AND_TIMING}%", at_least]).fetchall()
+        [at_least]).fetchall()
     return pd.DataFrame(rows, columns=["merchant", "n", "example_id", "category", "confidence"])
 
 

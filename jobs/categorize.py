@@ -4,9 +4,10 @@ Labels are the user's own decisions (``category_source`` user or rule); targets 
 person decided (no category yet, or a previous model guess). Predictions at or above the
 user's auto-apply threshold are applied (``category_source = 'model'``): the user's own, else
 the one the categorizer measured for the row's kind of merchant (filed before, or new); the
-rest go to the review queue (``needs_review``, no category, top suggestions kept). Every target
-row records confidence, explanation, model version and run id. The writes set
-``pfm.pipeline_write`` so they do not mark the user dirty again.
+rest go to the review queue (``needs_review``, no category, top suggestions kept; a guess the
+categorizer holds back however sure it is, ``TransactionCategorizer.held_back``, is marked
+``category_held``). Every target row records confidence, explanation, model version and run
+id. The writes set ``pfm.pipeline_write`` so they do not mark the user dirty again.
 
 The model also gets the shared prior (:mod:`jobs.shared_prior`: how users who consented to
 ``model_training`` file merchants, aggregated over at least K users) for this user's merchants;
@@ -120,9 +121,10 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
     threshold_store.remember(ctx, measured, measured_new, len(labeled))
     features = _frame(targets)
     custom = float(row[0]) if row and row[0] is not None else None  # the user's own first
-    pred, top, led = model.predict_for_review(features, 3)  # one scoring of the new rows
-    thresholds = pd.Series(model.auto_apply_thresholds(features, custom, led),
+    pred, top, weak = model.predict_for_review(features, 3)  # one scoring of the new rows
+    thresholds = pd.Series(model.auto_apply_thresholds(features, custom, weak),
                            index=targets.index)
+    held = pd.Series(model.held_back(features, weak), index=targets.index)
     record_owners(ctx.db, ctx.user_id, settings.embedding_model,  # what the model embedded
                   model.embedding_keys(_frame(seen)))
     cleared = _cleared(corrections)
@@ -140,11 +142,13 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
                        for j in (1, 2, 3) if top.at[i, f"category_{j}"] is not None]
         rows.append((targets.at[i, "id"], str(leaves[name]) if apply else None,
                      "model" if apply else None, round(conf, 4), pred.at[i, "explanation"],
-                     not apply, CATEGORIZE_VERSION, str(ctx.run_id), json.dumps(suggestions)))
+                     not apply, bool(held.at[i]) and not apply, CATEGORIZE_VERSION,
+                     str(ctx.run_id), json.dumps(suggestions)))
     with ctx.reader() as conn:
         conn.execute("select set_config('pfm.pipeline_write', 'on', true)")
         conn.execute("create temp table _predictions (id uuid, category_id uuid, source text,"
-                     " confidence real, explanation text, review boolean, version text,"
+                     " confidence real, explanation text, review boolean, held boolean,"
+                     " version text,"
                      " run_id uuid, suggestions jsonb) on commit drop")
         with conn.cursor() as cur, cur.copy("copy _predictions from stdin") as copy:
             for r in rows:
@@ -153,6 +157,7 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
             update public.transactions t set category_id = p.category_id,
                 category_source = p.source, category_confidence = p.confidence,
                 category_explanation = p.explanation, needs_review = p.review,
+                category_held = p.held,
                 category_model_version = p.version, category_run_id = p.run_id,
                 category_suggestions = p.suggestions
             from _predictions p

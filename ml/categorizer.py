@@ -46,7 +46,7 @@ from ml.calibration import (
     thresholds_by_merchant,
 )
 from ml.embeddings import Embedder, EmbeddingCache
-from ml.explain import explain_rows
+from ml.explain import NOT_WHAT_IT_IS, reasons
 from ml.logit import fit_weights, softmax_parts
 from ml.model_state import (
     State,
@@ -250,20 +250,20 @@ class TransactionCategorizer(BaseEstimator):
             return pd.DataFrame({"category": pd.Series(dtype=object),
                                  "confidence": pd.Series(dtype=float),
                                  "explanation": pd.Series(dtype=object)}, index=X.index)
-        return self._prediction(X, self._score(X))
+        return self._prediction(X, self._score(X))[0]
 
     def predict_for_review(self, X: pd.DataFrame, k: int = 3
                            ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-        """:meth:`predict`, :meth:`top_k` and :meth:`amount_led` of ``X`` from one scoring of
-        its rows (what the job stores for each new transaction)."""
+        """:meth:`predict`, :meth:`top_k` and :meth:`weak_reason` of ``X`` from one scoring
+        of its rows (what the job stores for each new transaction)."""
         X = _check_frame(X)
         if len(X) == 0:
             return self.predict(X), self.top_k(X, k), np.zeros(0, dtype=bool)
         scored = self._score(X)
-        return (self._prediction(X, scored), self._top(X, scored[3][:, :-1], k),
-                _amount_led(scored[4]))
+        pred, kinds = self._prediction(X, scored)
+        return pred, self._top(X, scored[3][:, :-1], k), np.isin(kinds, list(NOT_WHAT_IT_IS))
 
-    def _prediction(self, X: pd.DataFrame, scored: tuple) -> pd.DataFrame:
+    def _prediction(self, X: pd.DataFrame, scored: tuple) -> tuple[pd.DataFrame, np.ndarray]:
         st, rows, qtexts, probs, lead = scored
         real = probs[:, :-1]
         best = real.argmax(axis=1)
@@ -274,10 +274,10 @@ class TransactionCategorizer(BaseEstimator):
             second = masked.argmax(axis=1)
         else:
             second = np.full(len(best), -1)
-        expl = explain_rows(st, rows, qtexts, lead, best, second, conf)
+        expl, kinds = reasons(st, rows, qtexts, lead, best, second, conf)
         return pd.DataFrame({"category": np.asarray(st.classes, dtype=object)[best],
                              "confidence": np.clip(conf, 0.0, 1.0), "explanation": expl},
-                            index=X.index)
+                            index=X.index), kinds
 
     def embedding_keys(self, X: pd.DataFrame) -> set[str]:
         """The texts embedded for ``X``'s descriptions (the embedding cache's keys): merchant
@@ -289,28 +289,41 @@ class TransactionCategorizer(BaseEstimator):
         return known_merchants(self._state(), _check_frame(X))
 
     def auto_apply_thresholds(self, X: pd.DataFrame, level: float | None = None,
-                              amount_led: np.ndarray | None = None) -> np.ndarray:
+                              weak: np.ndarray | None = None) -> np.ndarray:
         """Per row, the confidence from which its prediction may be applied without asking:
         ``auto_apply_threshold_`` for a merchant filed before, ``new_merchant_threshold_``
         for a new one (both :data:`~ml.calibration.DEFAULT_THRESHOLD` before a fit), or the
-        user's own ``level`` for both; and never (1.0) for a new merchant guessed from amount
-        and timing alone (:meth:`amount_led`, or ``amount_led`` as
-        :meth:`predict_for_review` gave it), whatever the level."""
+        user's own ``level`` for both; and never (1.0) for a guess :meth:`held_back`,
+        whatever the level (``weak`` as :meth:`predict_for_review` gave it)."""
         known = self.known_merchant(X)
         thr = np.full(len(known), level, dtype=float) if level is not None else np.where(
             known, getattr(self, "auto_apply_threshold_", DEFAULT_THRESHOLD),
             getattr(self, "new_merchant_threshold_", DEFAULT_THRESHOLD))
-        led = self.amount_led(X) if amount_led is None else np.asarray(amount_led, dtype=bool)
-        return np.where(~known & led, NEVER, thr)
+        return np.where(self.held_back(X, weak, known), NEVER, thr)
 
-    def amount_led(self, X: pd.DataFrame) -> np.ndarray:
-        """Whether each row's guess rests mainly on amount and timing: they favour it over the
-        runner-up more than anything the description or the merchant says ("Amount and timing
-        match your Fitness transactions"). Such a guess for a merchant never seen is only a
-        suggestion: a user's amounts and days carry over badly to another bank's statement
-        (an Austrian insurer filed as Fitness at 0.98 in the demo account)."""
+    def held_back(self, X: pd.DataFrame, weak: np.ndarray | None = None,
+                  known: np.ndarray | None = None) -> np.ndarray:
+        """Whether each row's guess is only a suggestion, however sure: a merchant never
+        filed whose guess has a :meth:`weak_reason` (``weak`` and ``known`` as
+        :meth:`predict_for_review` and :meth:`known_merchant` gave them). The job stores it
+        with the row, so the review queue does not offer it as sure either."""
+        known = self.known_merchant(X) if known is None else np.asarray(known, dtype=bool)
+        weak = self.weak_reason(X) if weak is None else np.asarray(weak, dtype=bool)
+        return ~known & weak
+
+    def weak_reason(self, X: pd.DataFrame) -> np.ndarray:
+        """Whether each row's reason says nothing about what the merchant is
+        (:data:`ml.explain.NOT_WHAT_IT_IS`): amount and timing ("Amount and timing match your
+        Fitness transactions"), only the direction of the money, or only how the text reads
+        next to the category names ("Built-in guess: reads like Credit Card Payment"). For a
+        merchant never seen such a guess is only a suggestion: a user's amounts and days
+        carry over badly to another bank's statement (an Austrian insurer filed as Fitness at
+        0.98 in the demo account), and the English-only encoder's reading of a foreign or
+        bare line is a guess (income "SOFTWARE 13.9.2017" as a card repayment at 0.95)."""
         X = _check_frame(X)
-        return _amount_led(self._score(X)[4]) if len(X) else np.zeros(0, dtype=bool)
+        if len(X) == 0:
+            return np.zeros(0, dtype=bool)
+        return np.isin(self._prediction(X, self._score(X))[1], list(NOT_WHAT_IT_IS))
 
     def top_k(self, X: pd.DataFrame, k: int = 3) -> pd.DataFrame:
         """The ``k`` most likely categories per row, aligned with ``X``: columns
@@ -331,12 +344,6 @@ class TransactionCategorizer(BaseEstimator):
             out[f"confidence_{j + 1}"] = (real[np.arange(len(X)), idx] if has
                                           else np.zeros(len(X)))
         return pd.DataFrame(out, index=X.index)
-
-
-def _amount_led(lead: np.ndarray) -> np.ndarray:
-    """Rows whose winner leads the runner-up most by amount and timing (``lead``: (rows,
-    groups) from ``_score``)."""
-    return lead.argmax(axis=1) == cd.GROUP_NAMES.index("pattern")
 
 
 def _check_frame(X: pd.DataFrame) -> pd.DataFrame:

@@ -9,8 +9,9 @@ Both :class:`~ml.categorizer.TransactionCategorizer` and
 Reported per model: accuracy, macro-F1 (over the true categories), the auto-apply thresholds
 (chosen before each block from the earlier blocks' predictions only, one for merchants the
 model had seen and one for new merchants, as the product applies them, see
-:func:`ml.calibration.thresholds_by_merchant`; a new merchant guessed from amount and timing
-alone is never applied, :meth:`~ml.categorizer.TransactionCategorizer.amount_led`), coverage
+:func:`ml.calibration.thresholds_by_merchant`; a guess for a new merchant whose reason does not
+say what it is is never applied, :meth:`~ml.categorizer.TransactionCategorizer.held_back`),
+coverage
 (share auto-applied) and precision on the auto-applied rows (also apart for known and new
 merchants: ``by_merchant``), the coverage ceiling (the most that fixed thresholds for known
 and new merchants, chosen in hindsight, could have applied at the target precision,
@@ -111,15 +112,16 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
             r = rec[name]
             model.fit(X.iloc[train], y[train])
             review = getattr(model, "predict_for_review", None)  # the categorizer: one scoring
-            out, _, led = review(X.iloc[test]) if review else (model.predict(X.iloc[test]),
-                                                                None, None)
+            out, _, weak = review(X.iloc[test]) if review else (model.predict(X.iloc[test]),
+                                                                 None, None)
             conf = out["confidence"].to_numpy(dtype=float)
             if name == "model":  # from the earlier blocks' guesses, apart by kind of merchant
                 known = model.known_merchant(X.iloc[test])
                 t_known, t_new = thresholds_by_merchant(y[:s], r["pred"], r["conf"], r["known"],
                                                         target)
-                # as the product: a new merchant guessed from amount and timing alone waits
-                held = ~known & led if led is not None else np.zeros(len(conf), dtype=bool)
+                # as the product: a new merchant's guess whose reason does not say what the
+                # merchant is waits (TransactionCategorizer.held_back)
+                held = model.held_back(X.iloc[test], weak, known)
                 thr = np.where(known, t_known, np.where(held, NEVER, t_new))
             else:  # the baseline applies every guess
                 known, thr = np.zeros(len(conf), dtype=bool), np.zeros(len(conf))

@@ -43,9 +43,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WEAK_BELOW = 0.3
+KINDS = ("memory", "shared", "similar", "words", "keyword", "reads_like", "pattern", "sign",
+         "none")
+"""Kinds of reason (:func:`reasons`): a group of :data:`ml.candidates.GROUPS`, except that a
+built-in guess is "keyword" or "reads_like" (no keyword names the category: the encoder's
+reading of the text against category names) and a pattern one "pattern" (amount and timing)
+or "sign" (only the direction of the money); "none": little evidence."""
+NOT_WHAT_IT_IS = frozenset({"reads_like", "pattern", "sign", "none"})
+"""Reasons that do not say what a merchant is: for a merchant never filed, such a guess is only
+a suggestion (``TransactionCategorizer.held_back``)."""
 AMOUNT_AND_TIMING = "Amount and timing match your"
-"""How an explanation starts when amount and timing are the reason (``core.review`` does not
-offer such guesses among the sure suggestions)."""
+"""How an explanation starts when amount and timing are the reason (for a merchant never filed,
+such a guess is held back: ``TransactionCategorizer.held_back``)."""
 _ORDER = ("memory", "shared", "similar", "words", "builtin", "pattern")
 _MEMORY = _ORDER.index("memory")
 
@@ -97,12 +106,12 @@ def _nearest(st: State, emb: np.ndarray, best: int) -> str | None:
     return str(st.hist.col_raw[cols[int(np.argmax(sims))]]).strip()
 
 
-def explain_rows(st: State, rows: hs.Rows, qtexts: hs.TextBlock, lead: np.ndarray,
-                 best: np.ndarray, second: np.ndarray,
-                 confidence: np.ndarray | None = None) -> list[str]:
-    """One sentence per row; ``lead`` is (rows, groups): how much each evidence group of
-    :data:`ml.candidates.GROUP_NAMES` favours the winner over the runner-up; ``confidence``
-    (the winner's probability) marks weak reasons."""
+def reasons(st: State, rows: hs.Rows, qtexts: hs.TextBlock, lead: np.ndarray,
+            best: np.ndarray, second: np.ndarray, confidence: np.ndarray | None = None
+            ) -> tuple[list[str], np.ndarray]:
+    """One sentence per row, and the kind of each (one of :data:`KINDS`); ``lead`` is (rows,
+    groups): how much each evidence group of :data:`ml.candidates.GROUP_NAMES` favours the
+    winner over the runner-up; ``confidence`` (the winner's probability) marks weak reasons."""
     scores = lead[:, [cd.GROUP_NAMES.index(g) for g in _ORDER]]
     rank = np.argsort(-scores, axis=1)
     # rows with the same text, merchant key, winner, runner-up and group ranking share a reason
@@ -112,17 +121,19 @@ def explain_rows(st: State, rows: hs.Rows, qtexts: hs.TextBlock, lead: np.ndarra
     combo = np.column_stack([rows.text_id, rows.key_code, shared, best, second, rank @ powers,
                              ok_all @ (2 ** np.arange(len(_ORDER)))]).astype(np.int64)
     uniques, first, codes = np.unique(combo, axis=0, return_index=True, return_inverse=True)
-    memo: dict[tuple, str] = {}
+    memo: dict[tuple, tuple[str, str]] = {}
     texts: list[str] = []
+    kinds: list[str] = []
     for (tid, kid, sc, c, sec, _, _), i in zip(uniques.tolist(), first.tolist(), strict=True):
         order, ok = rank[i], ok_all[i]
         if ok[_MEMORY]:  # the user's own filing of this merchant is the reason they recognise
             order = [_MEMORY, *(g for g in order if g != _MEMORY)]
-        name, text = st.classes[c], ""
+        name, text, kind = st.classes[c], "", "none"
         for g in order:
             group = _ORDER[g]
             if not ok[g]:
                 break
+            kind = group
             if group == "memory":
                 n = int(st.hist.key_counts[kid, c]) if kid >= 0 and st.hist.n else 0
                 if n:
@@ -134,16 +145,18 @@ def explain_rows(st: State, rows: hs.Rows, qtexts: hs.TextBlock, lead: np.ndarra
                 mkey = (group, tid, c, sec)
                 if mkey not in memo:
                     memo[mkey] = _text_reason(group, st, qtexts, int(tid), int(c), int(sec))
-                text = memo[mkey]
+                text, kind = memo[mkey]
             if text:
                 break
         texts.append(text or f"Best guess: {name} (little evidence)")
-    out = [texts[i] for i in np.asarray(codes).ravel()]
+        kinds.append(kind if text else "none")
+    idx = np.asarray(codes).ravel()
+    out = [texts[i] for i in idx]
     if confidence is not None:
         for i in np.flatnonzero(np.asarray(confidence) < WEAK_BELOW):
             if not out[i].endswith("(little evidence)"):
                 out[i] += " (weak evidence)"
-    return out
+    return out, np.asarray(kinds, dtype=object)[idx] if kinds else np.zeros(0, dtype=object)
 
 
 def _shared_reason(st: State, code: int, c: int) -> str:
@@ -163,39 +176,42 @@ def _shared_reason(st: State, code: int, c: int) -> str:
     return f"Other users file '{key}' under {leaf_name}{part}, which you file as {name}"
 
 
-def _builtin_reason(st: State, qtexts: hs.TextBlock, tid: int, c: int) -> str:
+def _builtin_reason(st: State, qtexts: hs.TextBlock, tid: int, c: int) -> tuple[str, str]:
     """The keyword behind a built-in guess, and whether the user's own filings back the step
-    from the keyword's kind to their category ("which you file as") or only the names do."""
+    from the keyword's kind to their category ("which you file as") or only the names do;
+    without a keyword for the category, how the text reads ("reads_like")."""
     name, leaf = st.classes[c], int(qtexts.lex_leaf[tid])
     if leaf < 0 or not st.leaf_map.shape[0]:
-        return f"Built-in guess: reads like {name}"
+        return f"Built-in guess: reads like {name}", "reads_like"
     strong = qtexts.lex_strength[tid] >= hs.STRONG_HIT
     kind_map, filed = ((st.lex_map, st.hist.lex_counts) if strong
                        else (st.leaf_map, st.hist.leaf_counts))
     if int(np.argmax(kind_map[leaf])) != c:
-        return f"Built-in guess: reads like {name}"
+        return f"Built-in guess: reads like {name}", "reads_like"
     word, leaf_name = qtexts.lex_word[tid], DEFAULT_CATEGORIES[leaf]
     if leaf_name == name:
-        return f"Built-in guess: '{word}' is usually {name}"
+        return f"Built-in guess: '{word}' is usually {name}", "keyword"
     if filed is not None and filed[leaf, c] >= 1.0:
-        return f"Built-in guess: '{word}' is usually {leaf_name}, which you file as {name}"
-    return f"Built-in guess: '{word}' is usually {leaf_name}; your closest category is {name}"
+        return (f"Built-in guess: '{word}' is usually {leaf_name}, which you file as {name}",
+                "keyword")
+    return (f"Built-in guess: '{word}' is usually {leaf_name}; your closest category is {name}",
+            "keyword")
 
 
 def _text_reason(group: str, st: State, qtexts: hs.TextBlock, tid: int, c: int,
-                 second: int) -> str:
+                 second: int) -> tuple[str, str]:
     name = st.classes[c]
     if group == "similar":
         raw = _nearest(st, qtexts.emb[tid], c)
-        return f"Similar to '{raw}' ({name})" if raw else ""
+        return (f"Similar to '{raw}' ({name})" if raw else ""), group
     if group == "words":
         found = _words(st, qtexts.texts[tid], c, second)
         return (f"Looks like {name} from the words " + ", ".join(f"'{w}'" for w in found)
-                if found else f"Looks like {name} from its wording")
+                if found else f"Looks like {name} from its wording"), group
     if group == "builtin":
         return _builtin_reason(st, qtexts, tid, c)
     if group == "pattern":
         if st.hist.n == 0 or st.hist.class_n[c] == 0:  # only the sign prior can have spoken
-            return f"Fits {name} by whether money came in or went out"
-        return f"{AMOUNT_AND_TIMING} {name} transactions"
-    return ""
+            return f"Fits {name} by whether money came in or went out", "sign"
+        return f"{AMOUNT_AND_TIMING} {name} transactions", "pattern"
+    return "", group

@@ -110,7 +110,8 @@ def render() -> None:
         with st.container(border=True, key=f"rv-card-{row.example_id}"):
             st.markdown(f"**{row.merchant}** · {_plural(row.n, 'transaction')} · latest "
                         f"{row.last_date:%d %b %Y} {common.money(row.amount, row.currency)}")
-            st.caption(f"{row.example} — {row.explanation or 'no explanation'}")
+            st.caption(f"{row.example} — {row.explanation or 'no explanation'}"
+                       + (f" · {review.HELD}" if row.held else ""))
             cols = st.columns(4)
             for i, s in enumerate((row.suggestions or [])[:3]):
                 cols[i].button(f"{s['category']} ({_percent(s['confidence'])})",

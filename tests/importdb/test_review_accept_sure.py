@@ -75,15 +75,28 @@ def test_review_tab_accepts_the_ticked_ones(open_page, db, waiting) -> None:
     assert not any(e.label.startswith("Accept ") for e in at.expander)
 
 
-def test_a_guess_from_amount_and_timing_is_never_offered_as_sure(db, waiting) -> None:
-    """The categorizer holds back a new merchant's guess that rests on amount and timing alone
-    (``TransactionCategorizer.amount_led``); the sure table must not offer it pre-ticked."""
-    from ml.explain import AMOUNT_AND_TIMING
-
-    assert review.AMOUNT_AND_TIMING == AMOUNT_AND_TIMING
+def test_a_held_back_guess_is_never_offered_as_sure(db, waiting) -> None:
+    """The job marks a guess the categorizer holds back however sure it is
+    (``category_held``: a new merchant guessed from amount and timing alone); the sure table
+    must not offer that merchant pre-ticked, and its card says why it waits."""
     with db.user_session(waiting) as conn:
-        conn.execute("update transactions set category_explanation = %s where description = %s",
-                     [f"{AMOUNT_AND_TIMING} Groceries transactions", "WOOLWORTHS METRO"])
-        assert review.sure_suggestions(conn)["merchant"].tolist() == [
-            m for m in SURE if m != "WOOLWORTHS METRO"]
-        assert "WOOLWORTHS METRO" in set(review.queue(conn)["merchant"])  # still waits there
+        conn.execute("update transactions set category_held = true where description = %s"
+                     " and date = '2017-10-20'", ["ALDI STORES"])  # one of its two rows
+        conn.execute("update transactions set category_held = true where description = %s",
+                     ["WOOLWORTHS METRO"])
+        assert review.sure_suggestions(conn)["merchant"].tolist() == SURE[2:]
+        queue = review.queue(conn).set_index("merchant")
+        assert queue.loc["WOOLWORTHS METRO", "held"] and queue.loc["ALDI STORES", "held"]
+        assert not queue.loc["COLES EXPRESS", "held"]
+
+
+def test_a_held_back_card_says_why_it_waits(open_page, db, waiting) -> None:
+    with db.user_session(waiting) as conn:
+        conn.execute("update transactions set category_held = true where description = %s",
+                     ["WOOLWORTHS METRO"])
+    at = open_page(waiting, "transactions")
+    assert not at.exception, at.exception
+    assert any(e.label == "Accept 3 sure suggestions at once (4 transactions)"
+               for e in at.expander)
+    said = [c.value for c in at.caption if review.HELD in c.value]
+    assert len(said) == 1 and said[0].startswith("WOOLWORTHS METRO"), said
