@@ -125,8 +125,10 @@ class TransactionCategorizer(BaseEstimator):
         """Learn from labeled transactions ``X``; ``y`` holds their categories by position
         (rows with an empty/NaN label are ignored; no labels at all -> the prior)."""
         X = _check_frame(X)
-        labels = pd.Series(list(y) if y is not None else [None] * len(X), index=X.index,
-                           dtype=object)
+        values = (np.full(len(X), None, dtype=object) if y is None
+                  else y.to_numpy(dtype=object) if isinstance(y, pd.Series)
+                  else np.asarray(list(y), dtype=object))
+        labels = pd.Series(values, index=X.index, dtype=object)
         keep = labels.notna().to_numpy() & (labels.astype(str).str.strip() != "").to_numpy()
         X, labels = X.loc[keep], labels.loc[keep].astype(str)
         state = build_state(X, labels, self._get_embedder(), self.embedding_cache,

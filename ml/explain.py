@@ -33,7 +33,7 @@ from sklearn.utils import murmurhash3_32
 
 from ml import candidates as cd
 from ml import history as hs
-from ml.model_state import VEC_WORD
+from ml.ngrams import VEC_WORD
 from ml.prior import DEFAULT_CATEGORIES
 from ml.text import CHANNEL_WORDS
 

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from ml import candidates as cd
 from ml import history as hs
 from ml.boilerplate import boilerplate_words, strip_words
 from ml.embeddings import Embedder, EmbeddingCache
+from ml.ngrams import ngram_rows
 from ml.prior import (
     DEFAULT_CATEGORIES,
     EXPECTED_SIGN,
@@ -174,13 +174,6 @@ def _leaf_class_prior(classes: list[str], cos: np.ndarray) -> np.ndarray:
     return out
 
 
-VEC_WORD = HashingVectorizer(analyzer="word", ngram_range=(1, 2), binary=True, norm="l2",
-                             alternate_sign=False, n_features=2**18,
-                             token_pattern=r"(?u)\b\w[\w&'.-]*\b")  # noqa: S106
-VEC_CHAR = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), binary=True, norm="l2",
-                             alternate_sign=False, n_features=2**18)
-
-
 def _ngrams(texts: list[str], boilerplate: frozenset[str] = frozenset()
             ) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
     """Word 1-2-gram and character 3-5-gram (within words) hashed, L2-normalized rows of the
@@ -189,7 +182,7 @@ def _ngrams(texts: list[str], boilerplate: frozenset[str] = frozenset()
         return None, None
     if boilerplate:
         texts = [strip_words(t, boilerplate) for t in texts]
-    return VEC_WORD.transform(texts).tocsr(), VEC_CHAR.transform(texts).tocsr()
+    return ngram_rows(texts)
 
 
 def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,
@@ -199,21 +192,22 @@ def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,
     """The state for labeled rows ``frame``/``labels`` (both may be empty: prior only);
     ``shared_prior`` (merchant key -> {default leaf: share}) is used only with the prior."""
     given = [str(c) for c in categories] if categories else []
-    seen = sorted(set(labels.astype(str)))
+    seen = sorted(set(labels.astype(str).to_numpy(dtype=object)))
     classes = list(dict.fromkeys(given + seen)) or list(DEFAULT_CATEGORIES)
     fixed = set(given) if given else (set(classes) if not seen else set())
     order = np.argsort(dates_of(frame).to_numpy(dtype="datetime64[ns]"), kind="stable")
-    frame, labels = frame.iloc[order], labels.iloc[order]
+    frame = frame.iloc[order]
+    # as an object array: iterating a pyarrow-backed Series is slow
+    lab = labels.astype(str).to_numpy(dtype=object)[order]
     distinct, text_id, keys, raw_norm = normalized(frame)
     base = np.array([key_of_normalized(t) for t in distinct], dtype=object)
-    boiler = boilerplate_words(zip(base[text_id], labels.astype(str), strict=True))
+    boiler = boilerplate_words(zip(base[text_id], lab, strict=True))
     texts = _text_block(distinct, embedder, cache, *_ngrams(distinct, boiler), use_prior, boiler)
     key_pos = {k: i for i, k in enumerate(dict.fromkeys(keys.tolist()))}
     brands = [b for b in dict.fromkeys(brand_of(k) for k in key_pos) if b]
     brand_pos = {b: i for i, b in enumerate(brands)}
     rows = rows_of(frame, text_id, keys, key_pos, brand_pos)
-    index = {c: i for i, c in enumerate(classes)}
-    y = np.array([index[c] for c in labels], dtype=int)
+    y = pd.Index(classes).get_indexer(lab).astype(int)
     class_emb = _class_embeddings(classes, embedder) if use_prior \
         else np.zeros((len(classes), 1), dtype=np.float32)
     if use_prior:
