@@ -19,6 +19,11 @@ winner). Each group has one sentence template:
 A reason given for a prediction less than :data:`WEAK_BELOW` sure ends in "(weak evidence)":
 a merchant nobody knows may still "read like" a category, and the sentence must not sound
 surer than the number beside it.
+
+:func:`reasons` also says what kind each reason is (:data:`KINDS`). Some do not say what the
+merchant is (:data:`NOT_WHAT_IT_IS`: amount and timing, the direction of the money, how the
+text reads next to the category names, little evidence); the categorizer never auto-applies
+such a guess for a merchant the user has not filed yet.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ EU_KEYWORDS: dict[str, str] = {
                       "autoversicherung|"
                       "assurance habitation|~seguro|~seguros|seguro hogar|seguro vida|"
                       "~assicurazione|~assicurazioni|~verzekering|~verzekeringen|"
-                      "~versicherungen",
+                      "~versicherungen|~versicherungs|versicherungsbeitrag",
     "Health Insurance": "krankenkasse|krankenversicherung|~mutuelle|zorgverzekering|"
                         "zorgverzekeraar|seguro de salud|seguro medico|assicurazione sanitaria|"
                         "seguro de saúde",
