@@ -58,11 +58,12 @@ def cold_start_evaluation(data: pd.DataFrame, sizes: Sequence[int] = (1, 3, 10, 
         for s in range(0, len(data) - n - block + 1, stride):
             model = TransactionCategorizer(embedder=embedder, embedding_cache=cache,
                                            categories=names).fit(X.iloc[s:s + n], y[s:s + n])
-            pred = model.predict(X.iloc[s + n:s + n + block])
+            nxt = X.iloc[s + n:s + n + block]
+            pred, _, weak = model.predict_for_review(nxt)  # one scoring, as the job does
             c = pred["confidence"].to_numpy(dtype=float)
             ok += list(pred["category"].to_numpy(dtype=object) == y[s + n:s + n + block])
             conf += list(c)
-            own += list(c >= model.auto_apply_thresholds(X.iloc[s + n:s + n + block]))
+            own += list(c >= model.auto_apply_thresholds(nxt, None, weak))
         if not ok:
             continue
         ok_a, conf_a = np.asarray(ok), np.asarray(conf)
