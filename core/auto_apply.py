@@ -26,6 +26,10 @@ from ml.calibration import DEFAULT_THRESHOLD, NEVER
 
 log = logging.getLogger(__name__)
 
+HELD_NOTE = (" Whatever the level, a merchant you have not filed yet waits when only its amount,"
+             " timing or wording points to a category.")
+"""The categorizer's hold (``TransactionCategorizer.held_back``), said where the level is."""
+
 MIN_DECISIONS = 50
 """Decisions needed before precision is measured (``threshold_for_precision(min_samples=50)``)."""
 
@@ -47,7 +51,7 @@ class AppliedThreshold:
                 new = (f" (≥ {self.new_merchant:.0%} for a new merchant)"
                        if self.new_merchant is not None and self.new_merchant < NEVER else "")
                 extra = f" Automatic would apply at ≥ {self.automatic:.0%}{new}."
-            return f"Currently applied at ≥ {self.value:.0%} (your setting).{extra}"
+            return f"Currently applied at ≥ {self.value:.0%} (your setting).{extra}{HELD_NOTE}"
         few = f": {self.decisions:,} of {MIN_DECISIONS}" if self.decisions < MIN_DECISIONS else ""
         why = {"default": f"not enough of your decisions yet to measure precision{few}",
                "never": "at no confidence were the model's earlier guesses for you 95% right yet",
@@ -57,7 +61,8 @@ class AppliedThreshold:
         if self.value >= NEVER:
             return (f"Currently nothing is filed without asking ({why}): every guess waits in "
                     "Needs review.")
-        return f"Currently applied at ≥ {self.value:.0%} ({why}).{self._new_merchant()}"
+        return (f"Currently applied at ≥ {self.value:.0%} ({why}).{self._new_merchant()}"
+                f"{HELD_NOTE}")
 
     def _new_merchant(self) -> str:
         """What Automatic does with a merchant the user has not filed yet (measured apart:

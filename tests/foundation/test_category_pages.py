@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from streamlit.proto.Block_pb2 import Block
 
-from core.auto_apply import AppliedThreshold
+from core.auto_apply import HELD_NOTE, AppliedThreshold
 from core.db import Database
 from ml.calibration import DEFAULT_THRESHOLD
 
@@ -171,7 +171,7 @@ def test_settings_shows_the_auto_apply_threshold_in_use(db: Database, make_user,
                      " model_threshold_labels, model_threshold_at) values (%s, 0.93, 412, now())",
                      [str(user.id)])
     at.run()
-    assert "Currently applied at ≥ 93% (measured on 412 of your decisions)." in [
+    assert "Currently applied at ≥ 93% (measured on 412 of your decisions)." + HELD_NOTE in [
         c.value for c in at.caption]
     with db.job_user_session(user.id) as conn:  # the level measured apart for new merchants
         conn.execute("set local role pfm_job_worker")
@@ -180,7 +180,7 @@ def test_settings_shows_the_auto_apply_threshold_in_use(db: Database, make_user,
     at.run()
     assert ("Currently applied at ≥ 93% (measured on 412 of your decisions). Guesses for a "
             "merchant you have not filed yet wait in Needs review: the model's earlier guesses "
-            "for new merchants were not 95% right at any confidence yet.") in [
+            "for new merchants were not 95% right at any confidence yet." + HELD_NOTE) in [
         c.value for c in at.caption]
     with db.job_user_session(user.id) as conn:
         conn.execute("set local role pfm_job_worker")
@@ -188,13 +188,14 @@ def test_settings_shows_the_auto_apply_threshold_in_use(db: Database, make_user,
                      " where user_id = %s", [str(user.id)])
     at.run()
     assert ("Currently applied at ≥ 93% (measured on 412 of your decisions). For a merchant you "
-            "have not filed yet: at ≥ 97%, measured on its guesses for new merchants alone.") in [
+            "have not filed yet: at ≥ 97%, measured on its guesses for new merchants alone."
+            + HELD_NOTE) in [
         c.value for c in at.caption]
     at.radio(key="pref_mode").set_value("Custom")
     at.slider(key="pref_threshold").set_value(85)
     at.button(key="FormSubmitter:prefs_form-Save settings").click().run()
     assert ("Currently applied at ≥ 85% (your setting). Automatic would apply at ≥ 93% (≥ 97% "
-            "for a new merchant).") in [c.value for c in at.caption]
+            "for a new merchant)." + HELD_NOTE) in [c.value for c in at.caption]
 
 
 def _column_of(node, key_prefix: str):
