@@ -6,7 +6,8 @@ stateless, so a text's row never changes; computing them is most of the cost of 
 the embeddings are cached (some 0.45 s for 15,000 texts on this 2-core machine), and the job
 refits a user after every correction on the same texts. :func:`ngram_rows` therefore keeps
 each text's rows in a bounded in-process LRU (like :func:`ml.text.normalize_description`): at
-most :data:`CACHE_SIZE` texts, some 25 MB. It holds hashed feature indices, keyed by the
+most :data:`CACHE_SIZE` texts, some 23 MB (only the feature indices are kept: the values of a
+binary, L2-normalized row are all the same). It holds hashed feature indices, keyed by the
 normalized text, and is never exposed beyond this module.
 """
 
@@ -30,22 +31,25 @@ VEC_CHAR = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), binary=True
 CACHE_SIZE = 1 << 15
 """Texts whose n-gram rows are remembered (least recently used go first)."""
 
-Row = tuple[np.ndarray, np.ndarray]
-_rows: OrderedDict[str, tuple[Row, Row]] = OrderedDict()
+_rows: OrderedDict[str, tuple[np.ndarray, int]] = OrderedDict()  # indices, word count
 _lock = threading.Lock()
 
 
-def _split(m: sp.csr_matrix) -> list[Row]:
-    return [(m.indices[a:b], m.data[a:b]) for a, b in zip(m.indptr[:-1], m.indptr[1:],
-                                                          strict=True)]
+def _split(word: sp.csr_matrix, char: sp.csr_matrix) -> list[tuple[np.ndarray, int]]:
+    """Per row, its word then character feature indices in one array, and how many are word
+    features. The values need no storing: rows are binary and L2-normalized, so every value
+    of a row is 1 / sqrt(its number of features)."""
+    return [(np.concatenate([word.indices[a:b], char.indices[c:d]]), b - a)
+            for a, b, c, d in zip(word.indptr[:-1], word.indptr[1:], char.indptr[:-1],
+                                  char.indptr[1:], strict=True)]
 
 
-def _stack(parts: list[Row], n_features: int) -> sp.csr_matrix:
-    lengths = np.fromiter((len(i) for i, _ in parts), dtype=np.int64, count=len(parts))
+def _stack(parts: list[np.ndarray], n_features: int) -> sp.csr_matrix:
+    lengths = np.fromiter((len(i) for i in parts), dtype=np.int64, count=len(parts))
     indptr = np.r_[0, np.cumsum(lengths)]
-    indices = np.concatenate([i for i, _ in parts]) if parts else np.zeros(0, np.int32)
-    data = np.concatenate([d for _, d in parts]) if parts else np.zeros(0)
-    return sp.csr_matrix((data, indices, indptr), shape=(len(parts), n_features))
+    indices = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+    values = np.repeat(1.0 / np.sqrt(np.maximum(lengths, 1)), lengths)
+    return sp.csr_matrix((values, indices, indptr), shape=(len(parts), n_features))
 
 
 def ngram_rows(texts: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -57,14 +61,13 @@ def ngram_rows(texts: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
             _rows.move_to_end(t)
     missing = [t for t in dict.fromkeys(texts) if t not in found]
     if missing:
-        fresh = dict(zip(missing, zip(_split(VEC_WORD.transform(missing).tocsr()),
-                                      _split(VEC_CHAR.transform(missing).tocsr()),
-                                      strict=True), strict=True))
+        fresh = dict(zip(missing, _split(VEC_WORD.transform(missing).tocsr(),
+                                         VEC_CHAR.transform(missing).tocsr()), strict=True))
         found.update(fresh)
         with _lock:
             _rows.update(fresh)
             while len(_rows) > CACHE_SIZE:
                 _rows.popitem(last=False)
     parts = [found[t] for t in texts]
-    return (_stack([w for w, _ in parts], VEC_WORD.n_features),
-            _stack([c for _, c in parts], VEC_CHAR.n_features))
+    return (_stack([i[:n] for i, n in parts], VEC_WORD.n_features),
+            _stack([i[n:] for i, n in parts], VEC_CHAR.n_features))
