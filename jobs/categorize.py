@@ -122,9 +122,10 @@ def categorize(ctx: StageContext, settings: Settings) -> int:
     features = _frame(targets)
     custom = float(row[0]) if row and row[0] is not None else None  # the user's own first
     pred, top, weak = model.predict_for_review(features, 3)  # one scoring of the new rows
-    thresholds = pd.Series(model.auto_apply_thresholds(features, custom, weak),
+    known = model.known_merchant(features)
+    thresholds = pd.Series(model.auto_apply_thresholds(features, custom, weak, known),
                            index=targets.index)
-    held = pd.Series(model.held_back(features, weak), index=targets.index)
+    held = pd.Series(model.held_back(features, weak, known), index=targets.index)
     record_owners(ctx.db, ctx.user_id, settings.embedding_model,  # what the model embedded
                   model.embedding_keys(_frame(seen)))
     cleared = _cleared(corrections)

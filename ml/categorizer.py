@@ -291,13 +291,15 @@ class TransactionCategorizer(BaseEstimator):
         return known_merchants(self._state(), _check_frame(X))
 
     def auto_apply_thresholds(self, X: pd.DataFrame, level: float | None = None,
-                              weak: np.ndarray | None = None) -> np.ndarray:
+                              weak: np.ndarray | None = None,
+                              known: np.ndarray | None = None) -> np.ndarray:
         """Per row, the confidence from which its prediction may be applied without asking:
         ``auto_apply_threshold_`` for a merchant filed before, ``new_merchant_threshold_``
         for a new one (both :data:`~ml.calibration.DEFAULT_THRESHOLD` before a fit), or the
         user's own ``level`` for both; and never (1.0) for a guess :meth:`held_back`,
-        whatever the level (``weak`` as :meth:`predict_for_review` gave it)."""
-        known = self.known_merchant(X)
+        whatever the level (``weak`` and ``known`` as :meth:`predict_for_review` and
+        :meth:`known_merchant` gave them)."""
+        known = self.known_merchant(X) if known is None else np.asarray(known, dtype=bool)
         thr = np.full(len(known), level, dtype=float) if level is not None else np.where(
             known, getattr(self, "auto_apply_threshold_", DEFAULT_THRESHOLD),
             getattr(self, "new_merchant_threshold_", DEFAULT_THRESHOLD))

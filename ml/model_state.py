@@ -192,13 +192,13 @@ def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,
     """The state for labeled rows ``frame``/``labels`` (both may be empty: prior only);
     ``shared_prior`` (merchant key -> {default leaf: share}) is used only with the prior."""
     given = [str(c) for c in categories] if categories else []
-    seen = sorted(set(labels.astype(str).to_numpy(dtype=object)))
+    # as an object array: iterating a pyarrow-backed Series is slow
+    values = labels.astype(str).to_numpy(dtype=object)
+    seen = sorted(set(values))
     classes = list(dict.fromkeys(given + seen)) or list(DEFAULT_CATEGORIES)
     fixed = set(given) if given else (set(classes) if not seen else set())
     order = np.argsort(dates_of(frame).to_numpy(dtype="datetime64[ns]"), kind="stable")
-    frame = frame.iloc[order]
-    # as an object array: iterating a pyarrow-backed Series is slow
-    lab = labels.astype(str).to_numpy(dtype=object)[order]
+    frame, lab = frame.iloc[order], values[order]
     distinct, text_id, keys, raw_norm = normalized(frame)
     base = np.array([key_of_normalized(t) for t in distinct], dtype=object)
     boiler = boilerplate_words(zip(base[text_id], lab, strict=True))
