@@ -20,6 +20,10 @@ How it decides (see :mod:`ml.candidates` for the evidence):
    transactions are), shrunk towards built-in defaults, so the probabilities are calibrated
    for the situation they are used in. The novel candidate keeps some probability for
    transactions unlike anything seen, which keeps confidence honest.
+4. A merchant the user has never filed is scored with one more fitted number, a temperature
+   (:mod:`ml.temperature`): the replay saw shorter histories than predictions do, which left
+   such guesses under-confident; scoring recent merchants from all the others measures how
+   sure they should be.
 
 Fallbacks: no labels (or never fitted) -> the built-in prior only (default taxonomy, keyword
 lexicon, category descriptions) with low confidence unless a distinctive keyword matches; one
@@ -56,6 +60,7 @@ from ml.model_state import (
     prepare_rows,
     prior_state,
 )
+from ml.temperature import new_merchant_temperature
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +98,7 @@ class TransactionCategorizer(BaseEstimator):
     name -> weight), ``auto_apply_threshold_`` and ``new_merchant_threshold_`` (confidence at
     which the replayed guesses for a merchant filed before / for a new merchant were
     >= 95% precise; 1.0 = never, also while too few can be replayed to measure it),
-    ``model_version_`` and
+    ``new_merchant_temperature_`` (:mod:`ml.temperature`; 1.0 = none), ``model_version_`` and
     ``state_`` (everything predictions are computed from). The embedding cache is keyed by
     what gets embedded: :func:`ml.text.merchant_key` of the description without the words
     :mod:`ml.boilerplate` finds in the user's history (:meth:`embedding_keys`).
@@ -135,23 +140,25 @@ class TransactionCategorizer(BaseEstimator):
                             self.categories, self.prior, self.shared_prior)
         thresholds = (DEFAULT_THRESHOLD, DEFAULT_THRESHOLD)
         if len(labels) >= 2:
-            state.weights, thresholds = self._meta_fit(state)
+            state.weights, state.new_temperature, thresholds = self._meta_fit(state)
         self.state_ = state
         self.classes_ = np.array(state.classes, dtype=object)
         self.n_labeled_ = len(labels)
         self.weights_ = dict(zip((*cd.FEATURES, *cd.NOVEL_FEATURES), state.weights.tolist(),
                                  strict=True))
+        self.new_merchant_temperature_ = state.new_temperature
         self.model_version_ = MODEL_VERSION
         self.auto_apply_threshold_, self.new_merchant_threshold_ = thresholds
         log.debug("categorizer fitted on %d labeled rows, %d classes", len(labels),
                  len(state.classes))
         return self
 
-    def _meta_fit(self, st: State) -> tuple[np.ndarray, tuple[float, float]]:
+    def _meta_fit(self, st: State) -> tuple[np.ndarray, float, tuple[float, float]]:
         """Replay the history in time order and fit the weights on what each block saw.
 
-        Also returns the auto-apply thresholds for 95% precision on the replayed predictions
-        of known and of new merchants (:func:`thresholds_by_merchant`, with its fallbacks)."""
+        Also returns the temperature of new merchants' scores (:mod:`ml.temperature`) and the
+        auto-apply thresholds for 95% precision on the replayed predictions of known and of
+        new merchants, scored with it (:func:`thresholds_by_merchant`, with its fallbacks)."""
         n = st.n_rows
         start = max(0, n - self.max_replay_rows)
         n_blocks = min(self.n_meta_blocks, max(2, (n - start) // 5))
@@ -161,32 +168,27 @@ class TransactionCategorizer(BaseEstimator):
         parts: list[tuple[np.ndarray, ...]] = []
         for b in range(n_blocks):
             lo, hi = edges[b], edges[b + 1]
-            hist = st.history_of(np.arange(start, lo))
-            mask = st.fixed_mask | (hist.class_n > 0)
-            if hi <= lo or not mask.any():
+            if hi <= lo or not (lo > start or st.fixed_mask.any()):  # no candidate class
                 continue
             q = np.arange(lo, hi)
             if len(q) > cap:
                 q = np.sort(rng.choice(q, cap, replace=False))
-            qrows = st.rows.take(q)
-            tids, pos = np.unique(qrows.text_id, return_inverse=True)
-            leaf_map = hist.leaf_map(st.leaf_prior)
-            tf = cd.text_features(hist, st.texts.emb, st.texts, tids, st.zs, leaf_map,
-                                  hist.lex_map(st.leaf_prior))
-            feats, novel = cd.candidate_features(hist, qrows, tf, pos, mask,
-                                                 st.shared_for(leaf_map))
-            target = np.where(mask[st.y[q]], st.y[q], len(st.classes))
+            feats, novel, mask, target, known = st.scored_block(
+                st.history_of(np.arange(start, lo)), q)
             # later blocks look most like prediction time (a long history): weigh them more
             parts.append((feats, novel, np.tile(mask, (len(q), 1)), target,
-                          np.full(len(q), (b + 1) / n_blocks), cd.known_keys(hist, qrows)))
+                          np.full(len(q), (b + 1) / n_blocks), known))
         if not parts:
-            return st.weights, (DEFAULT_THRESHOLD, DEFAULT_THRESHOLD)
+            return st.weights, 1.0, (DEFAULT_THRESHOLD, DEFAULT_THRESHOLD)
         feats, novel, mask, target, rw, known = (np.concatenate(p)
                                                  for p in zip(*parts, strict=True))
         weights = fit_weights(feats, novel, mask, target, self.reg, rw)
-        real = np.minimum(softmax_parts(weights, feats, novel, mask)[:, :-1], MAX_CONFIDENCE)
-        return weights, thresholds_by_merchant(target, real.argmax(axis=1), real.max(axis=1),
-                                               known)
+        temp = new_merchant_temperature(st, weights, rng)
+        real = np.minimum(softmax_parts(weights, feats, novel, mask,
+                                        np.where(known, 1.0, 1.0 / temp))[:, :-1],
+                          MAX_CONFIDENCE)
+        return weights, temp, thresholds_by_merchant(target, real.argmax(axis=1),
+                                                     real.max(axis=1), known)
 
     # --------------------------------------------------------------- predicting
     def _state(self) -> State:
@@ -223,6 +225,8 @@ class TransactionCategorizer(BaseEstimator):
             z = np.concatenate([evidence.sum(axis=2),
                                 (cd.novel_features(st.hist, part, tf, part.text_id)
                                  @ w_nov)[:, None]], axis=1)
+            if st.new_temperature != 1.0:  # merchants never filed (ml.temperature)
+                z[~cd.known_keys(st.hist, part)] /= st.new_temperature
             z -= z.max(axis=1, keepdims=True)
             p = np.exp(z)
             p /= p.sum(axis=1, keepdims=True)

@@ -21,11 +21,20 @@ log = logging.getLogger(__name__)
 _NF = len(cd.FEATURES)
 
 
+def logits(w: np.ndarray, feats: np.ndarray, novel: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(rows, C+1) scores; -inf for the classes that are no candidate, the last column is the
+    novel candidate."""
+    return np.concatenate([np.where(mask, feats @ w[:_NF], -np.inf), (novel @ w[_NF:])[:, None]],
+                          axis=1)
+
+
 def softmax_parts(w: np.ndarray, feats: np.ndarray, novel: np.ndarray,
-                   mask: np.ndarray) -> np.ndarray:
-    """(rows, C+1) probabilities; the last column is the novel candidate."""
-    z = np.concatenate([np.where(mask, feats @ w[:_NF], -np.inf), (novel @ w[_NF:])[:, None]],
-                       axis=1)
+                  mask: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
+    """(rows, C+1) probabilities; the last column is the novel candidate. ``scale``: a factor
+    per row on its scores (1 / temperature, :mod:`ml.temperature`)."""
+    z = logits(w, feats, novel, mask)
+    if scale is not None:
+        z = z * scale[:, None]
     z -= z.max(axis=1, keepdims=True)
     p = np.exp(z)
     return p / p.sum(axis=1, keepdims=True)

@@ -72,6 +72,7 @@ class State:
     brand_pos: dict[str, int]  # first word of a merchant key -> row of the brand table
     shared: SharedTable | None = None  # other users' filing of merchants (``shared_prior``)
     boilerplate: frozenset[str] = frozenset()  # left out of what is embedded (ml.boilerplate)
+    new_temperature: float = 1.0  # of the scores of merchants never filed (ml.temperature)
 
     def shared_for(self, leaf_map: np.ndarray) -> cd.Shared | None:
         """The shared prior with its evidence for the classes, through ``leaf_map``."""
@@ -87,6 +88,22 @@ class State:
         return hs.build_history(self.rows.take(idx), self.y[idx], self.texts, len(self.classes),
                                 self.sign_prior, self.leaf_prior.shape[0], len(self.key_pos),
                                 len(self.brand_pos))
+
+    def scored_block(self, hist: hs.History, q: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Features of the labeled rows ``q`` as seen from ``hist`` (a history without them):
+        ``(feats, novel, mask, target, known)`` as :func:`ml.candidates.candidate_features`
+        gives them, the candidate classes (C,), each row's class (C: the novel candidate,
+        for a class ``hist`` has not seen) and whether its merchant is in ``hist``."""
+        mask = self.fixed_mask | (hist.class_n > 0)
+        qrows = self.rows.take(q)
+        tids, pos = np.unique(qrows.text_id, return_inverse=True)
+        leaf_map = hist.leaf_map(self.leaf_prior)
+        tf = cd.text_features(hist, self.texts.emb, self.texts, tids, self.zs, leaf_map,
+                              hist.lex_map(self.leaf_prior))
+        feats, novel = cd.candidate_features(hist, qrows, tf, pos, mask,
+                                             self.shared_for(leaf_map))
+        target = np.where(mask[self.y[q]], self.y[q], len(self.classes))
+        return feats, novel, mask, target, cd.known_keys(hist, qrows)
 
 
 def _leaf_embeddings(embedder: Embedder, described: bool = True) -> np.ndarray:
