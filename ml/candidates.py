@@ -66,12 +66,34 @@ def knn_class_max(hist: History, hist_emb: np.ndarray, q_emb: np.ndarray,
     for non-negative numbers; negatives end up below every non-negative and are clipped to 0
     anyway), which halves the memory traffic; elsewhere float32 is the faster one.
     """
-    out = np.zeros((q_emb.shape[0], hist.n_classes), dtype=np.float32)
     if len(hist.col_text) == 0 or q_emb.shape[0] == 0:
-        return out
-    starts = np.r_[0, np.flatnonzero(np.diff(hist.col_class)) + 1]
-    present = hist.col_class[starts]
-    h = hist_emb[hist.col_text]
+        return np.zeros((q_emb.shape[0], hist.n_classes), dtype=np.float32)
+    # descriptions with the same merchant key share one embedding: multiply each distinct
+    # query vector once, against one column per (class, distinct history vector)
+    q_first, q_inv = _distinct_rows(q_emb)
+    h_all = hist_emb[hist.col_text]
+    h_first, h_inv = _distinct_rows(h_all)
+    cols = np.unique(hist.col_class * len(h_first) + h_inv)  # sorted by class, as before
+    col_class = cols // len(h_first)
+    h = h_all[h_first[cols % len(h_first)]]
+    return _class_max(q_emb[q_first], h, col_class, hist.n_classes, chunk)[q_inv]
+
+
+def _distinct_rows(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct row of ``m`` and each row's index among them."""
+    m = np.ascontiguousarray(m)
+    rows = m.view(np.dtype((np.void, m.dtype.itemsize * m.shape[1]))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
+
+
+def _class_max(q_emb: np.ndarray, h: np.ndarray, col_class: np.ndarray, n_classes: int,
+               chunk: int) -> np.ndarray:
+    """(queries, C): max of ``q_emb @ h.T`` over the columns of each class (columns sorted by
+    class), clipped to [0, 1]; see :func:`knn_class_max`."""
+    out = np.zeros((q_emb.shape[0], n_classes), dtype=np.float32)
+    starts = np.r_[0, np.flatnonzero(np.diff(col_class)) + 1]
+    present = col_class[starts]
     if q_emb.shape[0] * h.shape[0] < _BF16_MIN or not bf16_supported():
         for s in range(0, q_emb.shape[0], chunk):
             out[s:s + chunk, present] = np.maximum.reduceat(q_emb[s:s + chunk] @ h.T, starts,
