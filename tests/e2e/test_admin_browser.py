@@ -73,7 +73,7 @@ def test_staff_sees_analytics_and_downloads_csv(tmp_path: Path, database_url) ->
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
             sign_in(page, port, email, password, expect)
             open_page(page, "Admin", "Admin", expect)
-            expect(shown(page.get_by_text("Aggregates over at least 10 users only"))).to_be_visible()
+            expect(shown(page.get_by_text("Aggregates over at least 10 users only"))).to_be_visible(timeout=30_000)
             users = page.locator('[data-testid="stMetric"]').filter(has_text="Users").first
             expect(users).to_contain_text("12")  # demo household + 10 members + the staff account
             for attempt in range(3):  # a rerun of the page may reset the tab: retry
@@ -97,7 +97,7 @@ def test_staff_sees_analytics_and_downloads_csv(tmp_path: Path, database_url) ->
             assert rows and list(rows[0])[:4] == ["month", "category", "currency", "users"]
             assert all(int(r["users"]) >= 10 for r in rows)
             page.get_by_role("tab", name="Roles").click()
-            expect(shown(page.get_by_text("Only admins can change roles."))).to_be_visible()
+            expect(shown(page.get_by_text("Only admins can change roles."))).to_be_visible(timeout=30_000)
             browser.close()
     finally:
         if proc.poll() is None:

@@ -81,7 +81,7 @@ def _flow(page, port: int, creds: dict, expect) -> None:
         page.reload(wait_until="domcontentloaded")
         expect(shown(page.get_by_role("heading", name="Transactions"))).to_be_visible(
             timeout=60_000)
-    expect(shown(page.get_by_text("Ordered by how much one decision helps"))).to_be_visible()
+    expect(shown(page.get_by_text("Ordered by how much one decision helps"))).to_be_visible(timeout=30_000)
     card = page.locator("[class*='st-key-rv-card-']").first  # the most helpful decision
     title = card.locator("strong").first.inner_text()  # the merchant
     caption = card.locator("[data-testid=stCaptionContainer]").first.inner_text()
