@@ -54,6 +54,25 @@ gutschrift dauerauftrag kartenzahlung virement prelevement prélèvement overboe
 """.split())
 
 
+CHANNEL_PHRASES = ("tap and pay", "tap & pay", "tap n pay", "tap to pay", "value date")
+"""How a card was used ("Tap and Pay", contactless) and a date's label ("Value Date: 21/11/2021",
+the date itself is stripped as noise): not who was paid. Words of their own elsewhere ("The
+Tap Room", "Pay Less")."""
+_CHANNEL_PHRASE = re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(p) for p in CHANNEL_PHRASES)
+                             + r")(?![^\W_])")
+
+LOCATION_CODES = frozenset("""
+au aus us usa gb gbr uk nz nzl ca can za zaf ie irl sg sgp hk hkg
+nsw vic qld tas act nt
+al ak az ar co ct de fl ga hi id il ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm ny nc nd
+oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc
+""".split())
+"""Country codes and Australian and US state codes that card networks put at the end of a
+merchant descriptor ("ALDI STORES - DEE WHY DEE WHY AU", "TELSTRA MELBOURNE VIC", "GITHUB SAN
+FRANCISCO CA"): the same shop with and without them is one merchant. Dropped from the end of a
+merchant key only while more than two words are left, so a short name keeps its last word."""
+
+
 # What the foreign channel words say, in English: the sentence encoder reads English only, and
 # "überweisung" (German for a bank transfer) embeds next to "uber" (Taxi & Rideshare). Used for
 # the embedded text of a line made of nothing but channel words (:func:`english_channel`).
@@ -162,8 +181,13 @@ def merchant_key(s: object) -> str:
 
 
 def key_of_normalized(norm: str) -> str:
-    """:func:`merchant_key` of an already normalized description."""
-    words = [w for w in _KEY_SPLIT.split(norm) if w and w not in CHANNEL_WORDS]
+    """:func:`merchant_key` of an already normalized description: without channel words and
+    phrases (:data:`CHANNEL_PHRASES`) and without a trailing location code
+    (:data:`LOCATION_CODES`) while more than two words are left."""
+    words = [w for w in _KEY_SPLIT.split(_CHANNEL_PHRASE.sub(" ", norm))
+             if w and w not in CHANNEL_WORDS]
+    while len(words) > 2 and words[-1] in LOCATION_CODES:
+        words.pop()
     return " ".join(words) if words else norm
 
 

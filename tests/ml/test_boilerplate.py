@@ -66,7 +66,9 @@ def suburbs() -> tuple[pd.DataFrame, TransactionCategorizer, InMemoryEmbeddingCa
 
 def test_a_banks_suffix_is_left_out_of_the_embedding_but_not_the_memory(suburbs):
     data, model, cache = suburbs
-    assert {"nsw", "dee", "why"} <= model.state_.boilerplate
+    # the home suburb is learned; the state code ends the line, so it left the merchant key
+    # before this step (ml.text.LOCATION_CODES)
+    assert {"dee", "why"} <= model.state_.boilerplate
     assert "pos" not in model.state_.boilerplate  # channel words are gone before this step
     later = data.iloc[400:][["date", "description", "amount"]]
     keys = model.embedding_keys(later)

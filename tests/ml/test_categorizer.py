@@ -129,6 +129,27 @@ def test_one_correction_fixes_the_next_same_merchant_prediction(embedder, cache,
     assert fixed_a_mistake
 
 
+def test_one_correction_covers_the_same_shop_written_another_way(embedder, cache, labeled):
+    # a card line as the Commonwealth Bank writes it plainly, contactless and with a value
+    # date: one merchant to the model, so filing one teaches the others
+    history = labeled.iloc[:200]
+    filed = pd.DataFrame({"date": [pd.Timestamp("2023-12-01")], "amount": [-19.99],
+                          "description": ["PLINE PH DEE WHY DEE WHY AU"]})
+    later = pd.DataFrame({"date": [pd.Timestamp("2023-12-20")] * 2, "amount": [-24.50, -7.10],
+                          "description": ["PLINE PH DEE WHY DEE WHY TAP AND PAY 0733",
+                                          "PLINE PH DEE WHY DEE WHY AUS Card xx3636 "
+                                          "Value Date: 21/12/2023"]})
+    label = "Medical"
+    before = _model(embedder, cache).fit(history[COLS], history["category"])
+    assert not before.known_merchant(later[COLS]).any()
+    model = _model(embedder, cache).fit(pd.concat([history[COLS], filed[COLS]]),
+                                        [*history["category"], label])
+    assert model.known_merchant(later[COLS]).all()
+    out = model.predict(later[COLS])
+    assert (out["category"] == label).all()
+    assert out["explanation"].str.startswith("Same merchant as 1 transaction").all()
+
+
 def test_explanations_name_their_evidence(embedder, cache, labeled):
     model = _model(embedder, cache).fit(labeled[COLS].head(350), labeled["category"].head(350))
     out = model.predict(labeled[COLS].iloc[350:])

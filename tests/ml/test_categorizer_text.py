@@ -73,6 +73,22 @@ def test_merchant_key_drops_payment_channel_words():
     assert merchant_key("TARGET DEBIT CRD ACH TRAN   ***********2202") == "target"
 
 
+def test_merchant_key_drops_card_channel_phrases_and_trailing_location_codes():
+    # one shop as a card network writes it on different days (lines as the Commonwealth Bank
+    # exports them): contactless, with a value date, with country and state codes
+    plain = merchant_key("PLINE PH DEE WHY DEE WHY")
+    assert plain == "pline ph dee why dee why"
+    assert merchant_key("PLINE PH DEE WHY DEE WHY TAP AND PAY 0733") == plain
+    assert merchant_key("PLINE PH DEE WHY DEE WHY AUS Card xx3636 Value Date: 21/11/2021") == plain
+    assert merchant_key("ALDI STORES - DEE WHY DEE WHY AU") == merchant_key("ALDI STORES - DEE WHY DEE WHY")
+    assert merchant_key("TELSTRA  MELBOURNE  VIC") == "telstra melbourne"
+    assert merchant_key("GITHUB, INC. SAN FRANCISCO CA") == "github san francisco"
+    # a short name keeps its last word, and the words of a phrase keep their meaning alone
+    assert merchant_key("BP CA") == "bp ca"
+    assert merchant_key("The Tap Room") == "tap room"
+    assert merchant_key("Pay Less Shoes") == "pay less shoes"
+
+
 def test_default_taxonomy_and_prior_tables_agree():
     assert len(DEFAULT_CATEGORIES) == len(set(DEFAULT_CATEGORIES)) == 52
     assert DEFAULT_TAXONOMY["Transfers"] == ["Between Accounts", "Credit Card Payment",
