@@ -34,7 +34,7 @@ from ml.prior import (
     shared_table,
 )
 from ml.row_inputs import brand_of, dates_of, normalized, rows_of
-from ml.text import english_channel, key_of_normalized
+from ml.text import english_channel, key_of_normalized, strip_location
 
 log = logging.getLogger(__name__)
 
@@ -194,12 +194,11 @@ def _leaf_class_prior(classes: list[str], cos: np.ndarray) -> np.ndarray:
 def _ngrams(texts: list[str], boilerplate: frozenset[str] = frozenset()
             ) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
     """Word 1-2-gram and character 3-5-gram (within words) hashed, L2-normalized rows of the
-    texts without the user's boilerplate words."""
+    texts without a trailing location code (:func:`ml.text.strip_location`, as the merchant
+    key) and without the user's boilerplate words."""
     if not texts:
         return None, None
-    if boilerplate:
-        texts = [strip_words(t, boilerplate) for t in texts]
-    return ngram_rows(texts)
+    return ngram_rows([strip_words(strip_location(t), boilerplate) for t in texts])
 
 
 def build_state(frame: pd.DataFrame, labels: pd.Series, embedder: Embedder,

@@ -184,11 +184,24 @@ def key_of_normalized(norm: str) -> str:
     """:func:`merchant_key` of an already normalized description: without channel words and
     phrases (:data:`CHANNEL_PHRASES`) and without a trailing location code
     (:data:`LOCATION_CODES`) while more than two words are left."""
-    words = [w for w in _KEY_SPLIT.split(_CHANNEL_PHRASE.sub(" ", norm))
-             if w and w not in CHANNEL_WORDS]
-    while len(words) > 2 and words[-1] in LOCATION_CODES:
-        words.pop()
+    words = _without_location([w for w in _KEY_SPLIT.split(_CHANNEL_PHRASE.sub(" ", norm))
+                               if w and w not in CHANNEL_WORDS])
     return " ".join(words) if words else norm
+
+
+def strip_location(text: str) -> str:
+    """``text`` (normalized, space-separated) without its trailing location codes
+    (:data:`LOCATION_CODES`, while more than two words are left)."""
+    words = text.split()
+    kept = _without_location(words)
+    return text if len(kept) == len(words) else " ".join(kept)
+
+
+def _without_location(words: list[str]) -> list[str]:
+    end = len(words)
+    while end > 2 and words[end - 1] in LOCATION_CODES:
+        end -= 1
+    return words[:end]
 
 
 def english_channel(norm: str) -> str:

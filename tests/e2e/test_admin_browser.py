@@ -73,7 +73,8 @@ def test_staff_sees_analytics_and_downloads_csv(tmp_path: Path, database_url) ->
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
             sign_in(page, port, email, password, expect)
             open_page(page, "Admin", "Admin", expect)
-            expect(shown(page.get_by_text("Aggregates over at least 10 users only"))).to_be_visible(timeout=30_000)
+            expect(shown(page.get_by_text("Aggregates over at least 10 users only"))).to_be_visible(
+                timeout=30_000)
             users = page.locator('[data-testid="stMetric"]').filter(has_text="Users").first
             expect(users).to_contain_text("12")  # demo household + 10 members + the staff account
             for attempt in range(3):  # a rerun of the page may reset the tab: retry
