@@ -25,6 +25,7 @@ import scipy.sparse as sp
 log = logging.getLogger(__name__)
 
 HALF_LIFE_DAYS = 365.0  # how fast old filings lose weight in the generalising statistics
+ACCOUNT_PRIOR = 10.0  # pseudo-rows of the overall category mix in each account's own mix
 NB_ALPHA = 0.5  # Laplace smoothing of the naive-Bayes n-gram model (``History.nb_logp``)
 STRONG_HIT = 1.0
 """Keyword hits at least this strong (not the ambiguous "~" keywords of the lexicon, such as
@@ -256,14 +257,25 @@ def build_history(rows: Rows, y: np.ndarray, texts: TextBlock, n_classes: int,
     hist.wd_lr = _log_ratio_hist(rows.wd, y, n_classes, 7, circular=False)
     accounts = rows.account.astype(str)
     if (accounts != "").any():
-        names, codes = np.unique(accounts, return_inverse=True)
-        ac = np.zeros((n_classes, len(names)))
-        np.add.at(ac, (y, codes), 1.0)
-        pg = (ac.sum(axis=0) + 1.0) / (n + len(names))
-        pc = (ac + pg) / (ac.sum(axis=1, keepdims=True) + 1.0)
-        lr = np.log(pc) - np.log(pg)
-        hist.acct_lr = {a: lr[:, i] for i, a in enumerate(names) if a}
+        hist.acct_lr = _account_log_ratios(accounts, y, n_classes)
     return hist
+
+
+def _account_log_ratios(accounts: np.ndarray, y: np.ndarray, n_classes: int
+                        ) -> dict[str, np.ndarray]:
+    """{account: log P(class | account) - log P(class)} (= log P(account | class) - log
+    P(account)), with P(class | account) smoothed towards P(class) by :data:`ACCOUNT_PRIOR`
+    pseudo-rows. The evidence grows with the account's own filings: one filing in a newly
+    imported account shifts its other rows a little towards that category, not, as smoothing
+    P(account | class) did, away from every category with many filings elsewhere (after one
+    Groceries filing in a new account, its phone bill read as Groceries 68%)."""
+    names, codes = np.unique(accounts, return_inverse=True)
+    ac = np.zeros((n_classes, len(names)))
+    np.add.at(ac, (y, codes), 1.0)
+    prior = (np.bincount(y, minlength=n_classes) + 1.0) / (len(y) + n_classes)
+    given = (ac + ACCOUNT_PRIOR * prior[:, None]) / (ac.sum(axis=0) + ACCOUNT_PRIOR)
+    lr = np.log(given) - np.log(prior)[:, None]
+    return {a: lr[:, i] for i, a in enumerate(names) if a}
 
 
 def _naive_bayes(onehot: sp.csr_matrix, x: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
