@@ -16,6 +16,7 @@ from ml.calibration import (
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
 from ml.prior import DEFAULT_CATEGORIES, DESCRIPTIONS, KEYWORDS, lexicon_match
 from ml.text import merchant_key, normalize_description
+from ml.txframe import normalize_merchant
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -83,7 +84,6 @@ def test_merchant_key_drops_card_channel_phrases_and_trailing_location_codes():
     assert merchant_key("ALDI STORES - DEE WHY DEE WHY AU") == merchant_key("ALDI STORES - DEE WHY DEE WHY")
     assert merchant_key("TELSTRA  MELBOURNE  VIC") == "telstra melbourne"
     # ... and one series to the recurring-bill finder (ml.txframe's grouping key)
-    from ml.txframe import normalize_merchant
     assert normalize_merchant("TELSTRA  MELBOURNE  VIC") == normalize_merchant("TELSTRA MELBOURNE")
     assert merchant_key("GITHUB, INC. SAN FRANCISCO CA") == "github san francisco"
     # a short name keeps its last word, and the words of a phrase keep their meaning alone
