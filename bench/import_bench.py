@@ -135,7 +135,8 @@ def main() -> None:
                 print(f"run {run + 1}: import {one['total']:.2f} s wall (parse {one['parse']:.2f}; "
                       f"{stages}); CPU: this process {one['client_cpu']:.2f} s, database {server} s; "
                       f"{summary.n_rule_matches:,} rows matched a rule; "
-                      f"re-import {repeat['total']:.2f} s, 0 rows added", flush=True)
+                      f"re-import {repeat['total']:.2f} s, 0 rows added (merchant_names "
+                      f"{repeat['summary'].timings.get('merchant_names', 0):.2f})", flush=True)
             searches = _search_times(db, user)
         finally:
             db.close()

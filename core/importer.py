@@ -7,10 +7,11 @@
 1. takes a per-account advisory lock (two imports into one account run one after the other);
 2. computes dedupe keys and classifies rows against the account's existing rows
    (:mod:`core.dedupe`): exact duplicates are skipped, fuzzy ones inserted and flagged;
-3. creates the ``import_batches`` row, runs the user's rules (:mod:`core.rules`) on the new
-   rows and bulk-inserts them through a binary COPY into a staging table
-   (:mod:`core.import_writer`); the raw lines are stored once per batch, encrypted with the
-   user's data key (:mod:`core.import_raw`);
+3. creates the ``import_batches`` row, gives each new line the merchant name the user already
+   has for the same shop spelled another way (:mod:`core.merchant_spellings`), runs the user's
+   rules (:mod:`core.rules`) on the new rows and bulk-inserts them through a binary COPY into
+   a staging table (:mod:`core.import_writer`); the raw lines are stored once per batch,
+   encrypted with the user's data key (:mod:`core.import_raw`);
 4. stores QIF split lines in ``transaction_splits``, marks pending rows that are now booked,
    pairs transfers with the user's other accounts (:mod:`core.transfers`), writes the counts
    to the batch and an audit entry.
@@ -44,6 +45,7 @@ from core.import_writer import CHUNK, FIRST_CHUNK, build_rows, insert_rows, time
 from core.importing import ParsedTransaction, ParseResult, RejectedRow, parse_statement
 from core.importing.balances import closing_balance, has_balances
 from core.importing.parse import gc_paused
+from core.merchant_spellings import unify_spellings
 from core.rules import compile_rules
 from core.rules_store import list_rules
 from core.transfers import detect_transfers, unpair_batch
@@ -174,6 +176,8 @@ def _import_parsed(conn: psycopg.Connection, user: AuthUser, cipher: UserCipher,
         [account, result.filename[:255], result.file_format, file_sha256, start, end]).fetchone()[0]
     rules = compile_rules(list_rules(conn))
     clock.lap("dedupe")
+    unify_spellings(conn, txns)  # before build_rows runs the rules, which match merchant names
+    clock.lap("merchant_names")
     keys, total, matched, raw_blob = [""] * len(txns), len(txns), 0, []
     found = matcher.result
 

@@ -9,6 +9,10 @@ reference-like tokens, channel words (``POS PURCHASE``, ``KARTENZAHLUNG``, ``CAR
 ``GMBH``...), trailing country codes; then split fixed-width descriptors on runs of spaces
 and keep the merchant part. The result is upper case, at most 5 words, and never empty when
 the input had letters (fallback: the letters of the input).
+
+:func:`flat_merchant` reads a fixed-width line as one run of words instead ("LAWLERS
+WHOLELIFE  DEE WHY  NSW" -> "LAWLERS WHOLELIFE DEE WHY NSW"): the name the same shop gets when
+a bank's other export writes it with single spaces (see :mod:`core.merchant_spellings`).
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ _LEGAL = re.compile(
 _COUNTRY_TAIL = re.compile(
     r"(?:GBR|USA|NLD|DEU|AUT|SGP|ZAF|FRA|ESP|BEL|CHE|IRL|LTU|CZE|HUN|POL|ITA|SWE|GTZA|LUX|LND)\s*$"
 )
+_RUN = re.compile(r"\s{2,}")
 _SPLIT = re.compile(r"\s{2,}|\s[|*]\s|\s[|*]$|^[|*]\s")
 _JUNK = re.compile(r"[^\w&'.+/@*-]+")
 _SPACES = re.compile(r"\s+")
@@ -87,6 +92,21 @@ def normalize_merchant(description: str, payee: str | None = None) -> str:
             _BY_SHAPE.clear()
         _BY_SHAPE[shape] = key
     return key
+
+
+def flat_merchant(description: str, payee: str | None = None) -> str | None:
+    """:func:`normalize_merchant` of the line with its runs of spaces read as one space, when
+    the line has such runs (a fixed-width descriptor, whose merchant is only its first field);
+    ``None`` when it has none (its flat name is its merchant)."""
+    if not (_has_run(description) or (payee and _has_run(payee))):
+        return None
+    return normalize_merchant(_RUN.sub(" ", description), _RUN.sub(" ", payee) if payee else payee)
+
+
+def _has_run(text: str) -> bool:
+    """Whether ``text`` has two or more whitespace characters in a row (substring tests first:
+    most lines have neither a double space nor a tab)."""
+    return ("  " in text or "\t" in text or "\n" in text) and _RUN.search(text) is not None
 
 
 def _shape(text: str) -> bytes:

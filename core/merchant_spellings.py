@@ -1,0 +1,116 @@
+"""One merchant name per shop, however the bank spaced the line.
+
+A card network's descriptor is fixed-width: name, town, state or country, each padded with
+spaces ("LAWLERS WHOLELIFE  DEE WHY  NSW"). The importer names such a line by its first field
+("LAWLERS WHOLELIFE"). The same bank's other export, or the same export a year later, writes
+the same purchase with single spaces ("LAWLERS WHOLELIFE DEE WHY NSW"), where no field
+boundary is left and the whole line becomes the name. Left alone, that is two merchants: two
+review cards, two memories for the categorizer, two rows in "top merchants".
+
+:func:`unify_spellings` runs inside an import, before the user's rules, and gives each new line
+the name the user already has for the same *flat* form (the line read as one run of words,
+:func:`~core.importing.merchant.flat_merchant`). Which name wins:
+
+1. a name the user's existing rows already carry for that flat form (the one with most rows),
+   so that rules, corrections and the categorizer's memory keep working on the name they know;
+   only names the importer made count: a row whose merchant a rule set is never a source;
+2. otherwise, within the file, the name a fixed-width line gave (its first field: the bank's
+   own field boundary, so the shop's name without the town).
+
+Nothing stored is rewritten: only the new lines' names are chosen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+import psycopg
+
+from core.importing import ParsedTransaction
+from core.importing.merchant import flat_merchant, normalize_merchant
+
+log = logging.getLogger(__name__)
+
+
+def unify_spellings(conn: psycopg.Connection, txns: Sequence[ParsedTransaction]) -> int:
+    """Rename the new lines in ``txns`` (in place) to the name the user uses for the same shop
+    written another way; returns how many lines were renamed. Reads the user's rows through
+    ``conn`` (row-level security limits it to them)."""
+    if not txns:
+        return 0
+    flats = [flat_merchant(t.description, t.payee) for t in txns]
+    keys = [f or t.merchant for f, t in zip(flats, txns, strict=True)]
+    existing = _existing_names(conn, _candidates(txns, flats), {f for f in flats if f})
+    from_file: dict[str, Counter[str]] = defaultdict(Counter)  # flat -> fixed-width names
+    for f, t in zip(flats, txns, strict=True):
+        if f and t.merchant:
+            from_file[f][t.merchant] += 1
+    chosen: dict[str, str] = {}
+    for key in set(keys):
+        if key in existing:
+            chosen[key] = _most_rows(existing[key])
+        elif key in from_file:
+            chosen[key] = _most_rows(from_file[key])
+    renamed = 0
+    for key, t in zip(keys, txns, strict=True):
+        name = chosen.get(key)
+        if name and name != t.merchant:
+            t.merchant = name
+            renamed += 1
+    if renamed:
+        log.info("import: %d line(s) took the merchant name of the same shop spelled another way",
+                 renamed)
+    return renamed
+
+
+def _candidates(txns: Sequence[ParsedTransaction], flats: Sequence[str | None]) -> list[str]:
+    """Stored names that may share a flat form with a new line: its own name, its flat form,
+    and (for a single-spaced line, whose first field is unknown) each shorter run of its
+    leading words, which a fixed-width row of the same shop would carry as its name."""
+    names = {t.merchant for t in txns if t.merchant}
+    names.update(f for f in flats if f)
+    single = {t.merchant for f, t in zip(flats, txns, strict=True) if not f and t.merchant}
+    for name in single:
+        words = name.split()
+        names.update(" ".join(words[:k]) for k in range(1, len(words)))
+    return sorted(names)
+
+
+def _existing_names(conn: psycopg.Connection, candidates: list[str],
+                    new_flats: set[str]) -> dict[str, Counter[str]]:
+    """flat form -> {stored importer-made name: rows}, for the flat forms a unification can
+    touch: those of the new fixed-width lines (``new_flats``) and of the user's fixed-width rows
+    named in ``candidates``. Two narrow reads, so that an account with years of single-spaced
+    history costs one filtered scan, not a pass over every row in Python."""
+    if not candidates:
+        return {}
+    groups: dict[tuple[str, str, str | None], int] = {}
+    padded = conn.execute(
+        "select merchant, description, payee, count(*) from public.transactions"
+        " where merchant = any(%s) and (strpos(description, '  ') > 0"
+        " or strpos(description, chr(9)) > 0 or strpos(payee, '  ') > 0 or strpos(payee, chr(9)) > 0)"
+        " group by merchant, description, payee", [candidates]).fetchall()
+    flats = set(new_flats)
+    for merchant, description, payee, n in padded:
+        groups[(merchant, description, payee)] = n
+        flats.add(flat_merchant(description or "", payee) or merchant)
+    if flats:
+        for merchant, description, payee, n in conn.execute(
+                "select merchant, description, payee, count(*) from public.transactions"
+                " where merchant = any(%s) group by merchant, description, payee",
+                [sorted(flats)]).fetchall():
+            groups[(merchant, description, payee)] = n
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for (merchant, description, payee), n in groups.items():
+        own = normalize_merchant(description or "", payee)
+        flat = flat_merchant(description or "", payee)
+        if merchant in (own, flat):  # made by the importer, not set by a rule
+            out[flat or own][merchant] += n
+    return out
+
+
+def _most_rows(names: Counter[str]) -> str:
+    """The name with most rows; on a tie the shorter, then the first alphabetically."""
+    return min(names, key=lambda name: (-names[name], len(name), name))
