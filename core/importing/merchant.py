@@ -6,7 +6,8 @@ give ``"DJS BILTONG NORKE"``. Steps, on the upper-cased text: drop structured SE
 (keeping the purpose), card numbers, dates and times, amounts, long digit runs and
 reference-like tokens, channel words (``POS PURCHASE``, ``KARTENZAHLUNG``, ``CARD NO.``,
 ``BEA``...), payment-processor prefixes (``SQ *``, ``PAYPAL *``), legal forms (``LTD``,
-``GMBH``...), trailing country codes; then split fixed-width descriptors on runs of spaces
+``GMBH``...), trailing country and state codes and card-use words (``AUS CARD``, ``TAP AND PAY``);
+then split fixed-width descriptors on runs of spaces
 and keep the merchant part. The result is upper case, at most 5 words, and never empty when
 the input had letters (fallback: the letters of the input).
 
@@ -22,6 +23,7 @@ import re
 from functools import lru_cache
 
 from core.importing.vocab import ISO_CURRENCIES
+from ml.text import LOCATION_CODES
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ _NOISE = (
     r"GUTSCHRIFT|DAUERAUFTRAG|UEBERWEISUNG|ÜBERWEISUNG|INTERNET-ÜBERWEISUNG|SEPA|"
     r"BASISLASTSCHRIFT|ONLINE BANKING|BETALING|BEA|GEA|PIN|PAS\d*|NR|VISA|MASTERCARD|MAESTRO|"
     r"DEBIT CARD|CREDIT CARD|CARD|CONTACTLESS|APPLE PAY|GOOGLE PAY|EC|TERMINAL|ZAHLUNG|"
-    r"PAYMENT TO|PAYMENT FROM|PAYMENT|TRANSFER TO|TRANSFER FROM|DIRECT DEBIT|STANDING ORDER|"
+    r"PAYMENT TO|PAYMENT FROM|PAYMENT|TRANSFER TO|TRANSFER FROM|DIRECT DEBIT|DIRECT CREDIT|STANDING ORDER|"
     r"FASTER PAYMENT|EFFEC|NONREF|REF|TRX|AUTH|PIRKINYS|ACHAT|CB|PRLV|VIR|VIREMENT|COMPRA EN|"
     r"COMPRA|PAGO EN|PAGO|RECIBO"
 )
@@ -64,6 +66,10 @@ _LEGAL = re.compile(
 _COUNTRY_TAIL = re.compile(
     r"(?:GBR|USA|NLD|DEU|AUT|SGP|ZAF|FRA|ESP|BEL|CHE|IRL|LTU|CZE|HUN|POL|ITA|SWE|GTZA|LUX|LND)\s*$"
 )
+# how a card was used and the export's date label, at the end of a descriptor ("... DEE WHY NS
+# AUS Card xx0033 Value Date: 08/08/2022", "... NSW TAP AND PAY 0733"): not part of the name
+_CHANNEL_TAIL = re.compile(r"(?:^|\s)(?:CARD|TAP AND PAY|TAP & PAY|TAP N PAY|TAP TO PAY|VALUE DATE:?|"
+                           r"CONTACTLESS)$")
 _RUN = re.compile(r"\s{2,}")
 _SPLIT = re.compile(r"\s{2,}|\s[|*]\s|\s[|*]$|^[|*]\s")
 _JUNK = re.compile(r"[^\w&'.+/@*-]+")
@@ -157,12 +163,24 @@ def _clean_segment(seg: str) -> str:
         s = _NOISE_RE.sub("", s).strip(" .-/*:")
         s = _PROCESSOR.sub("", s).strip()
         s = _COUNTRY_TAIL.sub("", s).strip(" .-/,")
+        s = _CHANNEL_TAIL.sub("", s).strip(" .-/,:")
+        s = _without_location(s)
         if s == before:
             break
     s = _LEGAL.sub(" ", s.replace("*", " "))
     s = " ".join(w for w in s.split() if w not in ISO_CURRENCIES)
     s = _SPACES.sub(" ", s).strip(" .-/,&'")
     return s
+
+
+def _without_location(s: str) -> str:
+    """``s`` without a trailing country or state code (``ml.text.LOCATION_CODES``: "COLES DEE
+    WHY AU AUS" -> "COLES DEE WHY"), keeping at least one word."""
+    words = s.split()
+    end = len(words)
+    while end > 1 and words[end - 1].lower() in LOCATION_CODES:
+        end -= 1
+    return s if end == len(words) else " ".join(words[:end])
 
 
 def _sepa_purpose(s: str) -> str:

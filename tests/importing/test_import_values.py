@@ -83,6 +83,24 @@ def test_merchant_groups_charges_at_the_same_shop() -> None:
     assert keys == {"DJS BILTONG NORKE"}
 
 
+def test_commonwealth_bank_card_lines_name_the_shop_not_the_card() -> None:
+    """The ways a Commonwealth Bank (AU) export writes card purchases: with the country, the
+    card and the value date, contactless ("TAP AND PAY" and the terminal), with the state cut to
+    two characters by a fixed-width field, or with only the country. Same shop, same name."""
+    coles = ["COLES 0784 DEE WHY AUS Card xx0033 Value Date: 31/12/2021",
+             "COLES 0784 DEE WHY AUS TAP AND PAY 5642", "COLES 0784 DEE WHY AU",
+             "COLES 0784 DEE WHY AU AUS Card xx6552 Value Date: 03/05/2023"]
+    assert {normalize_merchant(d) for d in coles} == {"COLES DEE WHY"}
+    lawlers = ["LAWLERS WHOLELIFE DEE WHY NS AUS Card xx6552 Value Date: 20/04/2023",
+               "LAWLERS WHOLELIFE DEE WHY NSW TAP AND PAY 0733",
+               "Lawlers Wholelife Dee Why NS AUS Tap and Pay xx1121 Value Date: 07/08/2021"]
+    assert {normalize_merchant(d) for d in lawlers} == {"LAWLERS WHOLELIFE DEE WHY"}
+    assert normalize_merchant("Direct Credit 012721 PAYPAL AUSTRALIA 1234567") == "PAYPAL AUSTRALIA"
+    # a name that is only a code keeps it; "CARD" inside a name stays
+    assert normalize_merchant("AU") == "AU"
+    assert normalize_merchant("GREETING CARD CENTRE LEEDS GBR") == "GREETING CARD CENTRE LEEDS"
+
+
 @pytest.mark.parametrize(
     ("description", "payee", "expected"),
     [
