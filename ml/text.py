@@ -63,14 +63,17 @@ _CHANNEL_PHRASE = re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(p) for p in 
 
 LOCATION_CODES = frozenset("""
 au aus us usa gb gbr uk nz nzl ca can za zaf ie irl sg sgp hk hkg
-nsw vic qld tas act nt
+nsw vic qld tas act nt ns vi ql
 al ak az ar co ct de fl ga hi id il ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm ny nc nd
 oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc
 """.split())
 """Country codes and Australian and US state codes that card networks put at the end of a
 merchant descriptor ("ALDI STORES - DEE WHY DEE WHY AU", "TELSTRA MELBOURNE VIC", "GITHUB SAN
-FRANCISCO CA"): the same shop with and without them is one merchant. Dropped from the end of a
-merchant key only while more than two words are left, so a short name keeps its last word."""
+FRANCISCO CA"; "ns", "vi" and "ql" are NSW, VIC and QLD cut to the two characters of a
+fixed-width state field, "DEE WHY NS AUS"): the same shop with and without them is one
+merchant. Dropped from the end of a merchant key only while more than two words are left, so a
+short name keeps its last word (the importer's name keeps one word,
+:mod:`core.importing.merchant`)."""
 
 
 # What the foreign channel words say, in English: the sentence encoder reads English only, and

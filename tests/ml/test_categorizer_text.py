@@ -83,6 +83,9 @@ def test_merchant_key_drops_card_channel_phrases_and_trailing_location_codes():
     assert merchant_key("PLINE PH DEE WHY DEE WHY AUS Card xx3636 Value Date: 21/11/2021") == plain
     assert merchant_key("ALDI STORES - DEE WHY DEE WHY AU") == merchant_key("ALDI STORES - DEE WHY DEE WHY")
     assert merchant_key("TELSTRA  MELBOURNE  VIC") == "telstra melbourne"
+    # a fixed-width state field cuts NSW to two characters
+    assert merchant_key("WOOLWORTHS DEE WHY NS AUS Card xx0033 Value Date: 08/08/2022") \
+        == merchant_key("WOOLWORTHS DEE WHY NSW TAP AND PAY 5642") == "woolworths dee why"
     # ... and one series to the recurring-bill finder (ml.txframe's grouping key)
     assert normalize_merchant("TELSTRA  MELBOURNE  VIC") == normalize_merchant("TELSTRA MELBOURNE")
     assert merchant_key("GITHUB, INC. SAN FRANCISCO CA") == "github san francisco"
