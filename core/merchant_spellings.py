@@ -8,14 +8,18 @@ boundary is left and the whole line becomes the name. Left alone, that is two me
 review cards, two memories for the categorizer, two rows in "top merchants".
 
 :func:`unify_spellings` runs inside an import, before the user's rules, and gives each new line
-the name the user already has for the same *flat* form (the line read as one run of words,
-:func:`~core.importing.merchant.flat_merchant`). Which name wins:
+the name the user already has for the same shop. A new line's *key* is its flat form (the line
+read as one run of words, :func:`~core.importing.merchant.flat_merchant`) when it is padded,
+else its name. Which name wins:
 
-1. a name the user's existing rows already carry for that flat form (the one with most rows),
-   so that rules, corrections and the categorizer's memory keep working on the name they know;
-   only names the importer made count: a row whose merchant a rule set is never a source;
-2. otherwise, within the file, the name a fixed-width line gave (its first field: the bank's
-   own field boundary, so the shop's name without the town).
+1. a name the user's stored rows carry for that key (the one with most rows), so that rules,
+   corrections and the categorizer's memory keep working on the name they know. A stored name
+   is the key's when the importer reads the name itself as the key: the same name, or one that
+   an earlier version of the importer made ("COLES DEE WHY AU AUS", now "COLES DEE WHY"). It is
+   also the key's when it is the first field of a padded row whose flat form is the key, if the
+   importer made it: a name that a rule set for a padded line is never copied to other lines;
+2. otherwise, within the file, the name a padded line gave (its first field: the bank's own
+   field boundary, so the shop's name without the town).
 
 Nothing stored is rewritten: only the new lines' names are chosen.
 """
@@ -42,7 +46,7 @@ def unify_spellings(conn: psycopg.Connection, txns: Sequence[ParsedTransaction])
         return 0
     flats = [flat_merchant(t.description, t.payee) for t in txns]
     keys = [f or t.merchant for f, t in zip(flats, txns, strict=True)]
-    existing = _existing_names(conn, _candidates(txns, flats), {f for f in flats if f})
+    existing = _existing_names(conn, _candidates(txns, flats), set(keys))
     from_file: dict[str, Counter[str]] = defaultdict(Counter)  # flat -> fixed-width names
     for f, t in zip(flats, txns, strict=True):
         if f and t.merchant:
@@ -79,35 +83,31 @@ def _candidates(txns: Sequence[ParsedTransaction], flats: Sequence[str | None]) 
 
 
 def _existing_names(conn: psycopg.Connection, candidates: list[str],
-                    new_flats: set[str]) -> dict[str, Counter[str]]:
-    """flat form -> {stored importer-made name: rows}, for the flat forms a unification can
-    touch: those of the new fixed-width lines (``new_flats``) and of the user's fixed-width rows
-    named in ``candidates``. Two narrow reads, so that an account with years of single-spaced
-    history costs one filtered scan, not a pass over every row in Python."""
+                    keys: set[str]) -> dict[str, Counter[str]]:
+    """key -> {stored name: rows}, for the ``keys`` of the new lines. A stored name counts for
+    a key when the importer reads the name itself as that key (the same name, or one an earlier
+    version of the importer made: "COLES DEE WHY AU AUS" is now "COLES DEE WHY"), or when it is
+    the first field of one of the user's fixed-width rows (named in ``candidates``) whose flat
+    form is the key and the importer made that name (a rule's name is never copied across)."""
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    if not keys:
+        return out
+    for merchant, n in conn.execute("select merchant, count(*) from public.transactions"
+                                    " where merchant is not null group by merchant"):
+        for key in {merchant, normalize_merchant(merchant)} & keys:
+            out[key][merchant] += n
     if not candidates:
-        return {}
-    groups: dict[tuple[str, str, str | None], int] = {}
+        return out
     padded = conn.execute(
         "select merchant, description, payee, count(*) from public.transactions"
         " where merchant = any(%s) and (strpos(description, '  ') > 0"
         " or strpos(description, chr(9)) > 0 or strpos(payee, '  ') > 0 or strpos(payee, chr(9)) > 0)"
         " group by merchant, description, payee", [candidates]).fetchall()
-    flats = set(new_flats)
     for merchant, description, payee, n in padded:
-        groups[(merchant, description, payee)] = n
-        flats.add(flat_merchant(description or "", payee) or merchant)
-    if flats:
-        for merchant, description, payee, n in conn.execute(
-                "select merchant, description, payee, count(*) from public.transactions"
-                " where merchant = any(%s) group by merchant, description, payee",
-                [sorted(flats)]).fetchall():
-            groups[(merchant, description, payee)] = n
-    out: dict[str, Counter[str]] = defaultdict(Counter)
-    for (merchant, description, payee), n in groups.items():
-        own = normalize_merchant(description or "", payee)
         flat = flat_merchant(description or "", payee)
-        if merchant in (own, flat):  # made by the importer, not set by a rule
-            out[flat or own][merchant] += n
+        if (flat in keys and flat not in (merchant, normalize_merchant(merchant))
+                and merchant == normalize_merchant(description or "", payee)):
+            out[flat][merchant] += n
     return out
 
 

@@ -122,3 +122,30 @@ def test_other_shops_of_a_chain_stay_apart(db, make_user, statements, import_fil
     names = _names(db, user)
     assert names["NEXT DIRECTORY LEEDS GBR"] == {"NEXT DIRECTORY LEEDS"}
     assert names["SPACE NK BEAUTY LONDON GBR"] == {"SPACE NK BEAUTY LONDON"}
+
+
+def test_a_name_an_earlier_importer_made_is_kept(db, make_user, import_bytes) -> None:
+    """Rows imported before the importer learned to drop "AU AUS" and "Card xx.. Value Date"
+    carry the longer name; the same shop imported now joins them instead of starting anew.
+    Lines as the Commonwealth Bank exports them."""
+    user = make_user(name="spellings-old").user
+    first = ("Date,Description,Amount\n"
+             "2022-01-05,COLES 0784 DEE WHY AU AUS Card xx0033 Value Date: 01/01/2022,-29.98\n"
+             "2022-01-09,TRANSPORTFORNSW TAP SYDNEY AUS Card xx0033 Value Date: 07/01/2022,-16.30\n")
+    import_bytes(user, first.encode(), "jan.csv", "Smart Access")
+    with db.user_session(user) as conn:  # the names the importer of session 15 gave them
+        conn.execute("update transactions set merchant = 'COLES DEE WHY AU AUS'"
+                     " where description like 'COLES%%'")
+        conn.execute("update transactions set merchant = 'TRANSPORTFORNSW TAP SYDNEY AUS CARD'"
+                     " where description like 'TRANSPORT%%'")
+    later = ("Date,Description,Amount\n"
+             "2022-02-02,COLES 0784 DEE WHY AUS TAP AND PAY 5642,-4.50\n"
+             "2022-02-03,TRANSPORTFORNSW TAP SYDNEY AUS Card xx0033 Value Date: 01/02/2022,-5.50\n"
+             "2022-02-04,WOOLWORTHS 1472 DEE WHY NS AUS Card xx0033 Value Date: 02/02/2022,-9.00\n")
+    import_bytes(user, later.encode(), "feb.csv", "Smart Access")
+    names = _names(db, user, "date >= '2022-02-01'")
+    assert names["COLES 0784 DEE WHY AUS TAP AND PAY 5642"] == {"COLES DEE WHY AU AUS"}
+    assert names["TRANSPORTFORNSW TAP SYDNEY AUS Card xx0033 Value Date: 01/02/2022"] == {
+        "TRANSPORTFORNSW TAP SYDNEY AUS CARD"}
+    assert names["WOOLWORTHS 1472 DEE WHY NS AUS Card xx0033 Value Date: 02/02/2022"] == {
+        "WOOLWORTHS DEE WHY"}  # a shop the user has no rows of gets today's name
