@@ -6,10 +6,10 @@ give ``"DJS BILTONG NORKE"``. Steps, on the upper-cased text: drop structured SE
 (keeping the purpose), card numbers, dates and times, amounts, long digit runs and
 reference-like tokens, channel words (``POS PURCHASE``, ``KARTENZAHLUNG``, ``CARD NO.``,
 ``BEA``...), payment-processor prefixes (``SQ *``, ``PAYPAL *``), legal forms (``LTD``,
-``GMBH``...), trailing country and state codes and card-use words (``AUS CARD``, ``TAP AND PAY``);
-then split fixed-width descriptors on runs of spaces
-and keep the merchant part. The result is upper case, at most 5 words, and never empty when
-the input had letters (fallback: the letters of the input).
+``GMBH``...), trailing country and state codes and card-use words (``AUS CARD``, ``TAP AND
+PAY``); then split fixed-width descriptors on runs of spaces and keep the merchant part. The
+result is upper case, at most 5 words, and never empty when the input had letters (fallback:
+the letters of the input).
 
 :func:`flat_merchant` reads a fixed-width line as one run of words instead ("LAWLERS
 WHOLELIFE  DEE WHY  NSW" -> "LAWLERS WHOLELIFE DEE WHY NSW"): the name the same shop gets when
