@@ -44,7 +44,7 @@ _AMOUNT = re.compile(
     r"|\b\d+[.,]\d{2}\b(?:\s?(?:EUR|USD|GBP|CHF|ZAR|SGD|LTL|CZK|HUF|PLN|SEK|NOK|DKK)\b)?"
 )
 _REFISH = re.compile(
-    r"\b\d+(?:[-/.]\d+)+\b|\b(?=(?:[A-Z/_-]*\d){2})(?=[A-Z0-9/_-]*[A-Z])[A-Z0-9/_-]{6,}\b|\b\d{3,}\b|\b[A-Z]\d{1,2}\b"
+    r"\b\d+(?:[-/.]\d+)+\b|\b(?=(?:[A-Z/_-]*\d){2})(?=[A-Z0-9/_-]*[A-Z])[A-Z0-9/_-]{6,}\b|\b\d{3,}\b|\b[A-Z]\d{1,5}\b"
 )
 _NOISE = (
     r"RECURRING CARD PURCHASE|POS PURCHASE|CARD PURCHASE|DEBIT PURCHASE|PURCHASE|POS|PØS|"

@@ -96,6 +96,9 @@ def test_commonwealth_bank_card_lines_name_the_shop_not_the_card() -> None:
                "Lawlers Wholelife Dee Why NS AUS Tap and Pay xx1121 Value Date: 07/08/2021"]
     assert {normalize_merchant(d) for d in lawlers} == {"LAWLERS WHOLELIFE DEE WHY"}
     assert normalize_merchant("Direct Credit 012721 PAYPAL AUSTRALIA 1234567") == "PAYPAL AUSTRALIA"
+    # a store number with a letter in front is a store number too
+    assert normalize_merchant("WOOLWORTHS W1621 WARRIEWOOD") == normalize_merchant(
+        "WOOLWORTHS 1621 WARRIEWOOD AU") == "WOOLWORTHS WARRIEWOOD"
     # a name that is only a code keeps it; "CARD" inside a name stays
     assert normalize_merchant("AU") == "AU"
     assert normalize_merchant("GREETING CARD CENTRE LEEDS GBR") == "GREETING CARD CENTRE LEEDS"
