@@ -192,17 +192,18 @@ def key_of_normalized(norm: str) -> str:
     return " ".join(words) if words else norm
 
 
-def strip_location(text: str) -> str:
-    """``text`` (normalized, space-separated) without its trailing location codes
-    (:data:`LOCATION_CODES`, while more than two words are left)."""
+def strip_location(text: str, keep: int = 2) -> str:
+    """``text`` (space-separated, any case) without its trailing location codes
+    (:data:`LOCATION_CODES`, while more than ``keep`` words are left; the importer's merchant
+    name keeps one)."""
     words = text.split()
-    kept = _without_location(words)
+    kept = _without_location(words, keep)
     return text if len(kept) == len(words) else " ".join(kept)
 
 
-def _without_location(words: list[str]) -> list[str]:
+def _without_location(words: list[str], keep: int = 2) -> list[str]:
     end = len(words)
-    while end > 2 and words[end - 1] in LOCATION_CODES:
+    while end > keep and words[end - 1].lower() in LOCATION_CODES:
         end -= 1
     return words[:end]
 

@@ -23,7 +23,7 @@ import re
 from functools import lru_cache
 
 from core.importing.vocab import ISO_CURRENCIES
-from ml.text import LOCATION_CODES
+from ml.text import strip_location
 
 log = logging.getLogger(__name__)
 
@@ -164,23 +164,13 @@ def _clean_segment(seg: str) -> str:
         s = _PROCESSOR.sub("", s).strip()
         s = _COUNTRY_TAIL.sub("", s).strip(" .-/,")
         s = _CHANNEL_TAIL.sub("", s).strip(" .-/,:")
-        s = _without_location(s)
+        s = strip_location(s, keep=1)  # "COLES DEE WHY AU AUS" -> "COLES DEE WHY"
         if s == before:
             break
     s = _LEGAL.sub(" ", s.replace("*", " "))
     s = " ".join(w for w in s.split() if w not in ISO_CURRENCIES)
     s = _SPACES.sub(" ", s).strip(" .-/,&'")
     return s
-
-
-def _without_location(s: str) -> str:
-    """``s`` without a trailing country or state code (``ml.text.LOCATION_CODES``: "COLES DEE
-    WHY AU AUS" -> "COLES DEE WHY"), keeping at least one word."""
-    words = s.split()
-    end = len(words)
-    while end > 1 and words[end - 1].lower() in LOCATION_CODES:
-        end -= 1
-    return s if end == len(words) else " ".join(words[:end])
 
 
 def _sepa_purpose(s: str) -> str:
