@@ -30,6 +30,7 @@ from ml.prior import (
     EXPECTED_SIGN,
     SharedTable,
     category_text,
+    category_words,
     lexicon_match,
     shared_table,
 )
@@ -121,12 +122,13 @@ def _leaf_embeddings(embedder: Embedder, described: bool = True) -> np.ndarray:
 
 def _class_embeddings(classes: list[str], embedder: Embedder) -> np.ndarray:
     """Embeddings of the class names (bare names for every class, so that the user's own
-    category names and the built-in ones compete on equal terms)."""
+    category names and the built-in ones compete on equal terms; a user's name as words,
+    :func:`~ml.prior.category_words`)."""
     leaf_emb = _leaf_embeddings(embedder, described=False)
     leaf_pos = {c: i for i, c in enumerate(DEFAULT_CATEGORIES)}
     custom = [c for c in classes if c not in leaf_pos]
-    custom_emb = dict(zip(custom, embedder.encode_normalized(custom), strict=True)) \
-        if custom else {}
+    custom_emb = dict(zip(custom, embedder.encode_normalized(
+        [category_words(c) for c in custom]), strict=True)) if custom else {}
     out = np.zeros((len(classes), leaf_emb.shape[1]), dtype=np.float32)
     for i, c in enumerate(classes):
         out[i] = leaf_emb[leaf_pos[c]] if c in leaf_pos else custom_emb[c]

@@ -14,7 +14,7 @@ from ml.calibration import (
     threshold_for_precision,
 )
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
-from ml.prior import DEFAULT_CATEGORIES, DESCRIPTIONS, KEYWORDS, lexicon_match
+from ml.prior import DEFAULT_CATEGORIES, DESCRIPTIONS, KEYWORDS, category_words, lexicon_match
 from ml.text import merchant_key, normalize_description
 from ml.txframe import normalize_merchant
 
@@ -204,3 +204,31 @@ def test_calibrated_ece_reference_is_the_small_sample_floor():
     assert calibrated_ece_reference([1.0, 0.0, 1.0]) == {"median": 0.0, "p90": 0.0}
     assert calibrated_ece_reference(conf) == ref
     assert calibrated_ece_reference([]) == {"median": 0.0, "p90": 0.0}
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("DinnerBars", "Dinner Bars"), ("HomeImprovement", "Home Improvement"),
+    ("eating_out", "eating out"), ("Home-Improvement", "Home Improvement"),
+    ("Jeff_Pay", "Jeff Pay"), ("ATM", "ATM"), ("iTunes", "iTunes"), ("401k", "401k"),
+    ("Fast Food & Takeouts", "Fast Food & Takeouts"), ("_", "_"),
+])
+def test_category_words_reads_a_glued_name_as_words(name, words):
+    assert category_words(name) == words
+
+
+def test_a_glued_category_name_gets_the_prior_of_the_same_name_in_words():
+    """A real user's names (the Australian CommBank file labels spending "DinnerBars"): the
+    built-in guess for a restaurant must not depend on how the name is typed. Glued, the
+    encoder read only "dinner" and gave the pizza place less than as "Dinner Bars"."""
+    import pandas as pd
+
+    from ml.categorizer import TransactionCategorizer
+
+    X = pd.DataFrame({"date": pd.to_datetime(["2024-01-02"] * 3),  # noqa: N806
+                      "description": ["PIZZA EXPRESS 1234", "THE RED LION PUB", "NANDOS 0042"],
+                      "amount": [-24.0, -12.5, -18.0]})
+    rest = ["Groceries", "Shopping", "Transport", "Travel", "Utility", "Medical"]
+    glued = TransactionCategorizer(categories=[*rest, "DinnerBars"]).predict_proba(X)
+    spaced = TransactionCategorizer(categories=[*rest, "Dinner Bars"]).predict_proba(X)
+    np.testing.assert_allclose(glued, spaced, atol=1e-6)
+    assert (glued.argmax(axis=1) == len(rest)).all()
