@@ -21,7 +21,15 @@ log = logging.getLogger(__name__)
 
 _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
            r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_CURRENCIES = ("usd|eur|gbp|aud|nzd|cad|chf|jpy|cny|hkd|sgd|sek|nok|dkk|pln|czk|huf|ron|zar|inr"
+               "|thb|idr|myr|php|krw|twd|mxn|brl|aed|ils|isk|vnd")
+"""ISO codes of the most used currencies: next to an amount ("SGD 29.19", "12.00USD") they are
+the card network's conversion note of a purchase abroad, not part of the merchant's name."""
+
 _PATTERNS: list[re.Pattern[str]] = [
+    # a foreign amount with its currency code: "DING TAI FUNG-MBS SINGAPORE SG SGD 29.19 SGD
+    # 29.19" (left as "sgd sgd", the line read like an ATM withdrawal)
+    re.compile(rf"\b(?:{_CURRENCIES})\s?\d[\d,.']*|\b\d[\d,.']*\s?(?:{_CURRENCIES})\b", re.I),
     # masked or labelled card / account numbers: "card no. 1234", "xxxx1234", "****1234",
     # "****E2Z8" (whatever follows a run of * or # is part of the mask)
     re.compile(r"\b(?:card|acct|account|a/c)\s*(?:no\.?|number|nr\.?|#)\s*[\dx*]*", re.I),

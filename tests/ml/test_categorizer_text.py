@@ -53,6 +53,13 @@ from ml.txframe import normalize_merchant
     # a reference glued to the merchant by "/" goes, the merchant stays
     ("BOLT.EU/O/2401091", "bolt.eu o"),
     ("CARD PAYMENT BOLT.EU/O/A8FFE40A 10/09", "card payment bolt.eu o"),
+    # a foreign amount with its currency code is the network's conversion note (real
+    # Commonwealth Bank lines; "sgd sgd" read like an ATM withdrawal), in either order
+    ("DING TAI FUNG-MBS SINGAPORE SG SGD 29.19 SGD 29.19", "ding tai fung-mbs singapore sg"),
+    ("NAKD Goeteborg SW SWE Card xx3636 AUD 5.59 Value Date: 05/10/2021",
+     "nakd goeteborg sw swe card value date"),
+    ("AMAZON.COM 12.99USD", "amazon.com"),
+    ("USD ACCOUNT FEE", "usd account fee"),  # a code without an amount stays
     ("", ""),
     (None, ""),
 ])
