@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.taxonomy import DEFAULT_TAXONOMY
@@ -13,6 +14,7 @@ from ml.calibration import (
     expected_calibration_error,
     threshold_for_precision,
 )
+from ml.categorizer import TransactionCategorizer
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
 from ml.prior import DEFAULT_CATEGORIES, DESCRIPTIONS, KEYWORDS, category_words, lexicon_match
 from ml.text import merchant_key, normalize_description
@@ -227,10 +229,6 @@ def test_a_glued_category_name_gets_the_prior_of_the_same_name_in_words():
     """A real user's names (the Australian CommBank file labels spending "DinnerBars"): the
     built-in guess for a restaurant must not depend on how the name is typed. Glued, the
     encoder read only "dinner" and gave the pizza place less than as "Dinner Bars"."""
-    import pandas as pd
-
-    from ml.categorizer import TransactionCategorizer
-
     X = pd.DataFrame({"date": pd.to_datetime(["2024-01-02"] * 3),  # noqa: N806
                       "description": ["PIZZA EXPRESS 1234", "THE RED LION PUB", "NANDOS 0042"],
                       "amount": [-24.0, -12.5, -18.0]})
