@@ -27,6 +27,9 @@ DEFAULT_THRESHOLD = NEVER
 """The auto-apply threshold while there is too little calibration data to measure precision:
 nothing is applied. A fixed 0.9 was not safe: with 1-10 labeled rows, predictions at >= 0.9
 were 51-90% right on two real labeled files (``python -m ml.evaluate --cold-start``)."""
+MAX_CONFIDENCE = 0.995
+"""No category prediction is surer than this: even a merchant filed the same way a hundred
+times can be the exception (and a threshold of 1.0 therefore means "never auto-apply")."""
 
 
 def expected_calibration_error(correct: Sequence[bool] | np.ndarray,

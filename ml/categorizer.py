@@ -17,9 +17,10 @@ How it decides (see :mod:`ml.candidates` for the evidence):
 3. A conditional logit (one shared weight per feature, weights >= 0 for evidence) turns them
    into probabilities. Its weights are fitted by maximum likelihood on the user's own history
    replayed in time order (each block of rows scored from the blocks before it, as new
-   transactions are), shrunk towards built-in defaults, so the probabilities are calibrated
-   for the situation they are used in. The novel candidate keeps some probability for
-   transactions unlike anything seen, which keeps confidence honest.
+   transactions are; :mod:`ml.replay`), shrunk towards built-in defaults, so the
+   probabilities are calibrated for the situation they are used in. The novel candidate
+   keeps some probability for transactions unlike anything seen, which keeps confidence
+   honest.
 4. A merchant the user has never filed is scored with one more fitted number, a temperature
    (:mod:`ml.temperature`): the replay saw shorter histories than predictions do, which left
    such guesses under-confident; scoring recent merchants from all the others measures how
@@ -43,15 +44,9 @@ from sklearn.base import BaseEstimator
 
 from ml import candidates as cd
 from ml import history as hs
-from ml.calibration import (
-    DEFAULT_THRESHOLD,
-    NEVER,
-    threshold_for_precision,
-    thresholds_by_merchant,
-)
+from ml.calibration import DEFAULT_THRESHOLD, MAX_CONFIDENCE, NEVER, threshold_for_precision
 from ml.embeddings import Embedder, EmbeddingCache
 from ml.explain import NOT_WHAT_IT_IS, reasons
-from ml.logit import fit_weights, softmax_parts
 from ml.model_state import (
     State,
     build_state,
@@ -60,16 +55,13 @@ from ml.model_state import (
     prepare_rows,
     prior_state,
 )
-from ml.temperature import new_merchant_temperature
+from ml.replay import replay_fit
 
 log = logging.getLogger(__name__)
 
 __all__ = ["MAX_CONFIDENCE", "MODEL_VERSION", "TransactionCategorizer", "threshold_for_precision"]
 
 MODEL_VERSION = "categorizer-1"
-MAX_CONFIDENCE = 0.995
-"""No prediction is surer than this: even a merchant filed the same way a hundred times can be
-the exception (and a threshold of 1.0 therefore means "never auto-apply")."""
 _NF = len(cd.FEATURES)
 
 
@@ -140,7 +132,9 @@ class TransactionCategorizer(BaseEstimator):
                             self.categories, self.prior, self.shared_prior)
         thresholds = (DEFAULT_THRESHOLD, DEFAULT_THRESHOLD)
         if len(labels) >= 2:
-            state.weights, state.new_temperature, thresholds = self._meta_fit(state)
+            state.weights, state.new_temperature, thresholds = replay_fit(
+                state, self.reg, self.n_meta_blocks, self.max_meta_rows, self.max_replay_rows,
+                self.random_state)
         self.state_ = state
         self.classes_ = np.array(state.classes, dtype=object)
         self.n_labeled_ = len(labels)
@@ -152,43 +146,6 @@ class TransactionCategorizer(BaseEstimator):
         log.debug("categorizer fitted on %d labeled rows, %d classes", len(labels),
                  len(state.classes))
         return self
-
-    def _meta_fit(self, st: State) -> tuple[np.ndarray, float, tuple[float, float]]:
-        """Replay the history in time order and fit the weights on what each block saw.
-
-        Also returns the temperature of new merchants' scores (:mod:`ml.temperature`) and the
-        auto-apply thresholds for 95% precision on the replayed predictions of known and of
-        new merchants, scored with it (:func:`thresholds_by_merchant`, with its fallbacks)."""
-        n = st.n_rows
-        start = max(0, n - self.max_replay_rows)
-        n_blocks = min(self.n_meta_blocks, max(2, (n - start) // 5))
-        edges = np.linspace(start, n, n_blocks + 1).astype(int)
-        cap = max(1, self.max_meta_rows // n_blocks)
-        rng = np.random.default_rng(self.random_state)
-        parts: list[tuple[np.ndarray, ...]] = []
-        for b in range(n_blocks):
-            lo, hi = edges[b], edges[b + 1]
-            if hi <= lo or not (lo > start or st.fixed_mask.any()):  # no candidate class
-                continue
-            q = np.arange(lo, hi)
-            if len(q) > cap:
-                q = np.sort(rng.choice(q, cap, replace=False))
-            feats, novel, mask, target, known = st.scored_block(
-                st.history_of(np.arange(start, lo)), q)
-            # later blocks look most like prediction time (a long history): weigh them more
-            parts.append((feats, novel, np.tile(mask, (len(q), 1)), target,
-                          np.full(len(q), (b + 1) / n_blocks), known))
-        if not parts:
-            return st.weights, 1.0, (DEFAULT_THRESHOLD, DEFAULT_THRESHOLD)
-        feats, novel, mask, target, rw, known = (np.concatenate(p)
-                                                 for p in zip(*parts, strict=True))
-        weights = fit_weights(feats, novel, mask, target, self.reg, rw)
-        temp = new_merchant_temperature(st, weights, rng)
-        real = np.minimum(softmax_parts(weights, feats, novel, mask,
-                                        np.where(known, 1.0, 1.0 / temp))[:, :-1],
-                          MAX_CONFIDENCE)
-        return weights, temp, thresholds_by_merchant(target, real.argmax(axis=1),
-                                                     real.max(axis=1), known)
 
     # --------------------------------------------------------------- predicting
     def _state(self) -> State:

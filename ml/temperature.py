@@ -1,7 +1,7 @@
 """How sure to be about a merchant the user has never filed: one temperature for its guesses.
 
 The categorizer's weights are fitted on the user's history replayed in time order
-(:meth:`ml.categorizer.TransactionCategorizer._meta_fit`): each replayed block is scored from
+(:func:`ml.replay.replay_fit`): each replayed block is scored from
 the blocks before it, so it saw a *shorter* history than a prediction made now. For a merchant
 filed before that hardly matters (its own filings decide), but a new merchant's guess rests on
 its likeness to everything else the user filed, and that evidence gets better as the history
