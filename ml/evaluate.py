@@ -3,8 +3,11 @@
 ``python -m ml.evaluate --labeled FILE.csv [--json] [--block 25]`` (or ``--demo``) walks
 through labeled transactions in date order, predicts each block of ``--block`` rows from
 everything before it, then reveals the block's labels, like a user correcting as they go.
-Both :class:`~ml.categorizer.TransactionCategorizer` and
-:class:`~ml.baseline.BaselineCategorizer` are refitted before every block.
+:class:`~ml.categorizer.TransactionCategorizer` is refitted before every block, and so are the
+two behaviours of today's tools it is measured against: the SVM baseline
+(:class:`~ml.baseline.BaselineCategorizer`, a silent guess for every row) and the payee rules
+learned after three identical filings (:class:`~ml.payee_rules.PayeeRuleLearner`, ``rules``:
+a rule applied as certain, nothing without one).
 
 Reported per model: accuracy, macro-F1 (over the true categories), the auto-apply thresholds
 (chosen before each block from the earlier blocks' predictions only, one for merchants the
@@ -18,10 +21,14 @@ and new merchants, chosen in hindsight, could have applied at the target precisi
 :func:`~ml.calibration.coverage_ceiling`: thresholds chosen beforehand exceed it only by
 luck), expected calibration error (15 bins), the ECE a perfectly calibrated model with the
 same confidences would show on this many rows (``ece_if_calibrated``: median and 90th
-percentile; small files inflate ECE) and n; the error reduction with a 90% interval from
-resampling the blocks (:func:`error_reduction_interval`); and both models' accuracy by what
-was known when a row was predicted (:func:`breakdown`: merchant seen, new merchant, new
-category).
+percentile; small files inflate ECE), n, and what is left to the user: the rows it asks about
+(``asked``: not auto-applied) and those it files wrongly without asking (``silent_errors``);
+the error reduction with a 90% interval from
+resampling the blocks (:func:`~ml.eval_groups.error_reduction_interval`); both models'
+accuracy by what was known when a row was predicted (:func:`~ml.eval_groups.breakdown`:
+merchant seen, new merchant, new category); and, for the model and the rules, how much of a
+merchant's rows each applied, how precisely, after 0, 1, 2 and 3 or more earlier filings of
+the merchant (``by_earlier_filings``: what "learns from one correction" means).
 
 By default the model knows nothing about a category until a row of it is revealed (strict);
 ``--categories-known`` gives it the list of category names up front, as the product does (the
@@ -63,15 +70,26 @@ from ml.calibration import (
 from ml.categorizer import TransactionCategorizer
 from ml.cold_start import cold_start_evaluation, format_rows
 from ml.embeddings import Embedder, InMemoryEmbeddingCache
+from ml.eval_groups import (
+    applied_by_merchant,
+    breakdown,
+    by_earlier_filings,
+    error_reduction_interval,
+    row_groups,
+)
 from ml.labeled_data import OPTIONAL, prepare_labeled, read_labeled_text
-from ml.text import merchant_key
+from ml.payee_rules import PayeeRuleLearner, payee_keys
 
 log = logging.getLogger(__name__)
+
+__all__ = ["applied_by_merchant", "breakdown", "by_earlier_filings", "demo_frame",
+           "error_reduction_interval", "feature_columns", "load_labeled_csv", "main",
+           "online_evaluation", "row_groups"]
 
 def _metrics(y_true: Sequence[str], y_pred: Sequence[object], conf: np.ndarray,
              applied: np.ndarray) -> dict[str, Any]:
     yt = np.asarray(y_true, dtype=object)
-    yp = np.asarray([p if p is not None else "" for p in y_pred], dtype=object)
+    yp = np.asarray([p if p is not None and p == p else "" for p in y_pred], dtype=object)
     ok = yt == yp
     labels = sorted(set(yt))
     n_applied = int(applied.sum())
@@ -84,6 +102,10 @@ def _metrics(y_true: Sequence[str], y_pred: Sequence[object], conf: np.ndarray,
         "ece": expected_calibration_error(ok, conf, n_bins=15),
         "ece_if_calibrated": calibrated_ece_reference(conf, n_bins=15),
         "errors": int((~ok).sum()),
+        # what it leaves to the user: rows it asks about (not applied), and rows it filed
+        # wrongly without asking (the user has to find those)
+        "asked": int((~applied).sum()),
+        "silent_errors": int((applied & ~ok).sum()),
         "n": len(ok),
     }
 
@@ -104,11 +126,12 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
     X = data[feature_columns(data)]  # noqa: N806
     y = data["category"].to_numpy(dtype=object)
     rec: dict[str, dict[str, list]] = {k: {"pred": [], "conf": [], "applied": [], "known": []}
-                                       for k in ("model", "baseline")}
+                                       for k in ("model", "baseline", "rules")}
     started = time.perf_counter()
     for s in range(0, len(data), block):
         train, test = slice(0, s), slice(s, min(s + block, len(data)))
-        for name, model in (("model", make_model()), ("baseline", BaselineCategorizer())):
+        for name, model in (("model", make_model()), ("baseline", BaselineCategorizer()),
+                            ("rules", PayeeRuleLearner())):
             r = rec[name]
             model.fit(X.iloc[train], y[train])
             review = getattr(model, "predict_for_review", None)  # the categorizer: one scoring
@@ -123,6 +146,8 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
                 # merchant is waits (TransactionCategorizer.held_back)
                 held = model.held_back(X.iloc[test], weak, known)
                 thr = np.where(known, t_known, np.where(held, NEVER, t_new))
+            elif name == "rules":  # a payee's rule is applied; without one nothing is guessed
+                known, thr = np.zeros(len(conf), dtype=bool), np.full(len(conf), 0.5)
             else:  # the baseline applies every guess
                 known, thr = np.zeros(len(conf), dtype=bool), np.zeros(len(conf))
             r["pred"] += list(out["category"])
@@ -144,6 +169,9 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
     result["model"]["by_merchant"] = applied_by_merchant(y, m["pred"], m["applied"], m["known"])
     result["breakdown"] = breakdown(X["description"], y, rec["model"]["pred"],
                                     rec["baseline"]["pred"], block)
+    result["by_earlier_filings"] = by_earlier_filings(
+        payee_keys(X), y, block, {name: (rec[name]["pred"], rec[name]["applied"])
+                                  for name in ("model", "rules")})
     base_err, model_err = result["baseline"]["errors"], result["model"]["errors"]
     result.update({
         "n_rows": len(data), "n_categories": len(names), "block": block,
@@ -157,76 +185,10 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
     return result
 
 
-def applied_by_merchant(y: np.ndarray, pred: Sequence[object], applied: Sequence[bool],
-                        known: Sequence[bool]) -> dict[str, dict[str, Any]]:
-    """Rows, accuracy, auto-applied share and their precision, for the rows whose merchant the
-    model had seen before (``known``) and for the others (``new``)."""
-    ok = y == np.asarray(pred, dtype=object)
-    app, seen = np.asarray(applied, dtype=bool), np.asarray(known, dtype=bool)
-    out: dict[str, dict[str, Any]] = {}
-    for name, rows in (("known", seen), ("new", ~seen)):
-        n, k = int(rows.sum()), int((app & rows).sum())
-        out[name] = {"n": n, "accuracy": float(ok[rows].mean()) if n else None,
-                     "coverage": k / n if n else None,
-                     "precision_at_threshold": float(ok[app & rows].mean()) if k else None}
-    return out
-
-
 def feature_columns(data: pd.DataFrame) -> list[str]:
     """What the model sees of each row: date, description, amount, and the merchant and account
     when the file has them (the baseline reads the description only)."""
     return ["date", "description", "amount", *(c for c in OPTIONAL if c in data.columns)]
-
-
-def error_reduction_interval(model_ok: np.ndarray, base_ok: np.ndarray, block: int,
-                             n_boot: int = 2000, level: float = 0.9,
-                             seed: int = 0) -> list[float] | None:
-    """``level`` percentile interval of the error reduction ``1 - model errors / baseline
-    errors`` over ``n_boot`` resamplings of the evaluation blocks (blocks, not rows, are
-    drawn: errors within a block share the same history). ``None`` when the baseline made no
-    error."""
-    m_err = np.add.reduceat(~np.asarray(model_ok, dtype=bool), np.arange(0, len(model_ok), block))
-    b_err = np.add.reduceat(~np.asarray(base_ok, dtype=bool), np.arange(0, len(base_ok), block))
-    if not b_err.sum():
-        return None
-    rng = np.random.default_rng(seed)
-    draw = rng.integers(0, len(b_err), size=(n_boot, len(b_err)))
-    m, b = m_err[draw].sum(axis=1), b_err[draw].sum(axis=1)
-    red = 1.0 - m[b > 0] / b[b > 0]
-    tail = (1.0 - level) / 2
-    return [float(np.quantile(red, tail)), float(np.quantile(red, 1.0 - tail))]
-
-
-def row_groups(descriptions: pd.Series, y: np.ndarray, block: int) -> np.ndarray:
-    """Each row's group by what was known when its block was predicted: ``merchant_seen`` (its
-    merchant key occurred before), ``new_merchant`` (a new key, a known category) or
-    ``new_category`` (its category never occurred before)."""
-    keys = descriptions.map(merchant_key).to_numpy(dtype=object)
-    group = np.empty(len(y), dtype=object)
-    seen_keys: set[object] = set()
-    seen_cats: set[object] = set()
-    for s in range(0, len(y), block):
-        for i in range(s, min(s + block, len(y))):
-            group[i] = ("new_category" if y[i] not in seen_cats
-                        else "merchant_seen" if keys[i] in seen_keys else "new_merchant")
-        seen_keys.update(keys[s:s + block])
-        seen_cats.update(y[s:s + block])
-    return group
-
-
-def breakdown(descriptions: pd.Series, y: np.ndarray, model_pred: Sequence[object],
-              base_pred: Sequence[object], block: int) -> dict[str, dict[str, Any]]:
-    """Rows by :func:`row_groups` (merchant seen, new merchant, new category); n and both
-    models' accuracy each."""
-    group = row_groups(descriptions, y, block)
-    out: dict[str, dict[str, Any]] = {}
-    for name in ("merchant_seen", "new_merchant", "new_category"):
-        rows = np.flatnonzero(group == name)
-        out[name] = {"n": len(rows)}
-        for label, pred in (("model", model_pred), ("baseline", base_pred)):
-            right = [pred[i] == y[i] for i in rows]
-            out[name][f"{label}_accuracy"] = float(np.mean(right)) if len(rows) else None
-    return out
 
 
 def load_labeled_csv(path: Path) -> pd.DataFrame:
@@ -250,6 +212,11 @@ def demo_frame(seed: int = 7, months: int = 24) -> pd.DataFrame:
 
     tx = generate_household(seed=seed, months=months, end=dt.date(2025, 6, 30)).transactions
     return tx[["date", "description", "amount", "category"]]
+
+
+def _share(fig: dict[str, Any]) -> str:
+    prec = fig["precision_at_threshold"]
+    return f"{fig['coverage']:.1%}" + ("" if prec is None else f" at {prec:.1%}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -293,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{res['n_rows']} rows, {res['n_categories']} categories, blocks of {args.block}"
           f" ({dropped} rows dropped)")
-    for name in ("model", "baseline"):
+    for name in ("model", "baseline", "rules"):
         m = res[name]
         prec = m["precision_at_threshold"]
         print(f"{name:9} accuracy {m['accuracy']:.3f}  macro-F1 {m['macro_f1']:.3f}  "
@@ -301,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{'n/a' if prec is None else f'{prec:.3f}'}  ECE {m['ece']:.3f} (a perfectly "
               f"calibrated model: {m['ece_if_calibrated']['median']:.3f}, 90% below "
               f"{m['ece_if_calibrated']['p90']:.3f})  n {m['n']}")
+    print("left to the user: " + "; ".join(
+        f"{name} asks about {res[name]['asked']} rows and files {res[name]['silent_errors']}"
+        " wrongly without asking" for name in ("model", "baseline", "rules"))
+          + " (the baseline applies every guess; rules: a payee's rule once 3 of its 5 latest"
+          " filings agree, nothing without one)")
     if res["error_reduction"] is not None and res["error_reduction_interval"] is not None:
         lo, hi = res["error_reduction_interval"]
         print(f"error reduction vs baseline: {res['error_reduction']:.1%}"
@@ -317,6 +289,11 @@ def main(argv: list[str] | None = None) -> int:
         if b["n"]:
             print(f"  {group:14} n {b['n']:5}  model {b['model_accuracy']:.3f}"
                   f"  baseline {b['baseline_accuracy']:.3f}")
+    print("  by the merchant's earlier filings (auto-applied share at its precision):")
+    for group, b in res["by_earlier_filings"].items():
+        if b["n"]:
+            print(f"    {group:>2} earlier: n {b['n']:5}  " + "  ".join(
+                f"{run} {_share(b[run])}" for run in ("model", "rules")))
     return 0
 
 

@@ -48,7 +48,7 @@ def leave_merchant_out(X: pd.DataFrame, y: np.ndarray, rows: np.ndarray,  # noqa
 
 def unreachable_new_category(y: np.ndarray, groups: np.ndarray,
                              built_in: Collection[str]) -> int:
-    """Rows of group ``new_category`` (see :func:`ml.evaluate.row_groups`) whose category is
+    """Rows of group ``new_category`` (see :func:`ml.eval_groups.row_groups`) whose category is
     not a built-in name: no model without the category list can predict them."""
     y = np.asarray(y, dtype=object)
     names = set(built_in)

@@ -40,6 +40,16 @@ def test_cli_json_reports_model_and_baseline(labeled_report):
     assert rep["n_rows"] == rep["model"]["n"] == rep["baseline"]["n"] == 451
     assert rep["n_categories"] == 44
     assert rep["baseline"]["coverage"] == 1.0  # the SVM applies every guess
+    assert METRICS <= set(rep["rules"]) and rep["rules"]["n"] == 451
+    for name in ("model", "baseline", "rules"):  # what each leaves to the user
+        m = rep[name]
+        assert m["asked"] == round((1 - m["coverage"]) * 451)
+        applied = 451 - m["asked"]
+        assert m["silent_errors"] == round(applied * (1 - (m["precision_at_threshold"] or 0)))
+    assert rep["baseline"]["asked"] == 0 and rep["baseline"]["silent_errors"] == 201
+    # the model asks about fewer rows than the rules and files fewer wrongly than the SVM
+    assert rep["model"]["asked"] < rep["rules"]["asked"]
+    assert rep["model"]["silent_errors"] < rep["baseline"]["silent_errors"] / 5
 
 
 def test_online_calibration_and_accuracy_on_real_data(labeled_report):
@@ -116,6 +126,8 @@ def test_cli_demo_and_text_output():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "model" in proc.stdout and "baseline" in proc.stdout and "ECE" in proc.stdout
     assert "perfectly calibrated model" in proc.stdout and "90% interval" in proc.stdout
+    assert "rules " in proc.stdout and "wrongly without asking" in proc.stdout
+    assert "1 earlier: n" in proc.stdout
 
 
 def test_cli_rejects_a_file_without_usable_rows(tmp_path):
