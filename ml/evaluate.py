@@ -9,14 +9,15 @@ two behaviours of today's tools it is measured against: the SVM baseline
 learned after three identical filings (:class:`~ml.payee_rules.PayeeRuleLearner`, ``rules``:
 a rule applied as certain, nothing without one).
 
-Reported per model: accuracy, macro-F1 (over the true categories), the auto-apply thresholds
-(chosen before each block from the earlier blocks' predictions only, one for merchants the
-model had seen and one for new merchants, as the product applies them, see
-:func:`ml.calibration.thresholds_by_merchant`; a guess for a new merchant whose reason does not
-say what it is is never applied, :meth:`~ml.categorizer.TransactionCategorizer.held_back`),
-coverage
-(share auto-applied) and precision on the auto-applied rows (also apart for known and new
-merchants: ``by_merchant``), the coverage ceiling (the most that fixed thresholds for known
+Reported per model: accuracy, macro-F1 (over the true categories), coverage (share
+auto-applied) at the auto-apply levels the job applies (for the categorizer: the ones each fit
+measured on the user's replayed history, one for merchants the model had seen and one for new
+merchants, and never a new merchant's guess whose reason does not say what it is,
+:meth:`~ml.categorizer.TransactionCategorizer.auto_apply_thresholds`; ``track_record``: the
+same figures with levels chosen before each block from the earlier blocks' real guesses,
+:func:`ml.calibration.thresholds_by_merchant`, for comparison) and precision on the
+auto-applied rows (also apart for known and new merchants: ``by_merchant``), the coverage
+ceiling (the most that fixed thresholds for known
 and new merchants, chosen in hindsight, could have applied at the target precision,
 :func:`~ml.calibration.coverage_ceiling`: thresholds chosen beforehand exceed it only by
 luck), expected calibration error (15 bins), the ECE a perfectly calibrated model with the
@@ -125,7 +126,8 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
         categories=names if categories_known else None))
     X = data[feature_columns(data)]  # noqa: N806
     y = data["category"].to_numpy(dtype=object)
-    rec: dict[str, dict[str, list]] = {k: {"pred": [], "conf": [], "applied": [], "known": []}
+    rec: dict[str, dict[str, list]] = {k: {"pred": [], "conf": [], "applied": [], "known": [],
+                                           "track": []}
                                        for k in ("model", "baseline", "rules")}
     started = time.perf_counter()
     for s in range(0, len(data), block):
@@ -138,14 +140,17 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
             out, _, weak = review(X.iloc[test]) if review else (model.predict(X.iloc[test]),
                                                                  None, None)
             conf = out["confidence"].to_numpy(dtype=float)
-            if name == "model":  # from the earlier blocks' guesses, apart by kind of merchant
+            if name == "model":  # as the job applies them: the levels the fit measured for
+                # known and for new merchants; a new merchant's guess whose reason does not say
+                # what the merchant is waits (TransactionCategorizer.auto_apply_thresholds)
                 known = model.known_merchant(X.iloc[test])
+                thr = model.auto_apply_thresholds(X.iloc[test], None, weak, known)
+                # and, for comparison, levels from the earlier blocks' real guesses
+                held = model.held_back(X.iloc[test], weak, known)
                 t_known, t_new = thresholds_by_merchant(y[:s], r["pred"], r["conf"], r["known"],
                                                         target)
-                # as the product: a new merchant's guess whose reason does not say what the
-                # merchant is waits (TransactionCategorizer.held_back)
-                held = model.held_back(X.iloc[test], weak, known)
-                thr = np.where(known, t_known, np.where(held, NEVER, t_new))
+                r["track"] += list(conf >= np.where(known, t_known,
+                                                    np.where(held, NEVER, t_new)))
             elif name == "rules":  # a payee's rule is applied; without one nothing is guessed
                 known, thr = np.zeros(len(conf), dtype=bool), np.full(len(conf), 0.5)
             else:  # the baseline applies every guess
@@ -167,6 +172,12 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
     result["model"]["final_threshold"], result["model"]["final_threshold_new_merchant"] = \
         thresholds_by_merchant(y, m["pred"], m["conf"], m["known"], target)
     result["model"]["by_merchant"] = applied_by_merchant(y, m["pred"], m["applied"], m["known"])
+    track = np.asarray(m["track"], dtype=bool)
+    ok = y == np.asarray(m["pred"], dtype=object)
+    result["model"]["track_record"] = {
+        "coverage": float(track.mean()) if len(track) else 0.0,
+        "precision_at_threshold": float(ok[track].mean()) if track.any() else None,
+        "by_merchant": applied_by_merchant(y, m["pred"], track, m["known"])}
     result["breakdown"] = breakdown(X["description"], y, rec["model"]["pred"],
                                     rec["baseline"]["pred"], block)
     result["by_earlier_filings"] = by_earlier_filings(
@@ -277,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
         lo, hi = res["error_reduction_interval"]
         print(f"error reduction vs baseline: {res['error_reduction']:.1%}"
               f" (90% interval over resampled blocks {lo:.1%} to {hi:.1%})")
+    tr = res["model"]["track_record"]
+    print(f"  with levels from the earlier blocks' real guesses instead: auto-applied "
+          f"{_share(tr)}")
     print(f"  coverage ceiling (thresholds for known and new merchants chosen in hindsight, "
           f"{args.target:.0%} precise): "
           f"{res['model']['coverage_ceiling']:.1%}")
