@@ -238,8 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7, help="demo household seed")
     ap.add_argument("--months", type=int, default=24, help="demo history length")
     ap.add_argument("--block", type=int, default=25)
-    ap.add_argument("--target", type=float, default=0.95, help="precision target of the track-record levels and the coverage ceiling "
-                         "(the job's own levels are measured for 95%%)")
+    ap.add_argument("--target", type=float, default=0.95,
+                    help="precision target of the track-record levels and the coverage ceiling"
+                         " (the job's own levels are measured for 95%%)")
     ap.add_argument("--categories-known", action="store_true",
                     help="give the model the category names up front")
     ap.add_argument("--cold-start", action="store_true",
