@@ -87,6 +87,7 @@ __all__ = ["applied_by_merchant", "breakdown", "by_earlier_filings", "demo_frame
            "error_reduction_interval", "feature_columns", "load_labeled_csv", "main",
            "online_evaluation", "row_groups"]
 
+
 def _metrics(y_true: Sequence[str], y_pred: Sequence[object], conf: np.ndarray,
              applied: np.ndarray) -> dict[str, Any]:
     yt = np.asarray(y_true, dtype=object)
