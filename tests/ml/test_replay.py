@@ -58,3 +58,30 @@ def test_no_block_with_a_candidate_category_keeps_the_defaults(embedder, cache):
     assert model.auto_apply_threshold_ == model.new_merchant_threshold_ == DEFAULT_THRESHOLD
     # and it still predicts: the memory of the merchant filed before decides
     assert model.predict(X.iloc[:1])["category"].iloc[0] == "Groceries"
+
+
+def test_the_new_merchant_level_waits_for_enough_replayed_guesses(labeled, embedder, cache):
+    """150 real rows (category names known) replay fewer than 200 guesses for new merchants:
+    the replay alone would measure a level for them, the bar keeps it at "never"; nothing else
+    of the fit changes, and the categorizer's levels are exactly the barred ones."""
+    X, y = labeled[["date", "description", "amount"]].iloc[:150], labeled["category"].iloc[:150]
+    names = sorted(set(labeled["category"]))
+    state = build_state(X, y.astype(str), embedder, cache, names, True, None)
+    unbarred = replay_fit(state, min_new_guesses=0)
+    barred = replay_fit(state)
+    assert unbarred[2][1] < 1.0 and barred[2][1] == DEFAULT_THRESHOLD
+    assert np.array_equal(unbarred[0], barred[0]) and unbarred[1] == barred[1]
+    assert unbarred[2][0] == barred[2][0] < 1.0
+    model = TransactionCategorizer(embedder=embedder, embedding_cache=cache,
+                                   categories=names).fit(X, y)
+    assert (model.auto_apply_threshold_, model.new_merchant_threshold_) == barred[2]
+
+
+def test_too_few_new_merchant_guesses_apply_none(labeled, embedder, cache):
+    """120 rows replay fewer than 200 new-merchant guesses: none is applied, whatever the
+    replay measured (ml.replay.MIN_NEW_GUESSES)."""
+    X, y = labeled[["date", "description", "amount"]].iloc[:120], labeled["category"].iloc[:120]
+    model = TransactionCategorizer(embedder=embedder, embedding_cache=cache).fit(X, y)
+    assert model.new_merchant_threshold_ == DEFAULT_THRESHOLD
+    state = build_state(X, y.astype(str), embedder, cache, None, True, None)
+    assert replay_fit(state, min_new_guesses=0)[2][0] == model.auto_apply_threshold_
