@@ -6,8 +6,8 @@ categorizer measured at its last fit (``jobs/categorize``:
 :func:`ml.calibration.thresholds_by_merchant` on the user's replayed history — the lowest
 confidence at which its guesses were at least 95% right, for merchants filed before and, apart,
 for new merchants; its fallback :data:`ml.calibration.DEFAULT_THRESHOLD` while fewer than 50
-decisions can be replayed; 1.0, i.e. nothing is filed without asking, when no level reached
-95%). The job keeps those measurements in ``pipeline.user_state``;
+decisions can be replayed, and for new merchants while fewer than 200 of their guesses can,
+:mod:`ml.replay`; 1.0, i.e. nothing is filed without asking, when no level reached 95%). The job keeps those measurements in ``pipeline.user_state``;
 ``private.my_categorizer_threshold()`` (migrations ``20261206200000_category_management`` and
 ``20261207100000_new_merchant_threshold``) returns the caller's own. Before the first fit the
 categorizer's fallback applies, and this module says so.
@@ -71,8 +71,8 @@ class AppliedThreshold:
             return ""
         if self.new_merchant >= NEVER:
             return (" Guesses for a merchant you have not filed yet wait in Needs review: the"
-                    " model's earlier guesses for new merchants were not 95% right at any"
-                    " confidence yet.")
+                    " model's earlier guesses for new merchants were not shown 95% right yet"
+                    " (that takes some 200 of them).")
         return (f" For a merchant you have not filed yet: at ≥ {self.new_merchant:.0%},"
                 " measured on its guesses for new merchants alone.")
 

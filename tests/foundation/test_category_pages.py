@@ -180,7 +180,8 @@ def test_settings_shows_the_auto_apply_threshold_in_use(db: Database, make_user,
     at.run()
     assert ("Currently applied at ≥ 93% (measured on 412 of your decisions). Guesses for a "
             "merchant you have not filed yet wait in Needs review: the model's earlier guesses "
-            "for new merchants were not 95% right at any confidence yet." + HELD_NOTE) in [
+            "for new merchants were not shown 95% right yet (that takes some 200 of them)."
+            + HELD_NOTE) in [
         c.value for c in at.caption]
     with db.job_user_session(user.id) as conn:
         conn.execute("set local role pfm_job_worker")
