@@ -7,7 +7,8 @@ categorizer measured at its last fit (``jobs/categorize``:
 confidence at which its guesses were at least 95% right, for merchants filed before and, apart,
 for new merchants; its fallback :data:`ml.calibration.DEFAULT_THRESHOLD` while fewer than 50
 decisions can be replayed, and for new merchants while fewer than 200 of their guesses can,
-:mod:`ml.replay`; 1.0, i.e. nothing is filed without asking, when no level reached 95%). The job keeps those measurements in ``pipeline.user_state``;
+:mod:`ml.replay`; 1.0, i.e. nothing is filed without asking, when no level reached 95%).
+The job keeps those measurements in ``pipeline.user_state``;
 ``private.my_categorizer_threshold()`` (migrations ``20261206200000_category_management`` and
 ``20261207100000_new_merchant_threshold``) returns the caller's own. Before the first fit the
 categorizer's fallback applies, and this module says so.
