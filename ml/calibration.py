@@ -120,7 +120,8 @@ def threshold_for_precision(y_true: Sequence[object], y_pred: Sequence[object],
 def thresholds_by_merchant(y_true: Sequence[object], y_pred: Sequence[object],
                            confidence: Sequence[float] | np.ndarray,
                            known: Sequence[bool] | np.ndarray, target: float = 0.95,
-                           min_samples: int = 50) -> tuple[float, float]:
+                           min_samples: int = 50,
+                           min_new_samples: int | None = None) -> tuple[float, float]:
     """``(known, new)``: :func:`threshold_for_precision` for the predictions of a merchant the
     user had filed before (``known``) and of one they had not, each on its own predictions.
 
@@ -129,8 +130,9 @@ def thresholds_by_merchant(y_true: Sequence[object], y_pred: Sequence[object],
     34-64%, so a single level reaching 95% on average let new-merchant guesses through that
     were only 89-93% right. Fallbacks: fewer than ``min_samples`` known-merchant predictions ->
     the threshold over all predictions (the stricter one: it also answers for the others);
-    fewer than ``min_samples`` new-merchant predictions -> :data:`DEFAULT_THRESHOLD` (nothing
-    from a new merchant is applied until that precision can be measured).
+    fewer than ``min_new_samples`` (default ``min_samples``) new-merchant predictions ->
+    :data:`DEFAULT_THRESHOLD` (nothing from a new merchant is applied until that precision
+    can be measured).
     """
     yt = np.asarray(list(y_true), dtype=object)
     yp = np.asarray(list(y_pred), dtype=object)
@@ -142,7 +144,8 @@ def thresholds_by_merchant(y_true: Sequence[object], y_pred: Sequence[object],
         t_known = threshold_for_precision(yt[seen], yp[seen], conf[seen], target, min_samples)
     else:
         t_known = threshold_for_precision(yt, yp, conf, target, min_samples)
-    t_new = threshold_for_precision(yt[~seen], yp[~seen], conf[~seen], target, min_samples)
+    t_new = threshold_for_precision(yt[~seen], yp[~seen], conf[~seen], target,
+                                    min_samples if min_new_samples is None else min_new_samples)
     return t_known, t_new
 
 

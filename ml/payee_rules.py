@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from ml.row_inputs import dates_of
 from ml.text import merchant_key
 
 log = logging.getLogger(__name__)
@@ -104,8 +105,5 @@ class PayeeRuleLearner(BaseEstimator):
 
 def _days(X: pd.DataFrame) -> np.ndarray:
     """Days since 1970-01-01 of each row's ``date`` (NaN where missing or unreadable)."""
-    if "date" not in X.columns:
-        return np.full(len(X), np.nan)
-    dates = pd.to_datetime(X["date"], errors="coerce")
-    days = (dates - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+    days = (dates_of(X) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
     return days.to_numpy(dtype=float, na_value=np.nan)

@@ -79,7 +79,5 @@ def replay_fit(st: State, reg: float = 1.0, n_meta_blocks: int = 8, max_meta_row
     temp = new_merchant_temperature(st, weights, rng)
     real = np.minimum(softmax_parts(weights, feats, novel, mask,
                                     np.where(known, 1.0, 1.0 / temp))[:, :-1], MAX_CONFIDENCE)
-    t_known, t_new = thresholds_by_merchant(target, real.argmax(axis=1), real.max(axis=1), known)
-    if (~known).sum() < min_new_guesses:
-        t_new = DEFAULT_THRESHOLD
-    return weights, temp, (t_known, t_new)
+    return weights, temp, thresholds_by_merchant(target, real.argmax(axis=1), real.max(axis=1),
+                                                 known, min_new_samples=min_new_guesses)

@@ -67,7 +67,7 @@ def test_the_new_merchant_level_waits_for_enough_replayed_guesses(labeled, embed
     X, y = labeled[["date", "description", "amount"]].iloc[:150], labeled["category"].iloc[:150]
     names = sorted(set(labeled["category"]))
     state = build_state(X, y.astype(str), embedder, cache, names, True, None)
-    unbarred = replay_fit(state, min_new_guesses=0)
+    unbarred = replay_fit(state, min_new_guesses=50)
     barred = replay_fit(state)
     assert unbarred[2][1] < 1.0 and barred[2][1] == DEFAULT_THRESHOLD
     assert np.array_equal(unbarred[0], barred[0]) and unbarred[1] == barred[1]
@@ -84,4 +84,4 @@ def test_too_few_new_merchant_guesses_apply_none(labeled, embedder, cache):
     model = TransactionCategorizer(embedder=embedder, embedding_cache=cache).fit(X, y)
     assert model.new_merchant_threshold_ == DEFAULT_THRESHOLD
     state = build_state(X, y.astype(str), embedder, cache, None, True, None)
-    assert replay_fit(state, min_new_guesses=0)[2][0] == model.auto_apply_threshold_
+    assert replay_fit(state, min_new_guesses=50)[2][0] == model.auto_apply_threshold_
