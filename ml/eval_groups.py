@@ -32,13 +32,17 @@ def applied_by_merchant(y: np.ndarray, pred: Sequence[object], applied: Sequence
     model had seen before (``known``) and for the others (``new``)."""
     ok = y == np.asarray(pred, dtype=object)
     app, seen = np.asarray(applied, dtype=bool), np.asarray(known, dtype=bool)
-    out: dict[str, dict[str, Any]] = {}
-    for name, rows in (("known", seen), ("new", ~seen)):
-        n, k = int(rows.sum()), int((app & rows).sum())
-        out[name] = {"n": n, "accuracy": float(ok[rows].mean()) if n else None,
-                     "coverage": k / n if n else None,
-                     "precision_at_threshold": float(ok[app & rows].mean()) if k else None}
-    return out
+    return {name: {"n": int(rows.sum()), **_figures(ok, app, rows)}
+            for name, rows in (("known", seen), ("new", ~seen))}
+
+
+def _figures(ok: np.ndarray, applied: np.ndarray, rows: np.ndarray) -> dict[str, Any]:
+    """Accuracy, auto-applied share and precision of the applied ones, over ``rows`` (None
+    where there is nothing to measure)."""
+    n, k = int(rows.sum()), int((applied & rows).sum())
+    return {"accuracy": float(ok[rows].mean()) if n else None,
+            "coverage": k / n if n else None,
+            "precision_at_threshold": float(ok[applied & rows].mean()) if k else None}
 
 
 def error_reduction_interval(model_ok: np.ndarray, base_ok: np.ndarray, block: int,
@@ -116,18 +120,11 @@ def by_earlier_filings(keys: Sequence[object], y: np.ndarray, block: int,
     in ``runs`` (name -> (predictions, auto-applied flags)) its accuracy (no prediction counts
     as wrong), auto-applied share and precision of the applied rows (None when none)."""
     group = earlier_filings(keys, block)
+    judged = {run: (y == np.asarray(pred, dtype=object), np.asarray(applied, dtype=bool))
+              for run, (pred, applied) in runs.items()}
     out: dict[str, dict[str, Any]] = {}
     for name in FILING_GROUPS:
         rows = group == name
-        n = int(rows.sum())
-        out[name] = {"n": n}
-        for run, (pred, applied) in runs.items():
-            ok = y == np.asarray(pred, dtype=object)
-            app = np.asarray(applied, dtype=bool)
-            k = int((app & rows).sum())
-            out[name][run] = {
-                "accuracy": float(ok[rows].mean()) if n else None,
-                "coverage": k / n if n else None,
-                "precision_at_threshold": float(ok[app & rows].mean()) if k else None,
-            }
+        out[name] = {"n": int(rows.sum()),
+                     **{run: _figures(ok, app, rows) for run, (ok, app) in judged.items()}}
     return out
