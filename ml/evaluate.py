@@ -13,9 +13,11 @@ Reported per model: accuracy, macro-F1 (over the true categories), coverage (sha
 auto-applied) at the auto-apply levels the job applies (for the categorizer: the ones each fit
 measured on the user's replayed history, one for merchants the model had seen and one for new
 merchants, and never a new merchant's guess whose reason does not say what it is,
-:meth:`~ml.categorizer.TransactionCategorizer.auto_apply_thresholds`; ``track_record``: the
-same figures with levels chosen before each block from the earlier blocks' real guesses,
-:func:`ml.calibration.thresholds_by_merchant`, for comparison) and precision on the
+:meth:`~ml.categorizer.TransactionCategorizer.auto_apply_thresholds`; ``final_threshold`` and
+``final_threshold_new_merchant``: the levels of a fit on the whole file, what the job would
+apply next; ``track_record``: the same figures with levels chosen before each block from the
+earlier blocks' real guesses, :func:`ml.calibration.thresholds_by_merchant`, for comparison,
+and its levels over the whole file) and precision on the
 auto-applied rows (also apart for known and new merchants: ``by_merchant``), the coverage
 ceiling (the most that fixed thresholds for known
 and new merchants, chosen in hindsight, could have applied at the target precision,
@@ -170,15 +172,20 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
         y == np.asarray(rec["model"]["pred"], dtype=object), np.asarray(rec["model"]["conf"]),
         target, known=rec["model"]["known"])
     m = rec["model"]
-    result["model"]["final_threshold"], result["model"]["final_threshold_new_merchant"] = \
-        thresholds_by_merchant(y, m["pred"], m["conf"], m["known"], target)
+    # the levels the job would apply next: those of a fit on the whole file
+    final = make_model().fit(X, y)
+    result["model"]["final_threshold"] = float(getattr(final, "auto_apply_threshold_", NEVER))
+    result["model"]["final_threshold_new_merchant"] = float(
+        getattr(final, "new_merchant_threshold_", NEVER))
     result["model"]["by_merchant"] = applied_by_merchant(y, m["pred"], m["applied"], m["known"])
     track = np.asarray(m["track"], dtype=bool)
     ok = y == np.asarray(m["pred"], dtype=object)
+    t_known, t_new = thresholds_by_merchant(y, m["pred"], m["conf"], m["known"], target)
     result["model"]["track_record"] = {
         "coverage": float(track.mean()) if len(track) else 0.0,
         "precision_at_threshold": float(ok[track].mean()) if track.any() else None,
-        "by_merchant": applied_by_merchant(y, m["pred"], track, m["known"])}
+        "by_merchant": applied_by_merchant(y, m["pred"], track, m["known"]),
+        "final_threshold": t_known, "final_threshold_new_merchant": t_new}
     result["breakdown"] = breakdown(X["description"], y, rec["model"]["pred"],
                                     rec["baseline"]["pred"], block)
     result["by_earlier_filings"] = by_earlier_filings(

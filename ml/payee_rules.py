@@ -10,10 +10,11 @@ gets no category: nothing is guessed, and nothing is learned from other payees.
 
 :class:`PayeeRuleLearner` replays that on labeled rows in date order, one filing at a time, and
 predicts the rule's category (confidence 1.0: a rule is applied as certain) or nothing
-(``None``, confidence 0.0). The payee is the row's merchant key (:func:`ml.text.merchant_key`
-of the ``merchant`` column when the frame has one, else of the description). That is generous
-to the rules: a bank line's raw payee name keeps store numbers and dates, so one shop can be
-many payees there, each needing its own three filings.
+(``None``, confidence 0.0). The payee is the row's merchant key, the one the categorizer
+remembers merchants by (:func:`ml.row_inputs.normalized`: the ``merchant`` column when the
+frame has one, else the description's merchant, and a line with nothing readable left only
+the same line again). That is generous to the rules: a bank line's raw payee name keeps store
+numbers and dates, so one shop can be many payees there, each needing its own three filings.
 
 Fallbacks: no labels (or never fitted) -> no rule, every category ``None``; rows without a
 usable date count as the latest ones and are never too old.
@@ -29,20 +30,21 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from ml.row_inputs import dates_of
-from ml.text import merchant_key
+from ml.row_inputs import dates_of, normalized
 
 log = logging.getLogger(__name__)
 
 
 def payee_keys(X: pd.DataFrame) -> np.ndarray:
-    """Each row's payee: the merchant key of its ``merchant`` (when the frame has a non-empty
-    one) or of its description."""
-    desc = X["description"].fillna("").astype(str)
-    if "merchant" in X.columns:
-        merchant = X["merchant"].fillna("").astype(str)
-        desc = merchant.where(merchant.str.strip() != "", desc)
-    return desc.map(merchant_key).to_numpy(dtype=object)
+    """Each row's payee: the categorizer's merchant key (``m:<merchant>`` from a non-empty
+    ``merchant``, else the description's merchant, ``raw:<line>`` for a line with nothing
+    readable left)."""
+    return normalized(X)[2] if len(X) else np.zeros(0, dtype=object)
+
+
+def _shown(key: str) -> str:
+    """The payee as a person reads it (the key without its ``m:`` / ``raw:`` tag)."""
+    return key.split(":", 1)[1] if key.startswith(("m:", "raw:")) else key
 
 
 class PayeeRuleLearner(BaseEstimator):
@@ -92,13 +94,13 @@ class PayeeRuleLearner(BaseEstimator):
         """DataFrame aligned with ``X``: ``category`` (None without a rule), ``confidence``
         (1.0 with a rule, else 0.0) and ``explanation``."""
         rules = getattr(self, "rules_", {})
-        keys = payee_keys(X) if len(X) else np.zeros(0, dtype=object)
+        keys = payee_keys(X)
         category = np.array([rules.get(k) for k in keys], dtype=object)
         has = np.array([c is not None for c in category], dtype=bool)
         return pd.DataFrame({
             "category": category,
             "confidence": has.astype(float),
-            "explanation": [f"Rule: payee is '{k}'" if h else "No rule for this payee"
+            "explanation": [f"Rule: payee is '{_shown(k)}'" if h else "No rule for this payee"
                             for k, h in zip(keys, has, strict=True)],
         }, index=X.index)
 

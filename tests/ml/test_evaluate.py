@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.evaluate import error_reduction_interval, load_labeled_csv
+from ml.categorizer import TransactionCategorizer
+from ml.evaluate import error_reduction_interval, feature_columns, load_labeled_csv
 from ml.labeled_data import parse_amount, prepare_labeled
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,8 +77,19 @@ def test_auto_applied_figures_apart_for_known_and_new_merchants(labeled_report):
     assert known["accuracy"] > 0.9 > 0.6 > new["accuracy"]  # why one level cannot serve both
     assert known["precision_at_threshold"] >= 0.95
     assert new["precision_at_threshold"] is None or new["precision_at_threshold"] >= 0.9
-    assert 0.5 <= model["final_threshold"] <= 1.0
-    assert 0.5 <= model["final_threshold_new_merchant"] <= 1.0
+    # the levels the job would apply next are a whole-file fit's; the track record's apart
+    fitted = TransactionCategorizer().fit(*_za_rows())
+    assert model["final_threshold"] == pytest.approx(fitted.auto_apply_threshold_)
+    assert model["final_threshold_new_merchant"] == pytest.approx(fitted.new_merchant_threshold_)
+    assert 0.5 <= model["final_threshold"] < 1.0  # 451 rows: known merchants' level measured
+    track = model["track_record"]
+    assert 0.5 <= track["final_threshold"] <= 1.0
+    assert 0.5 <= track["final_threshold_new_merchant"] <= 1.0
+
+
+def _za_rows() -> tuple[pd.DataFrame, pd.Series]:
+    data, _ = prepare_labeled(load_labeled_csv(LABELED))
+    return data[feature_columns(data)], data["category"]
 
 
 def test_coverage_ceiling_bounds_what_the_thresholds_applied(labeled_report):

@@ -11,6 +11,7 @@ import pandas as pd
 from ml.eval_groups import by_earlier_filings, earlier_filings
 from ml.evaluate import online_evaluation
 from ml.payee_rules import PayeeRuleLearner, payee_keys
+from ml.row_inputs import normalized
 
 DAY = pd.Timestamp("2024-01-01")
 
@@ -70,9 +71,20 @@ def test_fallbacks_unfitted_and_no_labels():
     assert fitted.predict(X)["confidence"].tolist() == [0.0, 0.0, 0.0]
 
 
-def test_the_merchant_column_is_the_payee_when_present():
-    X = pd.DataFrame({"description": ["POS 1", "POS 2"], "merchant": ["Tesco", ""]})
-    assert payee_keys(X).tolist() == ["tesco", "pos"]
+def test_the_payee_is_the_categorizers_merchant_key():
+    """The rules and the categorizer remember a merchant under one key: the merchant column
+    when present, else the description's merchant; lines with nothing readable left are not
+    one payee (only the same line again shares a rule)."""
+    X = pd.DataFrame({"description": ["POS 1", "POS 2", "TESCO STORES 2231",
+                                      "Tesco Stores 3321"], "merchant": ["Tesco", "", "", ""]})
+    assert payee_keys(X).tolist() == ["m:tesco", "pos", "tesco stores", "tesco stores"]
+    assert payee_keys(X).tolist() == normalized(X)[2].tolist()
+    lines = pd.DataFrame({"date": ["2024-01-01"] * 3 + ["2024-01-02"] * 2,
+                          "description": ["Reference 201301234"] * 3
+                          + ["Reference 201301234", "Reference 999"]})
+    rules = PayeeRuleLearner().fit(lines.iloc[:3], ["Rent"] * 3).predict(lines.iloc[3:])
+    assert rules["category"].iloc[0] == "Rent" and rules["category"].isna().tolist() == [False, True]
+    assert rules["explanation"].iloc[0] == "Rule: payee is 'reference 201301234'"
 
 
 def test_earlier_filings_counts_what_was_revealed_before_the_block():
