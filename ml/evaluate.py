@@ -238,6 +238,10 @@ def _share(fig: dict[str, Any]) -> str:
     return f"{fig['coverage']:.1%}" + ("" if prec is None else f" at {prec:.1%}")
 
 
+def _level(threshold: float) -> str:
+    return "none applied yet" if threshold >= NEVER else f"from {threshold:.1%}"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ml.evaluate", description=__doc__.split("\n")[0])
     src = ap.add_mutually_exclusive_group(required=True)
@@ -301,6 +305,10 @@ def main(argv: list[str] | None = None) -> int:
     tr = res["model"]["track_record"]
     print(f"  with levels from the earlier blocks' real guesses instead: auto-applied "
           f"{_share(tr)}")
+    lv = res["model"]
+    print("  the levels a fit on the whole file measures (what the job applies next): known "
+          f"merchants {_level(lv['final_threshold'])}, new merchants "
+          f"{_level(lv['final_threshold_new_merchant'])}")
     print(f"  coverage ceiling (thresholds for known and new merchants chosen in hindsight, "
           f"{args.target:.0%} precise): "
           f"{res['model']['coverage_ceiling']:.1%}")

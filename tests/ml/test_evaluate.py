@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -140,6 +141,10 @@ def test_cli_demo_and_text_output():
     assert "perfectly calibrated model" in proc.stdout and "90% interval" in proc.stdout
     assert "rules " in proc.stdout and "wrongly without asking" in proc.stdout
     assert "1 earlier: n" in proc.stdout
+    # the levels the job applies next, as a fit on all three months measures them
+    assert re.search(r"what the job applies next\): known merchants (from \d+\.\d%|none "
+                     r"applied yet), new merchants (from \d+\.\d%|none applied yet)",
+                     proc.stdout)
 
 
 def test_cli_rejects_a_file_without_usable_rows(tmp_path):
