@@ -107,17 +107,28 @@ def record(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any, so
     return len(ids)
 
 
+STATE_COLUMNS = ("id, category_id, category_source, category_confidence, category_explanation,"
+                 " needs_review")
+"""A row's category state as a decision found it (what :mod:`core.review_undo` restores)."""
+
+
 def follow_rows(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any, *,
                 uncategorized_only: bool) -> int:
     """File the rows similar to ``rows`` that wait for a decision under ``category_id``
     (``uncategorized_only``: only uncategorized and in-review rows, else every undecided one);
     one statement for all of their merchants. A split row is never followed: its parts carry
-    its categories."""
+    its categories. Returns how many were filed."""
+    return len(follow_rows_states(conn, rows, category_id, uncategorized_only=uncategorized_only))
+
+
+def follow_rows_states(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any, *,
+                       uncategorized_only: bool) -> list[tuple]:
+    """:func:`follow_rows`, returning each filed row's state before it (:data:`STATE_COLUMNS`)."""
     if category_id is None or not rows:  # a cleared category has nothing to follow
-        return 0
+        return []
     name = conn.execute("select name from public.categories where id = %s", [category_id]).fetchone()
     if name is None:
-        return 0
+        return []
     merchants = sorted({r[4] for r in rows if r[4]})
     descriptions = sorted({r[5] for r in rows if not r[4]})
     keys, params = [], []
@@ -127,11 +138,18 @@ def follow_rows(conn: psycopg.Connection, rows: Sequence[tuple], category_id: An
     if descriptions:
         keys.append("lower(t.description) = any(array(select lower(d) from unnest(%s::text[]) d))")
         params.append(descriptions)
+    # the CTE reads the rows as they were: every part of one statement sees the same snapshot
     return conn.execute(f"""
-        update public.transactions t set category_id = %s, category_source = 'history',
-            category_confidence = 0.97, needs_review = false, category_explanation = %s
-        where ({' or '.join(keys)}) and t.id <> all(%s::uuid[])
-          and {UNCATEGORIZED if uncategorized_only else UNDECIDED}
-          and t.category_id is distinct from %s and {NOT_SPLIT}""",
-        [category_id, f"Same merchant as a transaction you filed under {name[0]}", *params,
-         [r[0] for r in rows], category_id]).rowcount
+        with before as (
+          select {STATE_COLUMNS} from public.transactions t
+          where ({' or '.join(keys)}) and t.id <> all(%s::uuid[])
+            and {UNCATEGORIZED if uncategorized_only else UNDECIDED}
+            and t.category_id is distinct from %s and {NOT_SPLIT}),
+        filed as (
+          update public.transactions t set category_id = %s, category_source = 'history',
+              category_confidence = 0.97, needs_review = false, category_explanation = %s
+          from before where t.id = before.id returning t.id)
+        select {', '.join('before.' + c.strip() for c in STATE_COLUMNS.split(','))}
+        from before join filed on filed.id = before.id""",
+        [*params, [r[0] for r in rows], category_id, category_id,
+         f"Same merchant as a transaction you filed under {name[0]}"]).fetchall()

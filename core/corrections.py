@@ -7,10 +7,11 @@ the user's other rows with the same merchant key (or, without one, the same desc
 that the user has not categorized by hand, that are not split (a split's parts carry its categories)
 and that are not already in that category.
 
-:func:`follow` files similar rows that wait for a decision at once (marked ``history``, with
-an explanation): from the table (:func:`correct_and_follow`) the uncategorized ones and those
-in review; from the review queue (:mod:`core.review`) also the model's other guesses for the
-merchant. Rows a rule or the model filed confidently are left for "apply to all similar".
+:func:`core.correction_writes.follow_rows` files similar rows that wait for a decision at once
+(marked ``history``, with an explanation): from the table (:func:`correct_and_follow`) the
+uncategorized ones and those in review; from the review queue (:mod:`core.review`) also the
+model's other guesses for the merchant. Rows a rule or the model filed confidently are left
+for "apply to all similar".
 
 Only leaf categories ("Food › Groceries") can be stored: a group ("Food") is refused with a
 :class:`CorrectionError` (the categorizer learns and predicts leaves only). Clearing the
@@ -105,14 +106,6 @@ def _correct(conn: psycopg.Connection, row: tuple, category_id: Any, source: str
     n = 0 if category_id is None else _similar_count(conn, row, category_id)
     log.info("correction on %s (%d similar)", tx_id, n)
     return Correction(tx_id, category_id, merchant, n)
-
-
-def follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
-           uncategorized_only: bool) -> int:
-    """File the rows similar to ``tx_id`` that wait for a decision under ``category_id`` now
-    (``uncategorized_only``: only uncategorized and in-review rows, else every undecided one)."""
-    return 0 if category_id is None else _follow(conn, _tx(conn, tx_id), category_id,
-                                                 uncategorized_only)
 
 
 def _follow(conn: psycopg.Connection, row: tuple, category_id: Any,

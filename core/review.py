@@ -24,7 +24,8 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from core.corrections import correct_category, follow
+from core.correction_writes import STATE_COLUMNS, follow_rows_states, load_one
+from core.corrections import correct_category
 from core.queries import MERCHANT
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ class Decision:
     transaction_id: str
     category: str
     propagated: int
+    category_id: str | None = None
+    before: tuple[tuple, ...] = ()  # the decided row and those that followed, as they were
+    # (core.correction_writes.STATE_COLUMNS): what core.review_undo puts back
+    correction_id: str | None = None  # the corrections row the decision wrote
 
 
 def queue(conn: psycopg.Connection, limit: int = PAGE) -> pd.DataFrame:
@@ -105,12 +110,19 @@ def category_id_by_name(conn: psycopg.Connection, name: str) -> Any:
 
 def decide(conn: psycopg.Connection, tx_id: Any, category: str, *, source: str = "review") -> Decision:
     """The user files one transaction under ``category`` (a leaf name); similar undecided
-    transactions follow at once."""
+    transactions follow at once. The decision keeps what it changed, so that it can be undone
+    (:func:`core.review_undo.undo`)."""
     category_id = category_id_by_name(conn, category)
-    correct_category(conn, tx_id, category_id, source=source)
-    n = follow(conn, tx_id, category_id, uncategorized_only=False)
-    log.info("decision on %s: %s (+%d similar)", tx_id, category, n)
-    return Decision(str(tx_id), category, n)
+    row = load_one(conn, tx_id)
+    mine = conn.execute(f"select {STATE_COLUMNS} from public.transactions where id = %s",
+                        [row[0]]).fetchone()
+    correct_category(conn, row[0], category_id, source=source)
+    written = conn.execute("select id::text from public.corrections where transaction_id = %s"
+                           " order by created_at desc, id desc limit 1", [row[0]]).fetchone()
+    followed = follow_rows_states(conn, [row], category_id, uncategorized_only=False)
+    log.info("decision on %s: %s (+%d similar)", tx_id, category, len(followed))
+    return Decision(str(row[0]), category, len(followed), str(category_id), (mine, *followed),
+                    written[0] if written else None)
 
 
 def sure_suggestions(conn: psycopg.Connection, at_least: float = SURE) -> pd.DataFrame:
@@ -145,8 +157,10 @@ def accept_suggestions(conn: psycopg.Connection,
     decision per merchant, as if clicked in its card (:func:`decide`: a correction, and the
     merchant's other undecided rows follow). All in the caller's transaction. Returns how
     many merchants and transactions were filed."""
-    merchants = transactions = 0
-    for tx_id, category in picks:
-        decision = decide(conn, tx_id, category)
-        merchants, transactions = merchants + 1, transactions + 1 + decision.propagated
-    return merchants, transactions
+    decisions = accept(conn, picks)
+    return len(decisions), sum(1 + d.propagated for d in decisions)
+
+
+def accept(conn: psycopg.Connection, picks: Iterable[tuple[Any, str]]) -> list[Decision]:
+    """:func:`accept_suggestions`, returning each merchant's :class:`Decision` (to undo)."""
+    return [decide(conn, tx_id, category) for tx_id, category in picks]

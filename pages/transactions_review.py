@@ -1,6 +1,6 @@
 """The "Needs review" tab: what the categorizer was unsure about, most helpful decision first,
 with its top suggestions one click away and a full category picker; the suggestions at least
-90% sure can be accepted together from a table. The tab shows the first
+90% sure can be accepted together from a table. The last decision can be undone. The tab shows the first
 merchants, says how many wait in all, and shows the next ones on "Show more"; when the queue
 shrinks, what "Show more" asked for shrinks with it (never more pages than the queue fills)."""
 
@@ -12,7 +12,7 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from core import review
+from core import review, review_undo
 from core.categories import SEPARATOR, leaf_options
 from pages import common
 
@@ -22,8 +22,38 @@ log = logging.getLogger(__name__)
 def _decide(tx_id: str, category: str, merchant: str) -> None:
     with common.session() as conn:
         decision = review.decide(conn, tx_id, category)
-    st.toast(f"{merchant}: filed under {category}"
-             + (f", and {decision.propagated} similar" if decision.propagated else ""))
+    done = (f"{merchant}: filed under {category}"
+            + (f", and {decision.propagated} similar" if decision.propagated else ""))
+    st.toast(done)
+    _remember([decision], done)
+
+
+def _remember(decisions: list[review.Decision], done: str) -> None:
+    """The last decision (or accepted table), offered for undoing until the next one; kept in
+    this browser session only, with the user it belongs to."""
+    user = common.current_user()
+    st.session_state["rv_last"] = (getattr(user, "id", None), decisions, done)
+
+
+def _undo() -> None:
+    last = st.session_state.pop("rv_last", None)
+    if not last:
+        return
+    with common.session() as conn:
+        restored = review_undo.undo(conn, last[1])
+    st.toast(f"Undone: {_plural(restored, 'transaction')} back as before"
+             if restored else "Nothing to undo: those transactions were changed since")
+
+
+def _undo_bar() -> None:
+    """The last decision of this session, with a button that undoes it."""
+    last = st.session_state.get("rv_last")
+    if not last or last[0] != getattr(common.current_user(), "id", None):
+        return
+    text, button = st.columns([6, 1], vertical_alignment="center")
+    text.caption(f"Last decision: {last[2]}.")
+    button.button("Undo", key="rv_undo", on_click=_undo,
+                  help="Put these transactions back as they were before the decision")
 
 
 def _percent(p: float) -> str:
@@ -81,11 +111,14 @@ def _accept_sure(sure: pd.DataFrame) -> None:
         if st.button(f"File {_plural(len(picked), 'merchant')} under their suggestion",
                      key="rv_sure_accept", disabled=picked.empty, type="primary"):
             with common.session() as conn:
-                merchants, rows = review.accept_suggestions(
+                decisions = review.accept(
                     conn, zip(picked["example_id"], picked["category"], strict=True))
             st.session_state.pop("rv_sure_open", None)
-            st.toast(f"Filed {_plural(merchants, 'merchant')} ({_plural(rows, 'transaction')})"
-                     " under their suggestion")
+            rows = sum(1 + d.propagated for d in decisions)
+            done = (f"filed {_plural(len(decisions), 'merchant')} "
+                    f"({_plural(rows, 'transaction')}) under their suggestion")
+            st.toast(done[0].upper() + done[1:])
+            _remember(decisions, done)
             st.rerun()
 
 
@@ -95,6 +128,7 @@ def render() -> None:
         queue = review.queue(conn, limit=_shown(size.merchants))
         sure = review.sure_suggestions(conn)
         leaf_names = sorted({label.split(SEPARATOR, 1)[1] for _, label in leaf_options(conn)})
+    _undo_bar()
     if queue.empty:
         st.success("Nothing to review: every transaction is categorized.")
         return

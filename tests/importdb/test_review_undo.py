@@ -1,0 +1,119 @@
+"""Undoing a decision of the "Needs review" queue: one click files a merchant (the clicked row
+as the user's decision, the merchant's other undecided rows following it), so a mis-click
+must be reversible. The undo puts back exactly the rows the decision changed, as they were,
+removes the decision's correction (the categorizer must not learn from it), leaves rows filed
+again since alone, and changes nothing of another user's."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core import review, review_undo
+from core.corrections import correct_category
+
+STATE = ("select description || ' ' || date, category_id, category_source, category_confidence,"
+         " category_explanation, needs_review from transactions order by date, description")
+
+
+@pytest.fixture
+def waiting(make_user, import_bytes, db):
+    user = make_user(name="undo").user
+    rows = ["01/10/2017,ALDI STORES,5.00,,", "02/10/2017,ALDI STORES,6.00,,",
+            "03/10/2017,ALDI STORES,7.00,,", "04/10/2017,SHELL COLES,40.00,,",
+            "05/10/2017,ODD VENDOR,9.00,,"]
+    data = ("\n".join(["Date,Details,Debit,Credit,Balance", *rows]) + "\n").encode()
+    assert import_bytes(user, data, "undo.csv", "Card").n_imported == 5
+    suggestions = json.dumps([{"category": "Groceries", "confidence": 0.93},
+                              {"category": "Fuel", "confidence": 0.05}])
+    with db.user_session(user) as conn:  # what the categorizer leaves for review
+        conn.execute("update transactions set needs_review = true, category_id = null,"
+                     " category_source = null, category_confidence = 0.6,"
+                     " category_explanation = 'Similar to ALDI', category_suggestions = %s",
+                     [suggestions])
+    return user
+
+
+def _example(conn, merchant: str) -> str:
+    return conn.execute("select id::text from transactions where description = %s"
+                        " order by date desc limit 1", [merchant]).fetchone()[0]
+
+
+def test_undo_puts_the_merchant_back_as_it_was(db, waiting) -> None:
+    with db.user_session(waiting) as conn:
+        before = conn.execute(STATE).fetchall()
+        decision = review.decide(conn, _example(conn, "ALDI STORES"), "Fuel")  # a mis-click
+        assert decision.propagated == 2 and len(decision.before) == 3
+        assert conn.execute("select count(*) from corrections").fetchone()[0] == 1
+        assert review.queue_counts(conn).merchants == 2
+    with db.user_session(waiting) as conn:  # later, in another request
+        assert review_undo.undo(conn, [decision]) == 3
+        assert conn.execute(STATE).fetchall() == before
+        assert conn.execute("select count(*) from corrections").fetchone()[0] == 0
+        assert review.queue_counts(conn).merchants == 3
+        assert review_undo.undo(conn, [decision]) == 0  # twice changes nothing more
+
+
+def test_a_row_filed_again_since_keeps_its_new_category(db, waiting) -> None:
+    with db.user_session(waiting) as conn:
+        decision = review.decide(conn, _example(conn, "ALDI STORES"), "Fuel")
+        first = conn.execute("select id from transactions where description = 'ALDI STORES'"
+                             " order by date limit 1").fetchone()[0]
+        second = conn.execute("select id from transactions where description = 'ALDI STORES'"
+                              " order by date limit 1 offset 1").fetchone()[0]
+        groceries = review.category_id_by_name(conn, "Groceries")
+        correct_category(conn, first, groceries)  # the user fixed one row in the table
+        # and confirmed another in the decision's own category: their decision now, not the click's
+        correct_category(conn, second, review.category_id_by_name(conn, "Fuel"))
+        assert review_undo.undo(conn, [decision]) == 1  # only the clicked row
+        kept = dict(conn.execute("select id, category_source || ' ' || category_id from"
+                                 " transactions where id in (%s, %s)", [first, second]).fetchall())
+        assert kept[first] == f"user {groceries}" and kept[second].startswith("user ")
+        # the table's corrections stay; only the decision's own is gone
+        assert conn.execute("select count(*) from corrections").fetchone()[0] == 2
+
+
+def test_accepted_suggestions_are_undone_together(db, waiting) -> None:
+    with db.user_session(waiting) as conn:
+        before = conn.execute(STATE).fetchall()
+        decisions = review.accept(conn, [(_example(conn, "ALDI STORES"), "Groceries"),
+                                         (_example(conn, "SHELL COLES"), "Groceries")])
+        assert [d.propagated for d in decisions] == [2, 0]
+        assert review_undo.undo(conn, decisions) == 4
+        assert conn.execute(STATE).fetchall() == before
+
+
+def test_another_users_decision_changes_nothing(db, make_user, waiting) -> None:
+    with db.user_session(waiting) as conn:
+        decision = review.decide(conn, _example(conn, "ALDI STORES"), "Fuel")
+        after = conn.execute(STATE).fetchall()
+    stranger = make_user(name="stranger").user
+    with db.user_session(stranger) as conn:  # RLS: none of those rows is found
+        assert review_undo.undo(conn, [decision]) == 0
+    with db.user_session(waiting) as conn:
+        assert conn.execute(STATE).fetchall() == after
+        assert conn.execute("select count(*) from corrections").fetchone()[0] == 1
+
+
+def test_the_review_tab_offers_to_undo_the_last_decision(open_page, db, waiting) -> None:
+    at = open_page(waiting, "transactions")
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.key == "rv_undo"]  # nothing decided yet
+    card = next(b for b in at.button if (b.key or "").startswith("rv-")
+                and b.label.startswith("Fuel ("))
+    card.click().run()  # a mis-click on the runner-up
+    assert not at.exception, at.exception
+    assert any(c.value.startswith("Last decision: ") and "filed under Fuel" in c.value
+               for c in at.caption)
+    with db.user_session(waiting) as conn:
+        assert conn.execute("select count(*) from transactions where category_source"
+                            " in ('user', 'history')").fetchone()[0] >= 1
+    at.button(key="rv_undo").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.toast][-1].startswith("Undone: ")
+    with db.user_session(waiting) as conn:
+        assert conn.execute("select count(*) from transactions where needs_review"
+                            ).fetchone()[0] == 5
+        assert conn.execute("select count(*) from corrections").fetchone()[0] == 0
+    assert not [b for b in at.button if b.key == "rv_undo"]  # it was used
