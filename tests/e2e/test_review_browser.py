@@ -5,7 +5,7 @@ South-African export (its merchants are unknown to the demo household's history)
 user with ``python -m app import``, and waits until the job has categorized it. Then, in
 Chromium: the Needs review tab lists merchants with their explanation and one-click
 suggestions (with confidences); one click files the merchant, the toast says so, and the
-merchant leaves the queue.
+merchant leaves the queue; "Undo" brings it back.
 """
 
 from __future__ import annotations
@@ -95,5 +95,14 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     expect(shown(page.get_by_text(f"{title}: filed under {category}"))).to_be_visible(
         timeout=30_000)
     wait_idle(page)
-    expect(page.locator("strong").filter(has_text=re.compile(f"^{re.escape(title)}$"))
-           ).to_have_count(0, timeout=30_000)
+    merchant_card = page.locator("strong").filter(has_text=re.compile(f"^{re.escape(title)}$"))
+    expect(merchant_card).to_have_count(0, timeout=30_000)
+    # a mis-click is undone: the merchant comes back to the queue as it was
+    expect(shown(page.get_by_text(f"Last decision: {title}: filed under {category}"))
+           ).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Undo", exact=True).click()
+    expect(shown(page.get_by_text(re.compile(r"^Undone: \d+ transactions? back as before"))
+                 )).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(merchant_card.first).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Undo", exact=True)).to_have_count(0)

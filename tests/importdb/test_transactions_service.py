@@ -11,12 +11,12 @@ from decimal import Decimal
 import pytest
 
 from core.correction_rules import rule_from_correction
+from core.correction_writes import follow_rows, load_one
 from core.corrections import (
     CorrectionError,
     apply_to_similar,
     correct_and_follow,
     correct_category,
-    follow,
     get_splits,
     similar_count,
     split_transaction,
@@ -190,7 +190,8 @@ def test_a_table_correction_files_the_uncategorized_similar_rows_at_once(
             " category_explanation from transactions where id = any(%s)", [acme])}
         assert correct_and_follow(conn, shop, None).followed == 0  # "Uncategorized" spreads nothing
         # the review queue's decision also takes the model's confident guesses along
-        assert follow(conn, acme[0], fitness, uncategorized_only=False) == 1
+        assert follow_rows(conn, [load_one(conn, acme[0])], fitness,
+                           uncategorized_only=False) == 1
         after = conn.execute("select category_id, category_source from transactions where id = %s",
                              [sure]).fetchone()
     assert (done.followed, done.similar) == (3, 1)  # in review + 2 uncategorized; "sure" is left
