@@ -117,3 +117,18 @@ def test_the_review_tab_offers_to_undo_the_last_decision(open_page, db, waiting)
                             ).fetchone()[0] == 5
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 0
     assert not [b for b in at.button if b.key == "rv_undo"]  # it was used
+
+
+def test_an_accepted_table_is_undone_from_the_tab(open_page, db, waiting) -> None:
+    at = open_page(waiting, "transactions")
+    at.button(key="rv_sure_accept").click().run()  # all three merchants are 93% sure
+    assert not at.exception, at.exception
+    assert any(c.value == "Last decision: filed 3 merchants (5 transactions) under their"
+               " suggestion." for c in at.caption)
+    at.button(key="rv_undo").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.toast][-1] == "Undone: 5 transactions back as before"
+    with db.user_session(waiting) as conn:
+        assert conn.execute("select count(*) from transactions where needs_review"
+                            " and category_id is null").fetchone()[0] == 5
+        assert conn.execute("select count(*) from corrections").fetchone()[0] == 0
