@@ -5,7 +5,7 @@ one decision would help: merchants with many uncertain rows first (sum of ``1 - 
 over the merchant's rows), each with its top suggestions one click away. A page shows the
 first merchants (:data:`PAGE` at a time) and says how many wait in all (:func:`queue_counts`).
 :func:`sure_suggestions` lists the merchants whose top suggestion is at least :data:`SURE`
-sure, for the user to accept together (:func:`accept_suggestions`).
+sure, for the user to accept together (:func:`accept`).
 
 :func:`decide` records the user's choice (a ``corrections`` row via :mod:`core.corrections`) and
 immediately files the same merchant's other *undecided* rows (in review, or a model/prior guess;
@@ -129,7 +129,7 @@ def sure_suggestions(conn: psycopg.Connection, at_least: float = SURE) -> pd.Dat
     """Merchants in review whose latest row's top suggestion is at least ``at_least`` sure and
     names one of the user's categories, surest first: ``merchant, n, example_id, category,
     confidence``. What the model would file if it were allowed to, for the user to accept
-    in one go (:func:`accept_suggestions`). A merchant with a guess the categorizer held back
+    in one go (:func:`accept`). A merchant with a guess the categorizer held back
     (``category_held``: a new merchant whose guess rests on evidence that does not say what it
     is, such as its amounts and days) is not offered here: it waits for a look of its own."""
     rows = conn.execute(f"""
@@ -151,16 +151,9 @@ def sure_suggestions(conn: psycopg.Connection, at_least: float = SURE) -> pd.Dat
     return pd.DataFrame(rows, columns=["merchant", "n", "example_id", "category", "confidence"])
 
 
-def accept_suggestions(conn: psycopg.Connection,
-                       picks: Iterable[tuple[Any, str]]) -> tuple[int, int]:
+def accept(conn: psycopg.Connection, picks: Iterable[tuple[Any, str]]) -> list[Decision]:
     """The user accepts a suggestion for each ``(example transaction id, category)``: one
     decision per merchant, as if clicked in its card (:func:`decide`: a correction, and the
-    merchant's other undecided rows follow). All in the caller's transaction. Returns how
-    many merchants and transactions were filed."""
-    decisions = accept(conn, picks)
-    return len(decisions), sum(1 + d.propagated for d in decisions)
-
-
-def accept(conn: psycopg.Connection, picks: Iterable[tuple[Any, str]]) -> list[Decision]:
-    """:func:`accept_suggestions`, returning each merchant's :class:`Decision` (to undo)."""
+    merchant's other undecided rows follow). All in the caller's transaction. Returns each
+    merchant's :class:`Decision` (``1 + propagated`` transactions each; it can be undone)."""
     return [decide(conn, tx_id, category) for tx_id, category in picks]

@@ -9,10 +9,10 @@ follow it (:func:`core.review.decide`). A mis-click can therefore file dozens of
 :func:`undo` puts those rows back as they were, but only the ones still as the decision left
 them (in its category: the clicked row still the user's, the others still following it, or
 applied in that category by the job's refit since): a row filed again since, by the user in
-another tab or by a rule, keeps its newer state. It deletes the
-decision's corrections row, so the categorizer does not learn from the mis-click; the update
-marks the user dirty, so the job process refits without it. Everything runs in the caller's
-session (RLS): a decision of another user's changes nothing.
+another tab or by a rule, keeps its newer state. It deletes the decision's corrections row,
+so the categorizer does not learn from the mis-click; the update marks the user dirty, so the
+job process refits without it. Everything runs in the caller's session (RLS): a decision of
+another user's changes nothing.
 """
 
 from __future__ import annotations

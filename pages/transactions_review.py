@@ -1,8 +1,9 @@
 """The "Needs review" tab: what the categorizer was unsure about, most helpful decision first,
 with its top suggestions one click away and a full category picker; the suggestions at least
-90% sure can be accepted together from a table. The last decision can be undone. The tab shows the first
-merchants, says how many wait in all, and shows the next ones on "Show more"; when the queue
-shrinks, what "Show more" asked for shrinks with it (never more pages than the queue fills)."""
+90% sure can be accepted together from a table. The last decision (or accepted table) can be
+undone (:mod:`core.review_undo`). The tab shows the first merchants, says how many wait in
+all, and shows the next ones on "Show more"; when the queue shrinks, what "Show more" asked
+for shrinks with it (never more pages than the queue fills)."""
 
 from __future__ import annotations
 

@@ -47,9 +47,9 @@ def test_sure_suggestions_are_listed_surest_first_and_accepted_as_decisions(db, 
         assert list(sure["merchant"]) == SURE and list(sure["n"]) == [2, 1, 1, 1]
         assert list(sure["category"]) == ["Groceries", "Groceries", "Groceries", "Fuel"]
         assert review.sure_suggestions(conn, 0.95)["merchant"].tolist() == ["ALDI STORES"]
-        filed = review.accept_suggestions(conn, zip(sure["example_id"][:2], sure["category"][:2],
-                                                    strict=True))
-        assert filed == (2, 3)  # ALDI's second row followed
+        filed = review.accept(conn, zip(sure["example_id"][:2], sure["category"][:2],
+                                        strict=True))
+        assert [d.propagated for d in filed] == [1, 0]  # ALDI's second row followed
         rows = dict(conn.execute(
             "select t.description || ':' || t.date, c.name || ':' || t.category_source"
             " from transactions t join categories c on c.id = t.category_id").fetchall())
