@@ -34,7 +34,16 @@ from typing import Any
 import psycopg
 
 from core.categories import labels_by_id
-from core.correction_writes import CorrectionError, as_uuids, check_leaf, follow_rows, load_many, record
+from core.correction_writes import (
+    STATE_COLUMNS,
+    CorrectionError,
+    as_uuids,
+    check_leaf,
+    follow_rows_states,
+    load_many,
+    record,
+    written_corrections,
+)
 from core.transaction_rows import MAX_TAG, MAX_TAGS
 
 log = logging.getLogger(__name__)
@@ -60,6 +69,16 @@ class BulkResult:
     full: int = 0
     label: str = ""
     split: int = 0
+    # what :mod:`core.bulk_undo` needs to put it back: the category state of the rows a
+    # category action changed, as they were (core.correction_writes.STATE_COLUMNS; ``decided``:
+    # the selected ones, the rest followed), the rows the other actions changed, the category,
+    # the corrections it wrote and when (its database transaction's time)
+    before: tuple[tuple, ...] = ()
+    decided: tuple[str, ...] = ()
+    changed_ids: tuple[str, ...] = ()
+    category_id: str | None = None
+    corrections: tuple[str, ...] = ()
+    at: Any = None
 
     @property
     def message(self) -> str:
@@ -124,12 +143,16 @@ def set_category(conn: psycopg.Connection, ids: Iterable[Any], category_id: Any)
     found = load_many(conn, wanted)
     rows, split = _unsplit(conn, found)
     todo = [r for r in rows if not (r[2] == "user" and str(r[1]) == str(category_id))]
+    before = _states(conn, todo)
     record(conn, todo, category_id, "bulk")
-    followed = follow_rows(conn, todo, category_id, uncategorized_only=True)
-    log.info("bulk: %d transaction(s) filed, %d followed, %d split skipped", len(todo), followed, split)
+    followed = follow_rows_states(conn, todo, category_id, uncategorized_only=True)
+    log.info("bulk: %d transaction(s) filed, %d followed, %d split skipped", len(todo),
+             len(followed), split)
     return BulkResult("category", len(todo), len(rows) - len(todo), len(wanted) - len(found),
-                      followed, label=labels_by_id(conn).get(str(category_id), "the category"),
-                      split=split)
+                      len(followed), label=labels_by_id(conn).get(str(category_id), "the category"),
+                      split=split, before=(*before, *followed),
+                      decided=tuple(str(r[0]) for r in todo), category_id=str(category_id),
+                      **_written(conn, todo))
 
 
 def send_back(conn: psycopg.Connection, ids: Iterable[Any]) -> BulkResult:
@@ -139,9 +162,26 @@ def send_back(conn: psycopg.Connection, ids: Iterable[Any]) -> BulkResult:
     found = load_many(conn, wanted)
     rows, split = _unsplit(conn, found)
     todo = [r for r in rows if r[1] is not None]
+    before = _states(conn, todo)
     record(conn, todo, None, "bulk")
     log.info("bulk: %d transaction(s) sent back to the categorizer, %d split skipped", len(todo), split)
-    return BulkResult("clear", len(todo), len(rows) - len(todo), len(wanted) - len(found), split=split)
+    return BulkResult("clear", len(todo), len(rows) - len(todo), len(wanted) - len(found), split=split,
+                      before=tuple(before), decided=tuple(str(r[0]) for r in todo),
+                      **_written(conn, todo))
+
+
+def _states(conn: psycopg.Connection, rows: list[tuple]) -> list[tuple]:
+    """The category state of ``rows`` now (:data:`STATE_COLUMNS`), before an action."""
+    if not rows:
+        return []
+    return conn.execute(f"select {STATE_COLUMNS} from public.transactions where id = any(%s::uuid[])",
+                        [[r[0] for r in rows]]).fetchall()
+
+
+def _written(conn: psycopg.Connection, rows: list[tuple]) -> dict[str, Any]:
+    """The corrections this action wrote for ``rows``, and when (for :mod:`core.bulk_undo`)."""
+    at, ids = written_corrections(conn, [r[0] for r in rows])
+    return {"corrections": tuple(ids), "at": at}
 
 
 def set_excluded(conn: psycopg.Connection, ids: Iterable[Any], excluded: bool) -> BulkResult:
@@ -151,11 +191,11 @@ def set_excluded(conn: psycopg.Connection, ids: Iterable[Any], excluded: bool) -
         with sel as (select id, excluded from public.transactions where id = any(%s::uuid[])),
         upd as (update public.transactions t set excluded = %s from sel
                 where t.id = sel.id and sel.excluded is distinct from %s returning t.id)
-        select (select count(*) from sel), (select count(*) from upd)""",
+        select (select count(*) from sel), (select coalesce(array_agg(id::text), '{}') from upd)""",
                                   [wanted, bool(excluded), bool(excluded)]).fetchone()
-    log.info("bulk: excluded=%s on %d transaction(s)", excluded, changed)
-    return BulkResult("exclude" if excluded else "include", changed, found - changed,
-                      len(wanted) - found)
+    log.info("bulk: excluded=%s on %d transaction(s)", excluded, len(changed))
+    return BulkResult("exclude" if excluded else "include", len(changed), found - len(changed),
+                      len(wanted) - found, changed_ids=tuple(changed))
 
 
 def add_tag(conn: psycopg.Connection, ids: Iterable[Any], tag: str) -> BulkResult:
@@ -171,10 +211,12 @@ def add_tag(conn: psycopg.Connection, ids: Iterable[Any], tag: str) -> BulkResul
         upd as (update public.transactions t set tags = array_append(coalesce(t.tags, '{}'), %s)
                 from sel where t.id = sel.id and not sel.has_tag and not sel.is_full returning t.id)
         select (select count(*) from sel), (select count(*) from sel where has_tag),
-               (select count(*) from sel where is_full and not has_tag), (select count(*) from upd)""",
+               (select count(*) from sel where is_full and not has_tag),
+               (select coalesce(array_agg(id::text), '{}') from upd)""",
                                              [clean, MAX_TAGS, wanted, clean]).fetchone()
-    log.info("bulk: tag added to %d transaction(s)", changed)
-    return BulkResult("tag", changed, has, len(wanted) - found, full=full, label=clean)
+    log.info("bulk: tag added to %d transaction(s)", len(changed))
+    return BulkResult("tag", len(changed), has, len(wanted) - found, full=full, label=clean,
+                      changed_ids=tuple(changed))
 
 
 def apply(conn: psycopg.Connection, action: str, ids: Iterable[Any], *, category_id: Any = None,

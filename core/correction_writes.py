@@ -153,3 +153,35 @@ def follow_rows_states(conn: psycopg.Connection, rows: Sequence[tuple], category
         from before join filed on filed.id = before.id""",
         [*params, [r[0] for r in rows], category_id, category_id,
          f"Same merchant as a transaction you filed under {name[0]}"]).fetchall()
+
+
+NOT_DECIDED_SINCE = ("not exists (select 1 from public.corrections c where c.transaction_id = t.id"
+                     " and c.created_at >= %s and c.id <> all(%s::uuid[]))")
+"""SQL on a row ``t``: no correction of it since a decision (params: the decision's time and
+its own corrections' ids), i.e. the user did not decide it again meanwhile."""
+
+
+def written_corrections(conn: psycopg.Connection, ids: Sequence[Any]) -> tuple[Any, list[str]]:
+    """This database transaction's time and the ids of the corrections it wrote for ``ids``
+    (what an undo deletes: :func:`record` stamps them with that time)."""
+    at = conn.execute("select now()").fetchone()[0]
+    rows = conn.execute("select id::text from public.corrections where created_at = %s"
+                        " and transaction_id = any(%s::uuid[])", [at, list(ids)]).fetchall()
+    return at, [r[0] for r in rows]
+
+
+def restore_states(conn: psycopg.Connection, states: Sequence[tuple], condition: str,
+                   params: Sequence[Any] = ()) -> int:
+    """Put rows back in the category state ``states`` (:data:`STATE_COLUMNS` tuples, as a
+    decision found them) where ``condition`` (SQL on the row ``t``, with ``params``) still
+    holds; returns how many were put back. What an undo runs."""
+    if not states:
+        return 0
+    cols = [list(c) for c in zip(*states, strict=True)]
+    return conn.execute(f"""
+        update public.transactions t set category_id = b.category_id,
+            category_source = b.source, category_confidence = b.confidence,
+            category_explanation = b.explanation, needs_review = b.review
+        from unnest(%s::uuid[], %s::uuid[], %s::text[], %s::real[], %s::text[], %s::boolean[])
+          as b(id, category_id, source, confidence, explanation, review)
+        where t.id = b.id and ({condition})""", [*cols, *params]).rowcount

@@ -24,7 +24,12 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from core.correction_writes import STATE_COLUMNS, follow_rows_states, load_one
+from core.correction_writes import (
+    STATE_COLUMNS,
+    follow_rows_states,
+    load_one,
+    written_corrections,
+)
 from core.corrections import correct_category
 from core.queries import MERCHANT
 
@@ -47,7 +52,8 @@ class Decision:
     category_id: str | None = None
     before: tuple[tuple, ...] = ()  # the decided row and those that followed, as they were
     # (core.correction_writes.STATE_COLUMNS): what core.review_undo puts back
-    correction_id: str | None = None  # the corrections row the decision wrote
+    corrections: tuple[str, ...] = ()  # the corrections rows the decision wrote
+    at: Any = None  # when (its database transaction's time)
 
 
 def queue(conn: psycopg.Connection, limit: int = PAGE) -> pd.DataFrame:
@@ -117,12 +123,11 @@ def decide(conn: psycopg.Connection, tx_id: Any, category: str, *, source: str =
     mine = conn.execute(f"select {STATE_COLUMNS} from public.transactions where id = %s",
                         [row[0]]).fetchone()
     correct_category(conn, row[0], category_id, source=source)
-    written = conn.execute("select id::text from public.corrections where transaction_id = %s"
-                           " order by created_at desc, id desc limit 1", [row[0]]).fetchone()
+    at, written = written_corrections(conn, [row[0]])
     followed = follow_rows_states(conn, [row], category_id, uncategorized_only=False)
     log.info("decision on %s: %s (+%d similar)", tx_id, category, len(followed))
     return Decision(str(row[0]), category, len(followed), str(category_id), (mine, *followed),
-                    written[0] if written else None)
+                    tuple(written), at)
 
 
 def sure_suggestions(conn: psycopg.Connection, at_least: float = SURE) -> pd.DataFrame:

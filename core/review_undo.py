@@ -22,6 +22,7 @@ from collections.abc import Iterable
 
 import psycopg
 
+from core.correction_writes import NOT_DECIDED_SINCE, restore_states
 from core.review import Decision
 
 log = logging.getLogger(__name__)
@@ -34,20 +35,12 @@ def undo(conn: psycopg.Connection, decisions: Iterable[Decision]) -> int:
     for d in decisions:
         if not d.before or d.category_id is None:
             continue
-        cols = list(zip(*d.before, strict=True))
-        restored += conn.execute("""
-            update public.transactions t set category_id = b.category_id,
-                category_source = b.source, category_confidence = b.confidence,
-                category_explanation = b.explanation, needs_review = b.review
-            from unnest(%s::uuid[], %s::uuid[], %s::text[], %s::real[], %s::text[],
-                        %s::boolean[]) as b(id, category_id, source, confidence, explanation,
-                                            review)
-            where t.id = b.id and t.category_id = %s
-              and (case when t.id = %s then t.category_source = 'user'
-                   else t.category_source in ('history', 'model') end)""",
-            [list(cols[0]), list(cols[1]), list(cols[2]), list(cols[3]), list(cols[4]),
-             list(cols[5]), d.category_id, d.transaction_id]).rowcount
-        if d.correction_id is not None:
-            conn.execute("delete from public.corrections where id = %s", [d.correction_id])
+        restored += restore_states(conn, d.before, f"""t.category_id = %s
+            and (case when t.id = %s then t.category_source = 'user'
+                 else t.category_source in ('history', 'model') end) and {NOT_DECIDED_SINCE}""",
+                                   [d.category_id, d.transaction_id, d.at, list(d.corrections)])
+        if d.corrections:
+            conn.execute("delete from public.corrections where id = any(%s::uuid[])",
+                         [list(d.corrections)])
     log.info("undid %d review decision(s)", restored)
     return restored

@@ -8,7 +8,7 @@ The database pools hold no user state; each query runs in ``user_session`` under
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -171,3 +171,25 @@ def freshness_notice() -> freshness.Freshness:
     if text:
         st.info(text, icon=":material/hourglass_top:")
     return state
+
+
+def remember_undo(key: str, payload: object, text: str) -> None:
+    """Keep the last action under ``key`` for its Undo (:func:`undo_bar`): in this browser
+    session only (sign-out clears it), with the user it belongs to."""
+    st.session_state[key] = (getattr(current_user(), "id", None), payload, text)
+
+
+def take_undo(key: str) -> object | None:
+    """The remembered action's payload, forgotten now (None without one, or another user's)."""
+    last = st.session_state.pop(key, None)
+    return last[1] if last and last[0] == getattr(current_user(), "id", None) else None
+
+
+def undo_bar(key: str, button_key: str, on_click: Callable[[], None], help_text: str) -> None:
+    """The action remembered under ``key`` (its text), with an "Undo" button."""
+    last = st.session_state.get(key)
+    if not last or last[0] != getattr(current_user(), "id", None):
+        return
+    text, button = st.columns([6, 1], vertical_alignment="center")
+    text.caption(last[2])
+    button.button("Undo", key=button_key, on_click=on_click, help=help_text)

@@ -8,7 +8,8 @@ for review, exclude from / include in spending and income, add a tag) are
 confirmation says what changed ("Filed 7 transactions under Food › Groceries."), and a warning
 how many split transactions the category actions left as they are, and why (their parts carry
 their categories: the split is edited under Row details). Changing the filter drops a
-whole-filter selection and a pending confirmation.
+whole-filter selection and a pending confirmation. The last action can be undone
+(:mod:`core.bulk_undo`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from core import bulk_edit, transaction_rows
+from core import bulk_edit, bulk_undo, transaction_rows
 from core import transactions_search as svc
 from core.corrections import CorrectionError
 from pages import common
@@ -43,8 +44,12 @@ def selected_positions(editor_state: Any) -> list[int]:
 
 
 def _done(result: bulk_edit.BulkResult) -> None:
-    """Say what changed (and why split rows were not) and start again with nothing selected."""
+    """Say what changed (and why split rows were not) and start again with nothing selected;
+    the action is offered for undoing until the next one (this browser session only, with the
+    user it belongs to)."""
     st.session_state["tx_notice"] = result.summary
+    if result.changed:
+        common.remember_undo("tx_bulk_last", result, f"Last bulk action: {result.summary}")
     if result.split_note:
         st.session_state["tx_warning"] = result.split_note
     st.session_state["tx_editor_version"] = st.session_state.get("tx_editor_version", 0) + 1
@@ -69,6 +74,18 @@ def _run(user, action: str, category_id: Any, tag: str, *, ids: list[Any] | None
     _done(result)
 
 
+def _undo() -> None:
+    result = common.take_undo("tx_bulk_last")
+    if result is None:
+        return
+    with common.session() as conn:
+        restored = bulk_undo.undo(conn, result)
+    st.session_state["tx_notice"] = (
+        f"Undone: {restored:,} transaction{'' if restored == 1 else 's'} put back as before."
+        if restored else "Nothing to undo: those transactions were changed since.")
+    st.session_state["tx_editor_version"] = st.session_state.get("tx_editor_version", 0) + 1
+
+
 def _confirm(user, pending: dict[str, Any]) -> None:
     st.warning(QUESTIONS[pending["action"]].format(n=f"{pending['n']:,}", label=pending["label"]))
     c1, c2 = st.columns(2)
@@ -88,6 +105,8 @@ def render(user, filters: svc.Filters, total: int, selected: list[Any], leaves: 
         for key in ("tx_bulk_all", "tx_bulk_confirm"):
             st.session_state.pop(key, None)
     pending = st.session_state.get("tx_bulk_confirm")
+    common.undo_bar("tx_bulk_last", "tx_bulk_undo", _undo,
+                    "Put these transactions back as they were before the action")
     if not selected and not whole:
         c1, c2 = st.columns([3, 1], vertical_alignment="center")
         c1.caption("Tick rows in the first column to file, send back, exclude or tag several at once.")

@@ -30,31 +30,18 @@ def _decide(tx_id: str, category: str, merchant: str) -> None:
 
 
 def _remember(decisions: list[review.Decision], done: str) -> None:
-    """The last decision (or accepted table), offered for undoing until the next one; kept in
-    this browser session only, with the user it belongs to."""
-    user = common.current_user()
-    st.session_state["rv_last"] = (getattr(user, "id", None), decisions, done)
+    """The last decision (or accepted table), offered for undoing until the next one."""
+    common.remember_undo("rv_last", decisions, f"Last decision: {done}.")
 
 
 def _undo() -> None:
-    last = st.session_state.pop("rv_last", None)
-    if not last:
+    decisions = common.take_undo("rv_last")
+    if not decisions:
         return
     with common.session() as conn:
-        restored = review_undo.undo(conn, last[1])
+        restored = review_undo.undo(conn, decisions)
     st.toast(f"Undone: {_plural(restored, 'transaction')} back as before"
              if restored else "Nothing to undo: those transactions were changed since")
-
-
-def _undo_bar() -> None:
-    """The last decision of this session, with a button that undoes it."""
-    last = st.session_state.get("rv_last")
-    if not last or last[0] != getattr(common.current_user(), "id", None):
-        return
-    text, button = st.columns([6, 1], vertical_alignment="center")
-    text.caption(f"Last decision: {last[2]}.")
-    button.button("Undo", key="rv_undo", on_click=_undo,
-                  help="Put these transactions back as they were before the decision")
 
 
 def _percent(p: float) -> str:
@@ -129,7 +116,8 @@ def render() -> None:
         queue = review.queue(conn, limit=_shown(size.merchants))
         sure = review.sure_suggestions(conn)
         leaf_names = sorted({label.split(SEPARATOR, 1)[1] for _, label in leaf_options(conn)})
-    _undo_bar()
+    common.undo_bar("rv_last", "rv_undo", _undo,
+                    "Put these transactions back as they were before the decision")
     if queue.empty:
         st.success("Nothing to review: every transaction is categorized.")
         return

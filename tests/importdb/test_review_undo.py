@@ -132,3 +132,14 @@ def test_an_accepted_table_is_undone_from_the_tab(open_page, db, waiting) -> Non
         assert conn.execute("select count(*) from transactions where needs_review"
                             " and category_id is null").fetchone()[0] == 5
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 0
+
+
+def test_the_clicked_row_decided_again_by_hand_stays_decided(db, waiting) -> None:
+    with db.user_session(waiting) as conn:
+        clicked = _example(conn, "ALDI STORES")
+        decision = review.decide(conn, clicked, "Fuel")
+        correct_category(conn, clicked, review.category_id_by_name(conn, "Fuel"))  # confirmed
+        assert review_undo.undo(conn, [decision]) == 2  # the two that followed
+        assert conn.execute("select category_source from transactions where id = %s",
+                            [clicked]).fetchone()[0] == "user"
+        assert [r[0] for r in conn.execute("select source from corrections")] == ["table"]
