@@ -1,7 +1,8 @@
 """End to end in a real browser: import a real CSV on the Transactions page, import it again
 (nothing added), search, correct a category in the data editor (the similar uncategorized rows
-follow at once), then undo the import. Starts ``python -m app`` on a fresh data dir like
-``test_browser.py`` (embedded PostgreSQL, or a fresh database on PFM_TEST_DATABASE_URL)."""
+follow at once), tag two rows in bulk and undo that, then undo the import. Starts
+``python -m app`` on a fresh data dir like ``test_browser.py`` (embedded PostgreSQL, or a fresh
+database on PFM_TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -173,6 +174,13 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     wait_idle(page)
     page.get_by_role("button", name="Apply to 2").click()
     expect(shown(page.get_by_text("Tagged 2 transactions “e2e”."))).to_be_visible(timeout=30_000)
+    # and undo that: the last bulk action is offered for undoing
+    expect(shown(page.get_by_text("Last bulk action: Tagged 2 transactions “e2e”."))
+           ).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Undo", exact=True).click()
+    expect(shown(page.get_by_text("Undone: 2 transactions put back as before."))
+           ).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Undo", exact=True)).to_have_count(0)
 
     # undo the import that brought the 27 rows
     page.get_by_role("tab", name="Import").click()
