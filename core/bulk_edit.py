@@ -35,13 +35,13 @@ import psycopg
 
 from core.categories import labels_by_id
 from core.correction_writes import (
-    STATE_COLUMNS,
     CorrectionError,
     as_uuids,
     check_leaf,
     follow_rows_states,
     load_many,
     record,
+    states_of,
     written_corrections,
 )
 from core.transaction_rows import MAX_TAG, MAX_TAGS
@@ -143,7 +143,7 @@ def set_category(conn: psycopg.Connection, ids: Iterable[Any], category_id: Any)
     found = load_many(conn, wanted)
     rows, split = _unsplit(conn, found)
     todo = [r for r in rows if not (r[2] == "user" and str(r[1]) == str(category_id))]
-    before = _states(conn, todo)
+    before = states_of(conn, [r[0] for r in todo])
     record(conn, todo, category_id, "bulk")
     followed = follow_rows_states(conn, todo, category_id, uncategorized_only=True)
     log.info("bulk: %d transaction(s) filed, %d followed, %d split skipped", len(todo),
@@ -162,20 +162,12 @@ def send_back(conn: psycopg.Connection, ids: Iterable[Any]) -> BulkResult:
     found = load_many(conn, wanted)
     rows, split = _unsplit(conn, found)
     todo = [r for r in rows if r[1] is not None]
-    before = _states(conn, todo)
+    before = states_of(conn, [r[0] for r in todo])
     record(conn, todo, None, "bulk")
     log.info("bulk: %d transaction(s) sent back to the categorizer, %d split skipped", len(todo), split)
     return BulkResult("clear", len(todo), len(rows) - len(todo), len(wanted) - len(found), split=split,
                       before=tuple(before), decided=tuple(str(r[0]) for r in todo),
                       **_written(conn, todo))
-
-
-def _states(conn: psycopg.Connection, rows: list[tuple]) -> list[tuple]:
-    """The category state of ``rows`` now (:data:`STATE_COLUMNS`), before an action."""
-    if not rows:
-        return []
-    return conn.execute(f"select {STATE_COLUMNS} from public.transactions where id = any(%s::uuid[])",
-                        [[r[0] for r in rows]]).fetchall()
 
 
 def _written(conn: psycopg.Connection, rows: list[tuple]) -> dict[str, Any]:

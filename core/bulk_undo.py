@@ -28,7 +28,7 @@ import logging
 import psycopg
 
 from core.bulk_edit import BulkResult
-from core.correction_writes import NOT_DECIDED_SINCE, UNDECIDED, restore_states
+from core.correction_writes import STILL_FILED, UNDECIDED, undo_decision
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +36,13 @@ log = logging.getLogger(__name__)
 def undo(conn: psycopg.Connection, result: BulkResult) -> int:
     """Undo the bulk action ``result`` describes (see the module docstring); returns how many
     transactions were put back."""
-    since = [result.at, list(result.corrections)]
     if result.action == "category":
-        restored = restore_states(conn, result.before, f"""t.category_id = %s
-            and (case when t.id = any(%s::uuid[]) then t.category_source = 'user'
-                 else t.category_source in ('history', 'model') end) and {NOT_DECIDED_SINCE}""",
-                                  [result.category_id, list(result.decided), *since])
+        restored = undo_decision(conn, result.before, STILL_FILED,
+                                 [result.category_id, list(result.decided)], result.at,
+                                 result.corrections)
     elif result.action == "clear":
-        restored = restore_states(conn, result.before, f"{UNDECIDED} and {NOT_DECIDED_SINCE}",
-                                  since)
+        restored = undo_decision(conn, result.before, UNDECIDED, [], result.at,
+                                 result.corrections)
     elif result.action in ("exclude", "include"):
         excluded = result.action == "exclude"
         restored = conn.execute("update public.transactions set excluded = %s"
@@ -56,8 +54,5 @@ def undo(conn: psycopg.Connection, result: BulkResult) -> int:
                                 [result.label, list(result.changed_ids), result.label]).rowcount
     else:
         raise ValueError(f"unknown bulk action {result.action!r}")
-    if result.corrections:  # the action's own
-        conn.execute("delete from public.corrections where id = any(%s::uuid[])",
-                     [list(result.corrections)])
     log.info("undid a bulk %s: %d transaction(s) put back", result.action, restored)
     return restored

@@ -155,12 +155,6 @@ def follow_rows_states(conn: psycopg.Connection, rows: Sequence[tuple], category
          f"Same merchant as a transaction you filed under {name[0]}"]).fetchall()
 
 
-NOT_DECIDED_SINCE = ("not exists (select 1 from public.corrections c where c.transaction_id = t.id"
-                     " and c.created_at >= %s and c.id <> all(%s::uuid[]))")
-"""SQL on a row ``t``: no correction of it since a decision (params: the decision's time and
-its own corrections' ids), i.e. the user did not decide it again meanwhile."""
-
-
 def written_corrections(conn: psycopg.Connection, ids: Sequence[Any]) -> tuple[Any, list[str]]:
     """This database transaction's time and the ids of the corrections it wrote for ``ids``
     (what an undo deletes: :func:`record` stamps them with that time)."""
@@ -170,18 +164,44 @@ def written_corrections(conn: psycopg.Connection, ids: Sequence[Any]) -> tuple[A
     return at, [r[0] for r in rows]
 
 
-def restore_states(conn: psycopg.Connection, states: Sequence[tuple], condition: str,
-                   params: Sequence[Any] = ()) -> int:
-    """Put rows back in the category state ``states`` (:data:`STATE_COLUMNS` tuples, as a
-    decision found them) where ``condition`` (SQL on the row ``t``, with ``params``) still
-    holds; returns how many were put back. What an undo runs."""
-    if not states:
-        return 0
-    cols = [list(c) for c in zip(*states, strict=True)]
-    return conn.execute(f"""
-        update public.transactions t set category_id = b.category_id,
-            category_source = b.source, category_confidence = b.confidence,
-            category_explanation = b.explanation, needs_review = b.review
-        from unnest(%s::uuid[], %s::uuid[], %s::text[], %s::real[], %s::text[], %s::boolean[])
-          as b(id, category_id, source, confidence, explanation, review)
-        where t.id = b.id and ({condition})""", [*cols, *params]).rowcount
+STILL_FILED = ("t.category_id = %s and (case when t.id = any(%s::uuid[])"
+               " then t.category_source = 'user' else t.category_source in ('history', 'model') end)")
+"""SQL on a row ``t``: still as a filing left it (params: its category and the ids it decided).
+A decided row is still the user's; a row that followed is still following, or the job's refit
+applied it in that category since."""
+
+
+def states_of(conn: psycopg.Connection, ids: Sequence[Any]) -> list[tuple]:
+    """The category state (:data:`STATE_COLUMNS`) of the transactions ``ids`` now, before a
+    decision changes it."""
+    if not ids:
+        return []
+    return conn.execute(f"select {STATE_COLUMNS} from public.transactions where id = any(%s::uuid[])",
+                        [list(ids)]).fetchall()
+
+
+def undo_decision(conn: psycopg.Connection, states: Sequence[tuple], condition: str,
+                  params: Sequence[Any], at: Any, corrections: Sequence[str]) -> int:
+    """Undo a decision: put its rows back in the category state ``states`` (as it found them,
+    :data:`STATE_COLUMNS`) where ``condition`` (SQL on the row ``t``, with ``params``) still
+    holds and no correction of the row came after the decision's own (made at ``at``: the user
+    did not decide it again meanwhile); then delete the decision's ``corrections``, so the
+    categorizer does not learn from it. Returns how many rows were put back."""
+    restored = 0
+    if states:
+        cols = [list(c) for c in zip(*states, strict=True)]
+        restored = conn.execute(f"""
+            update public.transactions t set category_id = b.category_id,
+                category_source = b.source, category_confidence = b.confidence,
+                category_explanation = b.explanation, needs_review = b.review
+            from unnest(%s::uuid[], %s::uuid[], %s::text[], %s::real[], %s::text[],
+                        %s::boolean[]) as b(id, category_id, source, confidence, explanation,
+                                            review)
+            where t.id = b.id and ({condition})
+              and not exists (select 1 from public.corrections c where c.transaction_id = t.id
+                              and c.created_at >= %s and c.id <> all(%s::uuid[]))""",
+                                [*cols, *params, at, list(corrections)]).rowcount
+    if corrections:
+        conn.execute("delete from public.corrections where id = any(%s::uuid[])",
+                     [list(corrections)])
+    return restored

@@ -7,11 +7,12 @@ first merchants (:data:`PAGE` at a time) and says how many wait in all (:func:`q
 :func:`sure_suggestions` lists the merchants whose top suggestion is at least :data:`SURE`
 sure, for the user to accept together (:func:`accept`).
 
-:func:`decide` records the user's choice (a ``corrections`` row via :mod:`core.corrections`) and
-immediately files the same merchant's other *undecided* rows (in review, or a model/prior guess;
-never a user's or a rule's decision) under that category, marked ``history`` with an
-explanation. The job process then refits the model (the correction marked the user dirty), so
-the next prediction for that merchant is right without waiting for a nightly retrain.
+:func:`decide` records the user's choice (a ``corrections`` row,
+:func:`core.correction_writes.record`) and immediately files the same merchant's other
+*undecided* rows (in review, or a model/prior guess; never a user's or a rule's decision) under
+that category, marked ``history`` with an explanation. The job process then refits the model
+(the correction marked the user dirty), so the next prediction for that merchant is right
+without waiting for a nightly retrain.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ import pandas as pd
 import psycopg
 
 from core.correction_writes import (
-    STATE_COLUMNS,
     follow_rows_states,
     load_one,
+    record,
+    states_of,
     written_corrections,
 )
-from core.corrections import correct_category
 from core.queries import MERCHANT
 
 log = logging.getLogger(__name__)
@@ -120,13 +121,12 @@ def decide(conn: psycopg.Connection, tx_id: Any, category: str, *, source: str =
     (:func:`core.review_undo.undo`)."""
     category_id = category_id_by_name(conn, category)
     row = load_one(conn, tx_id)
-    mine = conn.execute(f"select {STATE_COLUMNS} from public.transactions where id = %s",
-                        [row[0]]).fetchone()
-    correct_category(conn, row[0], category_id, source=source)
+    mine = states_of(conn, [row[0]])
+    record(conn, [row], category_id, source)  # the same statements as a table correction
     at, written = written_corrections(conn, [row[0]])
     followed = follow_rows_states(conn, [row], category_id, uncategorized_only=False)
     log.info("decision on %s: %s (+%d similar)", tx_id, category, len(followed))
-    return Decision(str(row[0]), category, len(followed), str(category_id), (mine, *followed),
+    return Decision(str(row[0]), category, len(followed), str(category_id), (*mine, *followed),
                     tuple(written), at)
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 import psycopg
 
-from core.correction_writes import NOT_DECIDED_SINCE, restore_states
+from core.correction_writes import STILL_FILED, undo_decision
 from core.review import Decision
 
 log = logging.getLogger(__name__)
@@ -33,14 +33,8 @@ def undo(conn: psycopg.Connection, decisions: Iterable[Decision]) -> int:
     back as they were."""
     restored = 0
     for d in decisions:
-        if not d.before or d.category_id is None:
-            continue
-        restored += restore_states(conn, d.before, f"""t.category_id = %s
-            and (case when t.id = %s then t.category_source = 'user'
-                 else t.category_source in ('history', 'model') end) and {NOT_DECIDED_SINCE}""",
-                                   [d.category_id, d.transaction_id, d.at, list(d.corrections)])
-        if d.corrections:
-            conn.execute("delete from public.corrections where id = any(%s::uuid[])",
-                         [list(d.corrections)])
+        if d.category_id is not None:
+            restored += undo_decision(conn, d.before, STILL_FILED,
+                                      [d.category_id, [d.transaction_id]], d.at, d.corrections)
     log.info("undid %d review decision(s)", restored)
     return restored
