@@ -34,6 +34,7 @@ from ml.embeddings import Embedder, InMemoryEmbeddingCache  # noqa: E402
 from ml.evaluate import feature_columns, load_labeled_csv, online_evaluation, row_groups  # noqa: E402
 from ml.hindsight import leave_merchant_out, unreachable_new_category  # noqa: E402
 from ml.labeled_data import prepare_labeled  # noqa: E402
+from ml.payee_rules import payee_keys  # noqa: E402
 from ml.prior import DEFAULT_CATEGORIES  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     X = data[feature_columns(data)]  # noqa: N806
     y = data["category"].to_numpy(dtype=object)
     online = online_evaluation(data, block=args.block)
-    groups = row_groups(X["description"], y, args.block)
+    groups = row_groups(payee_keys(X), y, args.block)
     new_m = np.flatnonzero(groups == "new_merchant")
     embedder, cache = Embedder(), InMemoryEmbeddingCache()
     model_h = leave_merchant_out(X, y, new_m, lambda: TransactionCategorizer(

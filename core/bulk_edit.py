@@ -21,7 +21,8 @@ of a split row; excluding, including and tagging apply to them like to any row.
 Each runs in the caller's session, so one call is one database transaction under the user's
 RLS: ids of another user's transactions (or deleted ones) are not found and only counted as
 ``missing``. :class:`BulkResult.message` says what changed ("Filed 7 transactions under
-Food › Groceries."). :func:`apply` picks the action by name, for the page.
+Food › Groceries."). :func:`apply` picks the action by name, for the page. Each result carries
+its :class:`core.undo.Change`, which the page keeps for "Undo".
 """
 
 from __future__ import annotations
@@ -34,17 +35,9 @@ from typing import Any
 import psycopg
 
 from core.categories import labels_by_id
-from core.correction_writes import (
-    CorrectionError,
-    as_uuids,
-    check_leaf,
-    follow_rows_states,
-    load_many,
-    record,
-    states_of,
-    written_corrections,
-)
+from core.correction_writes import CorrectionError, as_uuids, check_leaf, load_many
 from core.transaction_rows import MAX_TAG, MAX_TAGS
+from core.undo import Change, decide_rows
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +62,7 @@ class BulkResult:
     full: int = 0
     label: str = ""
     split: int = 0
-    # what :mod:`core.bulk_undo` needs to put it back: the category state of the rows a
-    # category action changed, as they were (core.correction_writes.STATE_COLUMNS; ``decided``:
-    # the selected ones, the rest followed), the rows the other actions changed, the category,
-    # the corrections it wrote and when (its database transaction's time)
-    before: tuple[tuple, ...] = ()
-    decided: tuple[str, ...] = ()
-    changed_ids: tuple[str, ...] = ()
-    category_id: str | None = None
-    corrections: tuple[str, ...] = ()
-    at: Any = None
+    change: Change | None = None  # what it changed, for its undo (core.undo)
 
     @property
     def message(self) -> str:
@@ -143,16 +127,13 @@ def set_category(conn: psycopg.Connection, ids: Iterable[Any], category_id: Any)
     found = load_many(conn, wanted)
     rows, split = _unsplit(conn, found)
     todo = [r for r in rows if not (r[2] == "user" and str(r[1]) == str(category_id))]
-    before = states_of(conn, [r[0] for r in todo])
-    record(conn, todo, category_id, "bulk")
-    followed = follow_rows_states(conn, todo, category_id, uncategorized_only=True)
+    change = decide_rows(conn, todo, category_id, "bulk")
     log.info("bulk: %d transaction(s) filed, %d followed, %d split skipped", len(todo),
-             len(followed), split)
+             change.followed, split)
     return BulkResult("category", len(todo), len(rows) - len(todo), len(wanted) - len(found),
-                      len(followed), label=labels_by_id(conn).get(str(category_id), "the category"),
-                      split=split, before=(*before, *followed),
-                      decided=tuple(str(r[0]) for r in todo), category_id=str(category_id),
-                      **_written(conn, todo))
+                      change.followed,
+                      label=labels_by_id(conn).get(str(category_id), "the category"),
+                      split=split, change=change)
 
 
 def send_back(conn: psycopg.Connection, ids: Iterable[Any]) -> BulkResult:
@@ -162,18 +143,10 @@ def send_back(conn: psycopg.Connection, ids: Iterable[Any]) -> BulkResult:
     found = load_many(conn, wanted)
     rows, split = _unsplit(conn, found)
     todo = [r for r in rows if r[1] is not None]
-    before = states_of(conn, [r[0] for r in todo])
-    record(conn, todo, None, "bulk")
+    change = decide_rows(conn, todo, None, "bulk")
     log.info("bulk: %d transaction(s) sent back to the categorizer, %d split skipped", len(todo), split)
     return BulkResult("clear", len(todo), len(rows) - len(todo), len(wanted) - len(found), split=split,
-                      before=tuple(before), decided=tuple(str(r[0]) for r in todo),
-                      **_written(conn, todo))
-
-
-def _written(conn: psycopg.Connection, rows: list[tuple]) -> dict[str, Any]:
-    """The corrections this action wrote for ``rows``, and when (for :mod:`core.bulk_undo`)."""
-    at, ids = written_corrections(conn, [r[0] for r in rows])
-    return {"corrections": tuple(ids), "at": at}
+                      change=change)
 
 
 def set_excluded(conn: psycopg.Connection, ids: Iterable[Any], excluded: bool) -> BulkResult:
@@ -186,8 +159,9 @@ def set_excluded(conn: psycopg.Connection, ids: Iterable[Any], excluded: bool) -
         select (select count(*) from sel), (select coalesce(array_agg(id::text), '{}') from upd)""",
                                   [wanted, bool(excluded), bool(excluded)]).fetchone()
     log.info("bulk: excluded=%s on %d transaction(s)", excluded, len(changed))
-    return BulkResult("exclude" if excluded else "include", len(changed), found - len(changed),
-                      len(wanted) - found, changed_ids=tuple(changed))
+    kind = "exclude" if excluded else "include"
+    return BulkResult(kind, len(changed), found - len(changed), len(wanted) - found,
+                      change=Change(kind, changed_ids=tuple(changed)))
 
 
 def add_tag(conn: psycopg.Connection, ids: Iterable[Any], tag: str) -> BulkResult:
@@ -208,7 +182,7 @@ def add_tag(conn: psycopg.Connection, ids: Iterable[Any], tag: str) -> BulkResul
                                              [clean, MAX_TAGS, wanted, clean]).fetchone()
     log.info("bulk: tag added to %d transaction(s)", len(changed))
     return BulkResult("tag", len(changed), has, len(wanted) - found, full=full, label=clean,
-                      changed_ids=tuple(changed))
+                      change=Change("tag", changed_ids=tuple(changed), label=clean))
 
 
 def apply(conn: psycopg.Connection, action: str, ids: Iterable[Any], *, category_id: Any = None,

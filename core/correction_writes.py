@@ -109,7 +109,7 @@ def record(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any, so
 
 STATE_COLUMNS = ("id, category_id, category_source, category_confidence, category_explanation,"
                  " needs_review")
-"""A row's category state as a decision found it (what :mod:`core.review_undo` restores)."""
+"""A row's category state as a decision found it (what :mod:`core.undo` restores)."""
 
 
 def follow_rows(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any, *,

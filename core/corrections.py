@@ -21,7 +21,8 @@ predicts it again at its next run (applied, or in the review queue); nothing fol
 "Always do this" (a rule from a correction) is in :mod:`core.correction_rules`.
 
 The statements themselves (one row or many) are in :mod:`core.correction_writes`; bulk actions
-on many rows in :mod:`core.bulk_edit`.
+on many rows in :mod:`core.bulk_edit`. A correction and "apply to all similar" each keep what
+they changed (a :class:`core.undo.Change`), so that the page can undo them.
 
 A split spreads one transaction over several categories: the parts must sum exactly to the
 transaction's amount; the transaction's own category becomes the category of its largest
@@ -35,7 +36,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -44,13 +45,14 @@ import psycopg
 from core.categories import leaf_problem
 from core.correction_writes import (
     NOT_SPLIT,
+    STATE_COLUMNS,
     CorrectionError,
     check_leaf,
-    follow_rows,
     load_one,
-    record,
     similar_where,
+    written_corrections,
 )
+from core.undo import Change, decide_rows
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ class Correction:
     merchant: str
     similar: int  # similar rows still in another category (for "apply to all similar")
     followed: int = 0  # similar rows that waited for a decision and were filed with it
+    change: Change | None = None  # what it changed, for its undo (core.undo)
 
     @property
     def sent_back(self) -> bool:
@@ -96,21 +99,11 @@ def _similar_count(conn: psycopg.Connection, row: tuple, category_id: Any) -> in
 
 def correct_category(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
                      source: str = "table") -> Correction:
-    """Set the category of one transaction as the user's decision and record the correction."""
-    return _correct(conn, _tx(conn, tx_id), category_id, source)
-
-
-def _correct(conn: psycopg.Connection, row: tuple, category_id: Any, source: str) -> Correction:
-    tx_id, merchant = row[0], row[4]
-    record(conn, [row], category_id, source)  # the same statements as a bulk decision
-    n = 0 if category_id is None else _similar_count(conn, row, category_id)
-    log.info("correction on %s (%d similar)", tx_id, n)
-    return Correction(tx_id, category_id, merchant, n)
-
-
-def _follow(conn: psycopg.Connection, row: tuple, category_id: Any,
-            uncategorized_only: bool) -> int:
-    return follow_rows(conn, [row], category_id, uncategorized_only=uncategorized_only)
+    """Set the category of one transaction as the user's decision and record the correction
+    (no similar row follows it)."""
+    row = _tx(conn, tx_id)
+    change = decide_rows(conn, [row], category_id, source, follow=False)
+    return _done(conn, row, category_id, change)
 
 
 def correct_and_follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *,
@@ -118,37 +111,49 @@ def correct_and_follow(conn: psycopg.Connection, tx_id: Any, category_id: Any, *
     """A correction from the table: the transaction, and at once its similar uncategorized or
     in-review rows (``followed``); ``similar`` counts the rest, for "apply to all similar"."""
     row = _tx(conn, tx_id)  # looked up once for the correction and the similar rows
-    done = _correct(conn, row, category_id, source)
-    followed = _follow(conn, row, category_id, uncategorized_only=True)
-    log.info("correction on %s: %d similar followed, %d left", tx_id, followed,
-             done.similar - followed)
-    return replace(done, similar=done.similar - followed, followed=followed)
+    change = decide_rows(conn, [row], category_id, source)  # the same statements as a bulk decision
+    return _done(conn, row, category_id, change)
 
 
-def apply_to_similar(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> int:
-    """Give every similar transaction the same category (each recorded as a 'bulk' correction)."""
+def _done(conn: psycopg.Connection, row: tuple, category_id: Any, change: Change) -> Correction:
+    tx_id, merchant = row[0], row[4]
+    similar = 0 if category_id is None else _similar_count(conn, row, category_id)
+    log.info("correction on %s: %d similar followed, %d left", tx_id, change.followed, similar)
+    return Correction(tx_id, category_id, merchant, similar, change.followed, change)
+
+
+def apply_to_similar(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> Change:
+    """Give every similar transaction the same category (each recorded as a 'bulk' correction);
+    returns the :class:`~core.undo.Change` (``rows``: how many were filed)."""
     if category_id is None:
         raise CorrectionError("clearing a category is not applied to similar transactions")
     _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
     check_leaf(conn, category_id)
     where, params = similar_where(merchant, description)
-    changed = conn.execute(f"""
+    before = conn.execute(f"""
         with target as (
-          select t.id, t.category_id, t.category_source, t.category_confidence from public.transactions t
+          select {STATE_COLUMNS} from public.transactions t
           where {where} and t.id <> %s and t.category_source is distinct from 'user'
             and t.category_id is distinct from %s and {NOT_SPLIT}),
         upd as (
           update public.transactions u set category_id = %s, category_source = 'user',
             category_confidence = 1, category_explanation = 'Set by you (applied to similar)',
             needs_review = false
-          from target where u.id = target.id returning u.id)
-        insert into public.corrections (transaction_id, old_category_id, new_category_id, old_source,
-                                        old_confidence, source)
-        select target.id, target.category_id, %s, target.category_source, target.category_confidence, 'bulk'
+          from target where u.id = target.id returning u.id),
+        ins as (
+          insert into public.corrections (transaction_id, old_category_id, new_category_id,
+                                          old_source, old_confidence, source)
+          select target.id, target.category_id, %s, target.category_source,
+                 target.category_confidence, 'bulk'
+          from target join upd on upd.id = target.id)
+        select {', '.join('target.' + c.strip() for c in STATE_COLUMNS.split(','))}
         from target join upd on upd.id = target.id""",
-                           [*params, tx_id, category_id, category_id, category_id]).rowcount
-    log.info("applied category to %d similar transaction(s)", changed)
-    return changed
+                          [*params, tx_id, category_id, category_id, category_id]).fetchall()
+    ids = [r[0] for r in before]
+    at, written = written_corrections(conn, ids)
+    log.info("applied category to %d similar transaction(s)", len(ids))
+    return Change("category", tuple(before), tuple(str(i) for i in ids), str(category_id),
+                  tuple(written), at)
 
 
 def get_splits(conn: psycopg.Connection, tx_id: Any) -> list[dict[str, Any]]:

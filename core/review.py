@@ -25,14 +25,9 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from core.correction_writes import (
-    follow_rows_states,
-    load_one,
-    record,
-    states_of,
-    written_corrections,
-)
+from core.correction_writes import load_one
 from core.queries import MERCHANT
+from core.undo import Change, decide_rows
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +46,7 @@ class Decision:
     category: str
     propagated: int
     category_id: str | None = None
-    before: tuple[tuple, ...] = ()  # the decided row and those that followed, as they were
-    # (core.correction_writes.STATE_COLUMNS): what core.review_undo puts back
-    corrections: tuple[str, ...] = ()  # the corrections rows the decision wrote
-    at: Any = None  # when (its database transaction's time)
+    change: Change | None = None  # what it changed, for its undo (core.undo)
 
 
 def queue(conn: psycopg.Connection, limit: int = PAGE) -> pd.DataFrame:
@@ -118,16 +110,13 @@ def category_id_by_name(conn: psycopg.Connection, name: str) -> Any:
 def decide(conn: psycopg.Connection, tx_id: Any, category: str, *, source: str = "review") -> Decision:
     """The user files one transaction under ``category`` (a leaf name); similar undecided
     transactions follow at once. The decision keeps what it changed, so that it can be undone
-    (:func:`core.review_undo.undo`)."""
+    (:func:`core.undo.undo`)."""
     category_id = category_id_by_name(conn, category)
     row = load_one(conn, tx_id)
-    mine = states_of(conn, [row[0]])
-    record(conn, [row], category_id, source)  # the same statements as a table correction
-    at, written = written_corrections(conn, [row[0]])
-    followed = follow_rows_states(conn, [row], category_id, uncategorized_only=False)
-    log.info("decision on %s: %s (+%d similar)", tx_id, category, len(followed))
-    return Decision(str(row[0]), category, len(followed), str(category_id), (*mine, *followed),
-                    tuple(written), at)
+    # the same statements as a table correction; every undecided row of the merchant follows
+    change = decide_rows(conn, [row], category_id, source, uncategorized_only=False)
+    log.info("decision on %s: %s (+%d similar)", tx_id, category, change.followed)
+    return Decision(str(row[0]), category, change.followed, str(category_id), change)
 
 
 def sure_suggestions(conn: psycopg.Connection, at_least: float = SURE) -> pd.DataFrame:

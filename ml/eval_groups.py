@@ -19,9 +19,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
-
-from ml.text import merchant_key
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +61,11 @@ def error_reduction_interval(model_ok: np.ndarray, base_ok: np.ndarray, block: i
     return [float(np.quantile(red, tail)), float(np.quantile(red, 1.0 - tail))]
 
 
-def row_groups(descriptions: pd.Series, y: np.ndarray, block: int) -> np.ndarray:
+def row_groups(keys: Sequence[object], y: np.ndarray, block: int) -> np.ndarray:
     """Each row's group by what was known when its block was predicted: ``merchant_seen`` (its
-    merchant key occurred before), ``new_merchant`` (a new key, a known category) or
-    ``new_category`` (its category never occurred before)."""
-    keys = descriptions.map(merchant_key).to_numpy(dtype=object)
+    merchant key, :func:`ml.payee_rules.payee_keys`, occurred before), ``new_merchant`` (a new
+    key, a known category) or ``new_category`` (its category never occurred before)."""
+    keys = np.asarray(list(keys), dtype=object)
     group = np.empty(len(y), dtype=object)
     seen_keys: set[object] = set()
     seen_cats: set[object] = set()
@@ -81,11 +78,11 @@ def row_groups(descriptions: pd.Series, y: np.ndarray, block: int) -> np.ndarray
     return group
 
 
-def breakdown(descriptions: pd.Series, y: np.ndarray, model_pred: Sequence[object],
+def breakdown(keys: Sequence[object], y: np.ndarray, model_pred: Sequence[object],
               base_pred: Sequence[object], block: int) -> dict[str, dict[str, Any]]:
-    """Rows by :func:`row_groups` (merchant seen, new merchant, new category); n and both
-    models' accuracy each."""
-    group = row_groups(descriptions, y, block)
+    """Rows by :func:`row_groups` of their merchant ``keys`` (merchant seen, new merchant, new
+    category); n and both models' accuracy each."""
+    group = row_groups(keys, y, block)
     out: dict[str, dict[str, Any]] = {}
     for name in ("merchant_seen", "new_merchant", "new_category"):
         rows = np.flatnonzero(group == name)

@@ -186,10 +186,10 @@ def online_evaluation(data: pd.DataFrame, block: int = 25, target: float = 0.95,
         "precision_at_threshold": float(ok[track].mean()) if track.any() else None,
         "by_merchant": applied_by_merchant(y, m["pred"], track, m["known"]),
         "final_threshold": t_known, "final_threshold_new_merchant": t_new}
-    result["breakdown"] = breakdown(X["description"], y, rec["model"]["pred"],
-                                    rec["baseline"]["pred"], block)
+    keys = payee_keys(X)  # one merchant key for every figure by merchant: the model's memory's
+    result["breakdown"] = breakdown(keys, y, rec["model"]["pred"], rec["baseline"]["pred"], block)
     result["by_earlier_filings"] = by_earlier_filings(
-        payee_keys(X), y, block, {name: (rec[name]["pred"], rec[name]["applied"])
+        keys, y, block, {name: (rec[name]["pred"], rec[name]["applied"])
                                   for name in ("model", "rules")})
     base_err, model_err = result["baseline"]["errors"], result["model"]["errors"]
     result.update({

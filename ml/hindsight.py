@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml.text import merchant_key
+from ml.payee_rules import payee_keys
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,10 @@ log = logging.getLogger(__name__)
 def leave_merchant_out(X: pd.DataFrame, y: np.ndarray, rows: np.ndarray,  # noqa: N803
                        make_model: Callable[[], Any]) -> np.ndarray:
     """Predicted category for each row index in ``rows``: a fresh ``make_model()`` is fitted
-    on all rows of ``X``/``y`` whose merchant key (:func:`ml.text.merchant_key` of the
-    description) differs from that row's, then predicts the rows of that merchant. Returns an
-    object array aligned with ``rows``."""
-    keys = X["description"].map(merchant_key).to_numpy(dtype=object)
+    on all rows of ``X``/``y`` whose merchant key (:func:`ml.payee_rules.payee_keys`: the
+    model's memory key) differs from that row's, then predicts the rows of that merchant.
+    Returns an object array aligned with ``rows``."""
+    keys = payee_keys(X)
     y = np.asarray(y, dtype=object)
     rows = np.asarray(rows, dtype=int)
     out = np.empty(len(rows), dtype=object)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from core import freshness, preferences
+from core import freshness, preferences, undo
 from core.auth import AuthBackend, LocalAuth, cookie_key
 from core.config import get_settings
 from core.currency import format_money
@@ -23,6 +23,8 @@ from core.identity import AuthUser
 
 if TYPE_CHECKING:  # pages hand connections on to core; they never use psycopg themselves
     import psycopg
+
+    from core.undo import Change
 
 log = logging.getLogger(__name__)
 BASE_CURRENCY = "base_currency"
@@ -173,23 +175,47 @@ def freshness_notice() -> freshness.Freshness:
     return state
 
 
-def remember_undo(key: str, payload: object, text: str) -> None:
-    """Keep the last action under ``key`` for its Undo (:func:`undo_bar`): in this browser
-    session only (sign-out clears it), with the user it belongs to."""
-    st.session_state[key] = (getattr(current_user(), "id", None), payload, text)
+UNDO_DEPTH = 10
+"""How many actions each Undo keeps (:func:`remember_undo`), newest undone first."""
 
 
-def take_undo(key: str) -> object | None:
-    """The remembered action's payload, forgotten now (None without one, or another user's)."""
-    last = st.session_state.pop(key, None)
-    return last[1] if last and last[0] == getattr(current_user(), "id", None) else None
+def _undo_stack(key: str) -> list[tuple]:
+    """The actions remembered under ``key`` that belong to the signed-in user, oldest first."""
+    me = getattr(current_user(), "id", None)
+    return [entry for entry in st.session_state.get(key) or [] if entry[0] == me]
+
+
+def remember_undo(key: str, changes: Iterable[Change | None], text: str) -> None:
+    """Keep an action's changes (:class:`core.undo.Change`) under ``key`` for its Undo
+    (:func:`undo_bar`), on top of the earlier ones (at most :data:`UNDO_DEPTH`): in this
+    browser session only (sign-out clears it), with the user they belong to."""
+    kept = [c for c in changes if c is not None]
+    if not kept:
+        return
+    stack = [*_undo_stack(key), (getattr(current_user(), "id", None), kept, text)]
+    st.session_state[key] = stack[-UNDO_DEPTH:]
+
+
+def undo_last(key: str) -> int | None:
+    """Undo the newest action remembered under ``key`` (forgotten now); how many transactions
+    were put back, or ``None`` when there was none to undo."""
+    stack = _undo_stack(key)
+    if not stack:
+        return None
+    _, changes, _ = stack.pop()
+    st.session_state[key] = stack
+    with session() as conn:
+        return undo.undo(conn, changes)
 
 
 def undo_bar(key: str, button_key: str, on_click: Callable[[], None], help_text: str) -> None:
-    """The action remembered under ``key`` (its text), with an "Undo" button."""
-    last = st.session_state.get(key)
-    if not last or last[0] != getattr(current_user(), "id", None):
+    """The newest action remembered under ``key`` (its text), with an "Undo" button, and how
+    many earlier ones can be undone after it."""
+    stack = _undo_stack(key)
+    if not stack:
         return
+    earlier = len(stack) - 1
     text, button = st.columns([6, 1], vertical_alignment="center")
-    text.caption(last[2])
+    text.caption(stack[-1][2] + (f" ({earlier} earlier can be undone after it, newest first.)"
+                                 if earlier else ""))
     button.button("Undo", key=button_key, on_click=on_click, help=help_text)

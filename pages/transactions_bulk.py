@@ -8,8 +8,9 @@ for review, exclude from / include in spending and income, add a tag) are
 confirmation says what changed ("Filed 7 transactions under Food › Groceries."), and a warning
 how many split transactions the category actions left as they are, and why (their parts carry
 their categories: the split is edited under Row details). Changing the filter drops a
-whole-filter selection and a pending confirmation. The last action can be undone
-(:mod:`core.bulk_undo`).
+whole-filter selection and a pending confirmation. The table's last changes (bulk actions,
+category edits, "apply to all similar") can be undone, newest first (:mod:`core.undo`; the bar
+is drawn here, under the table).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from typing import Any
 
 import streamlit as st
 
-from core import bulk_edit, bulk_undo, transaction_rows
+from core import bulk_edit, transaction_rows
 from core import transactions_search as svc
 from core.corrections import CorrectionError
+from core.undo import Change
 from pages import common
 
 log = logging.getLogger(__name__)
@@ -45,11 +47,11 @@ def selected_positions(editor_state: Any) -> list[int]:
 
 def _done(result: bulk_edit.BulkResult) -> None:
     """Say what changed (and why split rows were not) and start again with nothing selected;
-    the action is offered for undoing until the next one (this browser session only, with the
-    user it belongs to)."""
+    the action is offered for undoing (this browser session only, with the user it belongs
+    to)."""
     st.session_state["tx_notice"] = result.summary
     if result.changed:
-        common.remember_undo("tx_bulk_last", result, f"Last bulk action: {result.summary}")
+        remember(result.change, f"Last bulk action: {result.summary}")
     if result.split_note:
         st.session_state["tx_warning"] = result.split_note
     st.session_state["tx_editor_version"] = st.session_state.get("tx_editor_version", 0) + 1
@@ -74,12 +76,21 @@ def _run(user, action: str, category_id: Any, tag: str, *, ids: list[Any] | None
     _done(result)
 
 
+UNDO = "tx_changes"
+"""Session key: the table's changes that can be undone (:func:`remember`)."""
+
+
+def remember(change: Change | None, text: str) -> None:
+    """Offer a change made in the table (a bulk action, a category edit, "apply to all
+    similar") for undoing, on top of the earlier ones."""
+    common.remember_undo(UNDO, [change], text)
+
+
 def _undo() -> None:
-    result = common.take_undo("tx_bulk_last")
-    if result is None:
+    restored = common.undo_last(UNDO)
+    if restored is None:
         return
-    with common.session() as conn:
-        restored = bulk_undo.undo(conn, result)
+    st.session_state.pop("last_correction", None)  # its "apply to all similar" box: stale now
     st.session_state["tx_notice"] = (
         f"Undone: {restored:,} transaction{'' if restored == 1 else 's'} put back as before."
         if restored else "Nothing to undo: those transactions were changed since.")
@@ -105,8 +116,8 @@ def render(user, filters: svc.Filters, total: int, selected: list[Any], leaves: 
         for key in ("tx_bulk_all", "tx_bulk_confirm"):
             st.session_state.pop(key, None)
     pending = st.session_state.get("tx_bulk_confirm")
-    common.undo_bar("tx_bulk_last", "tx_bulk_undo", _undo,
-                    "Put these transactions back as they were before the action")
+    common.undo_bar(UNDO, "tx_undo", _undo,
+                    "Put these transactions back as they were before this change")
     if not selected and not whole:
         c1, c2 = st.columns([3, 1], vertical_alignment="center")
         c1.caption("Tick rows in the first column to file, send back, exclude or tag several at once.")

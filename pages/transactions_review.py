@@ -1,9 +1,9 @@
 """The "Needs review" tab: what the categorizer was unsure about, most helpful decision first,
 with its top suggestions one click away and a full category picker; the suggestions at least
-90% sure can be accepted together from a table. The last decision (or accepted table) can be
-undone (:mod:`core.review_undo`). The tab shows the first merchants, says how many wait in
-all, and shows the next ones on "Show more"; when the queue shrinks, what "Show more" asked
-for shrinks with it (never more pages than the queue fills)."""
+90% sure can be accepted together from a table. The last decisions (a decision, or an accepted
+table) can be undone, newest first (:mod:`core.undo`). The tab shows the first merchants, says
+how many wait in all, and shows the next ones on "Show more"; when the queue shrinks, what
+"Show more" asked for shrinks with it (never more pages than the queue fills)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from core import review, review_undo
+from core import review
 from core.categories import SEPARATOR, leaf_options
 from pages import common
 
@@ -30,16 +30,14 @@ def _decide(tx_id: str, category: str, merchant: str) -> None:
 
 
 def _remember(decisions: list[review.Decision], done: str) -> None:
-    """The last decision (or accepted table), offered for undoing until the next one."""
-    common.remember_undo("rv_last", decisions, f"Last decision: {done}.")
+    """A decision (or accepted table), offered for undoing on top of the earlier ones."""
+    common.remember_undo("rv_last", [d.change for d in decisions], f"Last decision: {done}.")
 
 
 def _undo() -> None:
-    decisions = common.take_undo("rv_last")
-    if not decisions:
+    restored = common.undo_last("rv_last")
+    if restored is None:
         return
-    with common.session() as conn:
-        restored = review_undo.undo(conn, decisions)
     st.toast(f"Undone: {_plural(restored, 'transaction')} back as before"
              if restored else "Nothing to undo: those transactions were changed since")
 

@@ -2,26 +2,26 @@
 split, tag or exclude a row, is :mod:`pages.transactions_row_details`).
 
 Only the category and notes columns are editable, and the first column's tick boxes, which
-select rows for the bulk actions under the table (:mod:`pages.transactions_bulk`: set
-category, send back for review, exclude/include, add a tag; on the ticked rows or on every row
-matching the filter); a category is picked among leaves ("Food ›
-Groceries"; the filter also offers groups, which include their leaves). Each saved category is
-a correction (``core.corrections``) that applies at once and offers "apply to all similar"
-(its count read from the database at every render) and "always do this"; clearing a category
-("—") sends the row back to the categorizer instead. Rows waiting for review show the model's
+select rows for the bulk actions under the table (:mod:`pages.transactions_bulk`: set category,
+send back for review, exclude/include, add a tag; on the ticked rows or on every row matching
+the filter); a category is picked among leaves ("Food › Groceries"; the filter also offers
+groups, which include their leaves). Each saved category is a correction (``core.corrections``)
+that applies at once and offers "apply to all similar" (its count read from the database at
+every render) and "always do this"; clearing a category ("—") sends the row back to the
+categorizer instead. Category edits and "apply to all similar" can be undone with the bulk
+actions, newest first (the Undo under the table). Rows waiting for review show the model's
 suggestion. Search, filters, pagination and totals run in SQL (``core.transactions_search``);
 filtered by category, the totals count a split transaction's parts in those categories only,
 and the caption says so.
 
-The editor reports edits by row position, and the rows behind a position may change before
-an edit arrives (another tab, the job filing rows); so each render keeps the rows it showed
+The editor reports edits by row position, and the rows behind a position may change before an
+edit arrives (another tab, the job filing rows); so each render keeps the rows it showed
 (``SEEN``) and an edit goes to the transaction its position showed then, with the value the
 user saw: ``core.table_edits`` refuses, with the row's date and description, an edit of a row
 that is gone or changed since, and a category edit of a split row (its Category cell lists the
 parts; the split is edited under Row details), and applies the rest in one transaction. The
 page box goes up to the last page; a page past the end (the filter shrank) shows the last page
-and the page box is set to it.
-"""
+and the page box is set to it."""
 
 from __future__ import annotations
 
@@ -160,12 +160,16 @@ def _save_edits(edits: list[table_edits.CellEdit], user) -> None:
     with common.session() as conn:
         result = table_edits.apply_edits(conn, edits, cipher=tx_rows.cipher_for(conn, user.id),
                                          user_id=user.id)
+    filed = []
     for edit in result.applied:
         done = result.corrections.get(edit.row.id) if edit.field == "category" else None
         if done is not None:
+            filed.append((edit, done))
             st.session_state["last_correction"] = {
                 "id": edit.row.id, "description": edit.row.description, "category_id": done.category_id,
                 "label": edit.label if done.category_id else "", "followed": done.followed}
+    if filed:
+        common.remember_undo(bulk.UNDO, [done.change for _, done in filed], _edited(filed))
     if result.refused:
         st.session_state["tx_error"] = [r.message for r in result.refused]
         if result.applied:
@@ -174,6 +178,17 @@ def _save_edits(edits: list[table_edits.CellEdit], user) -> None:
                 + "; ".join(f"{e.row.name} ({e.field})" for e in result.applied) + ".")
     elif result.applied:
         st.toast("Saved.")
+
+
+def _edited(filed: list[tuple[table_edits.CellEdit, corr.Correction]]) -> str:
+    """What the table's category edits did, for their Undo."""
+    if len(filed) > 1:
+        return f"Last change: {len(filed)} categories edited in the table."
+    edit, done = filed[0]
+    if done.sent_back:
+        return f"Last change: {edit.row.name} sent back for review."
+    return (f"Last change: {edit.row.name} filed under {edit.label}"
+            + (f", and {done.followed} similar with it." if done.followed else "."))
 
 
 def _follow_up() -> None:
@@ -206,9 +221,11 @@ def _follow_up() -> None:
         if similar and c1.button(f"Apply to all {similar} similar transactions",
                                  key="tx_apply_similar"):
             with common.session() as conn:
-                n = corr.apply_to_similar(conn, last["id"], last["category_id"])
+                change = corr.apply_to_similar(conn, last["id"], last["category_id"])
             st.session_state.pop("last_correction")
-            st.session_state["tx_notice"] = f"{n} similar transaction(s) filed under {last['label']}."
+            st.session_state["tx_notice"] = notice = (
+                f"{change.rows} similar transaction(s) filed under {last['label']}.")
+            bulk.remember(change, f"Last change: {notice}")
             st.rerun()
         if c2.button("Always do this (create a rule)", key="tx_make_rule"):
             with common.session() as conn:

@@ -1,12 +1,13 @@
 """End to end in a real browser: import a real CSV on the Transactions page, import it again
 (nothing added), search, correct a category in the data editor (the similar uncategorized rows
-follow at once), tag two rows in bulk and undo that, then undo the import. Starts
+follow at once), tag two rows in bulk, undo that and then the correction, then undo the import. Starts
 ``python -m app`` on a fresh data dir like ``test_browser.py`` (embedded PostgreSQL, or a fresh
 database on PFM_TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -132,6 +133,7 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     texts = _grid_texts(page)
     # 4 rows (the merchant column may be scrolled out of the drawn grid), each with its tick box
     assert texts.count("CTO") >= 4 and "BOI e2e" in texts and texts.count("false") == 4
+    salary_before = texts.count("Income › Salary")
     grid = page.locator("[data-testid=stDataFrame]").first
     followed = page.get_by_text("and 3 similar uncategorized transaction(s) with it").first
     for attempt in range(3):  # keystrokes into the canvas grid can land while it redraws
@@ -174,13 +176,22 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     wait_idle(page)
     page.get_by_role("button", name="Apply to 2").click()
     expect(shown(page.get_by_text("Tagged 2 transactions “e2e”."))).to_be_visible(timeout=30_000)
-    # and undo that: the last bulk action is offered for undoing
-    expect(shown(page.get_by_text("Last bulk action: Tagged 2 transactions “e2e”."))
-           ).to_be_visible(timeout=30_000)
+    # and undo that, then the correction before it: the table's changes, newest first
+    expect(shown(page.get_by_text("Last bulk action: Tagged 2 transactions “e2e”. (1 earlier can"
+                                  " be undone after it, newest first.)"))).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Undo", exact=True).click()
     expect(shown(page.get_by_text("Undone: 2 transactions put back as before."))
            ).to_be_visible(timeout=30_000)
+    expect(shown(page.get_by_text(re.compile(
+        r"^Last change: .+ filed under Income › Salary, and 3 similar with it\.$")))
+           ).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Undo", exact=True).click()
+    expect(shown(page.get_by_text("Undone: 4 transactions put back as before."))
+           ).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="Undo", exact=True)).to_have_count(0)
+    wait_idle(page)
+    page.wait_for_timeout(1500)
+    assert _grid_texts(page).count("Income › Salary") == salary_before  # as before the edit
 
     # undo the import that brought the 27 rows
     page.get_by_role("tab", name="Import").click()

@@ -1,4 +1,4 @@
-"""Undoing the table's last bulk action (``core.bulk_undo``): each action's rows go back as
+"""Undoing the table's bulk actions (``core.undo``): each action's rows go back as
 they were, its corrections are removed (the categorizer must not learn from a wrong pick),
 rows changed since keep their newer state, and the page offers "Undo" once an action ran."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import bulk_edit, bulk_undo
+from core import bulk_edit, undo
 from core.corrections import correct_category
 from tests.importdb.test_bulk_edit import _cat, _ids, _tick
 
@@ -41,10 +41,10 @@ def test_set_category_is_undone_with_the_rows_that_followed(db, shopper) -> None
         assert (done.changed, done.followed) == (1, 2)
     with db.user_session(shopper) as conn:  # later, in another request
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 1
-        assert bulk_undo.undo(conn, done) == 3
+        assert undo.undo(conn, [done.change]) == 3
         assert conn.execute(STATE).fetchall() == before
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 0
-        assert bulk_undo.undo(conn, done) == 0
+        assert undo.undo(conn, [done.change]) == 0
 
 
 def test_rows_changed_since_keep_their_new_state(db, shopper) -> None:
@@ -54,7 +54,7 @@ def test_rows_changed_since_keep_their_new_state(db, shopper) -> None:
         done = bulk_edit.set_category(conn, lidl[:2], fuel)
         # the user confirms one selected row by hand, in the same category: their decision now
         correct_category(conn, lidl[1], fuel)
-        assert bulk_undo.undo(conn, done) == 2  # the other selected row and the followed one
+        assert undo.undo(conn, [done.change]) == 2  # the other selected row and the followed one
         kept = conn.execute("select category_source from transactions where id = %s",
                             [lidl[1]]).fetchone()[0]
         assert kept == "user"
@@ -71,7 +71,7 @@ def test_send_back_is_undone_even_after_the_job_suggested_again(db, shopper) -> 
         # the job's next run puts one in review with a new guess
         conn.execute("update transactions set needs_review = true, category_confidence = 0.3"
                      " where id = %s", [spar[0]])
-        assert bulk_undo.undo(conn, sent) == 2
+        assert undo.undo(conn, [sent.change]) == 2
         assert conn.execute(STATE).fetchall() == before
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 0
 
@@ -83,15 +83,15 @@ def test_exclude_include_and_tag_are_undone(db, shopper) -> None:
         conn.execute("update transactions set excluded = true where id = %s", [everything[0]])
         excluded = bulk_edit.set_excluded(conn, everything, True)
         assert excluded.changed == 5
-        assert bulk_undo.undo(conn, excluded) == 5  # the row excluded before stays excluded
+        assert undo.undo(conn, [excluded.change]) == 5  # the row excluded before stays excluded
         assert [r[0] for r in conn.execute("select excluded from transactions order by date")] \
             == [True, False, False, False, False, False]
         conn.execute("update transactions set excluded = false")
         included = bulk_edit.set_excluded(conn, everything[:1], True)
-        assert bulk_undo.undo(conn, included) == 1
+        assert undo.undo(conn, [included.change]) == 1
         conn.execute("update transactions set tags = '{mine}' where id = %s", [everything[1]])
         tagged = bulk_edit.add_tag(conn, everything, "treats")
-        assert bulk_undo.undo(conn, tagged) == 6
+        assert undo.undo(conn, [tagged.change]) == 6
         tags = [r[0] for r in conn.execute("select tags from transactions order by date")]
         assert tags[1] == ["mine"] and all(t == [] for i, t in enumerate(tags) if i != 1)
         conn.execute("update transactions set tags = '{}'")
@@ -104,7 +104,7 @@ def test_another_users_action_changes_nothing(db, make_user, shopper) -> None:
         after = conn.execute(STATE).fetchall()
     stranger = make_user(name="bulkstranger").user
     with db.user_session(stranger) as conn:  # RLS: none of those rows is found
-        assert bulk_undo.undo(conn, done) == 0
+        assert undo.undo(conn, [done.change]) == 0
     with db.user_session(shopper) as conn:
         assert conn.execute(STATE).fetchall() == after
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 3
@@ -114,7 +114,7 @@ def test_page_offers_to_undo_the_last_bulk_action(open_page, db, shopper) -> Non
     with db.user_session(shopper) as conn:
         before = conn.execute(STATE).fetchall()
     at = open_page(shopper, "transactions")
-    assert "tx_bulk_undo" not in {b.key for b in at.button}
+    assert "tx_undo" not in {b.key for b in at.button}
     at.text_input(key="tx_search").input("lidl").run()
     _tick(at, 0)
     at.selectbox(key="tx_bulk_action").select("category").run()
@@ -123,10 +123,10 @@ def test_page_offers_to_undo_the_last_bulk_action(open_page, db, shopper) -> Non
     assert not at.exception, at.exception
     assert any(c.value == "Last bulk action: Filed 1 transaction under Transport › Fuel, and 2"
                " similar uncategorized transactions with them." for c in at.caption)
-    at.button(key="tx_bulk_undo").click().run()
+    at.button(key="tx_undo").click().run()
     assert not at.exception, at.exception
     assert any(s.value == "Undone: 3 transactions put back as before." for s in at.success)
-    assert "tx_bulk_undo" not in {b.key for b in at.button}
+    assert "tx_undo" not in {b.key for b in at.button}
     with db.user_session(shopper) as conn:
         assert conn.execute(STATE).fetchall() == before
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 0

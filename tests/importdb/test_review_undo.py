@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from core import review, review_undo
+from core import review, undo
 from core.corrections import correct_category
 
 STATE = ("select description || ' ' || date, category_id, category_source, category_confidence,"
@@ -44,15 +44,15 @@ def test_undo_puts_the_merchant_back_as_it_was(db, waiting) -> None:
     with db.user_session(waiting) as conn:
         before = conn.execute(STATE).fetchall()
         decision = review.decide(conn, _example(conn, "ALDI STORES"), "Fuel")  # a mis-click
-        assert decision.propagated == 2 and len(decision.before) == 3
+        assert decision.propagated == 2 and len(decision.change.before) == 3
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 1
         assert review.queue_counts(conn).merchants == 2
     with db.user_session(waiting) as conn:  # later, in another request
-        assert review_undo.undo(conn, [decision]) == 3
+        assert undo.undo(conn, [decision.change]) == 3
         assert conn.execute(STATE).fetchall() == before
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 0
         assert review.queue_counts(conn).merchants == 3
-        assert review_undo.undo(conn, [decision]) == 0  # twice changes nothing more
+        assert undo.undo(conn, [decision.change]) == 0  # twice changes nothing more
 
 
 def test_a_row_filed_again_since_keeps_its_new_category(db, waiting) -> None:
@@ -66,7 +66,7 @@ def test_a_row_filed_again_since_keeps_its_new_category(db, waiting) -> None:
         correct_category(conn, first, groceries)  # the user fixed one row in the table
         # and confirmed another in the decision's own category: their decision now, not the click's
         correct_category(conn, second, review.category_id_by_name(conn, "Fuel"))
-        assert review_undo.undo(conn, [decision]) == 1  # only the clicked row
+        assert undo.undo(conn, [decision.change]) == 1  # only the clicked row
         kept = dict(conn.execute("select id, category_source || ' ' || category_id from"
                                  " transactions where id in (%s, %s)", [first, second]).fetchall())
         assert kept[first] == f"user {groceries}" and kept[second].startswith("user ")
@@ -80,7 +80,7 @@ def test_accepted_suggestions_are_undone_together(db, waiting) -> None:
         decisions = review.accept(conn, [(_example(conn, "ALDI STORES"), "Groceries"),
                                          (_example(conn, "SHELL COLES"), "Groceries")])
         assert [d.propagated for d in decisions] == [2, 0]
-        assert review_undo.undo(conn, decisions) == 4
+        assert undo.undo(conn, [d.change for d in decisions]) == 4
         assert conn.execute(STATE).fetchall() == before
 
 
@@ -90,13 +90,13 @@ def test_another_users_decision_changes_nothing(db, make_user, waiting) -> None:
         after = conn.execute(STATE).fetchall()
     stranger = make_user(name="stranger").user
     with db.user_session(stranger) as conn:  # RLS: none of those rows is found
-        assert review_undo.undo(conn, [decision]) == 0
+        assert undo.undo(conn, [decision.change]) == 0
     with db.user_session(waiting) as conn:
         assert conn.execute(STATE).fetchall() == after
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 1
 
 
-def test_the_review_tab_offers_to_undo_the_last_decision(open_page, db, waiting) -> None:
+def test_the_review_tab_undoes_its_decisions_newest_first(open_page, db, waiting) -> None:
     at = open_page(waiting, "transactions")
     assert not at.exception, at.exception
     assert not [b for b in at.button if b.key == "rv_undo"]  # nothing decided yet
@@ -109,14 +109,29 @@ def test_the_review_tab_offers_to_undo_the_last_decision(open_page, db, waiting)
     with db.user_session(waiting) as conn:
         assert conn.execute("select count(*) from transactions where category_source"
                             " in ('user', 'history')").fetchone()[0] >= 1
+    card = next(b for b in at.button if (b.key or "").startswith("rv-")
+                and b.label.startswith("Groceries ("))
+    card.click().run()  # and another merchant
+    assert not at.exception, at.exception
+    assert any(c.value.startswith("Last decision: ") and "filed under Groceries" in c.value
+               and c.value.endswith("(1 earlier can be undone after it, newest first.)")
+               for c in at.caption), [c.value for c in at.caption]
+    with db.user_session(waiting) as conn:
+        assert conn.execute("select count(*) from corrections").fetchone()[0] == 2
     at.button(key="rv_undo").click().run()
     assert not at.exception, at.exception
     assert [t.value for t in at.toast][-1].startswith("Undone: ")
     with db.user_session(waiting) as conn:
+        assert conn.execute("select count(*) from corrections").fetchone()[0] == 1
+    assert any(c.value.startswith("Last decision: ") and "filed under Fuel" in c.value
+               for c in at.caption)  # the one before it is next
+    at.button(key="rv_undo").click().run()
+    assert not at.exception, at.exception
+    with db.user_session(waiting) as conn:
         assert conn.execute("select count(*) from transactions where needs_review"
                             ).fetchone()[0] == 5
         assert conn.execute("select count(*) from corrections").fetchone()[0] == 0
-    assert not [b for b in at.button if b.key == "rv_undo"]  # it was used
+    assert not [b for b in at.button if b.key == "rv_undo"]  # both were used
 
 
 def test_an_accepted_table_is_undone_from_the_tab(open_page, db, waiting) -> None:
@@ -139,7 +154,7 @@ def test_the_clicked_row_decided_again_by_hand_stays_decided(db, waiting) -> Non
         clicked = _example(conn, "ALDI STORES")
         decision = review.decide(conn, clicked, "Fuel")
         correct_category(conn, clicked, review.category_id_by_name(conn, "Fuel"))  # confirmed
-        assert review_undo.undo(conn, [decision]) == 2  # the two that followed
+        assert undo.undo(conn, [decision.change]) == 2  # the two that followed
         assert conn.execute("select category_source from transactions where id = %s",
                             [clicked]).fetchone()[0] == "user"
         assert [r[0] for r in conn.execute("select source from corrections")] == ["table"]

@@ -110,7 +110,7 @@ def test_a_split_similar_row_is_not_filed_with_the_others(db, split_user) -> Non
                      [qif, cats["Groceries"], qif, cats["Household"]])
         done = bulk_edit.set_category(conn, [plain], cats["Groceries"])
         assert similar_count(conn, plain, cats["Groceries"]) == 0
-        assert apply_to_similar(conn, plain, cats["Groceries"]) == 0
+        assert apply_to_similar(conn, plain, cats["Groceries"]).rows == 0
     assert (done.changed, done.followed, done.split) == (1, 0, 0)
     assert _state(db, user, qif)[:2] == (cats["Pharmacy"], "model")
 

@@ -123,7 +123,7 @@ def test_correction_similar_and_always_do_this(db, world, import_bytes, statemen
         assert len(cto) == 4
         result = correct_category(conn, cto[0], salary)
         assert result.similar == 3 == similar_count(conn, cto[0], salary)
-        assert apply_to_similar(conn, cto[0], salary) == 3
+        assert apply_to_similar(conn, cto[0], salary).rows == 3
         assert similar_count(conn, cto[0], salary) == 0
         corrections = conn.execute("select source, old_category_id, new_category_id from corrections"
                                    " where transaction_id = any(%s) order by source", [cto]).fetchall()

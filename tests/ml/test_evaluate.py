@@ -79,9 +79,12 @@ def test_auto_applied_figures_apart_for_known_and_new_merchants(labeled_report):
     assert known["precision_at_threshold"] >= 0.95
     assert new["precision_at_threshold"] is None or new["precision_at_threshold"] >= 0.9
     # the levels the job would apply next are a whole-file fit's; the track record's apart
+    # (to 1e-3: where the CPU has bfloat16 the encoder uses it, and an embedding then depends
+    # a little on the batch it was encoded in; the evaluation encodes block by block)
     fitted = TransactionCategorizer().fit(*_za_rows())
-    assert model["final_threshold"] == pytest.approx(fitted.auto_apply_threshold_)
-    assert model["final_threshold_new_merchant"] == pytest.approx(fitted.new_merchant_threshold_)
+    assert model["final_threshold"] == pytest.approx(fitted.auto_apply_threshold_, abs=1e-3)
+    assert model["final_threshold_new_merchant"] == pytest.approx(fitted.new_merchant_threshold_,
+                                                                  abs=1e-3)
     assert 0.5 <= model["final_threshold"] < 1.0  # 451 rows: known merchants' level measured
     track = model["track_record"]
     assert 0.5 <= track["final_threshold"] <= 1.0
@@ -301,12 +304,15 @@ def test_merchant_and_account_columns_reach_the_model_when_the_file_has_them():
 
 def test_breakdown_groups_rows_by_what_was_known_before_their_block():
     from ml.evaluate import breakdown
+    from ml.payee_rules import payee_keys
 
     desc = pd.Series(["TESCO 1", "NETFLIX", "TESCO 2", "SHELL", "NETFLIX", "RENT"])
     y = np.array(["Groceries", "TV", "Groceries", "Fuel", "TV", "Housing"], dtype=object)
     model = ["Groceries", "TV", "Groceries", "Groceries", "TV", "Housing"]
     base = ["Groceries", "Groceries", "Groceries", "Groceries", "TV", "TV"]
-    out = breakdown(desc, y, model, base, block=2)
+    keys = payee_keys(pd.DataFrame({"date": pd.date_range("2024-01-01", periods=6),
+                                    "description": desc, "amount": -10.0}))
+    out = breakdown(keys, y, model, base, block=2)
     # block 1 (rows 0-1): nothing known; block 2: Tesco seen, Shell a new category ...
     assert out["new_category"]["n"] == 4  # Groceries, TV, Fuel, Housing at first sight
     assert out["merchant_seen"] == {"n": 2, "model_accuracy": 1.0, "baseline_accuracy": 1.0}

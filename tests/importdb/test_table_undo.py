@@ -1,0 +1,176 @@
+"""Undoing the table's category edits and "apply to all similar", and walking back through
+several actions (``core.undo``): each goes back as it was, with its corrections removed (the
+categorizer must not learn from a wrong pick); undone newest first, a review decision, a table
+edit and a bulk action on the same merchant leave every row as it was before all three; on the
+page, "Undo" under the table takes back the newest change, then the one before."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import bulk_edit, review, table_edits, undo
+from core.corrections import apply_to_similar, correct_and_follow, correct_category
+from tests.importdb.test_bulk_edit import _cat, _ids, _tick
+from tests.importdb.test_table_follow_up import _edit
+
+STATE = ("select description || ' ' || date, category_id, category_source, category_confidence,"
+         " category_explanation, needs_review, excluded, tags from transactions"
+         " order by date, description")
+
+
+def _corrections(conn) -> int:
+    return conn.execute("select count(*) from corrections").fetchone()[0]
+
+
+@pytest.fixture
+def shopper(make_user, import_bytes, db):
+    """Three LIDL rows waiting in review, three SPAR rows the model filed, one bakery row."""
+    user = make_user(name="tableundo").user
+    rows = [f"0{d}/10/2017,LIDL DANKT {100 + d},{10 + d}.50,," for d in range(1, 4)]
+    rows += [f"0{d}/11/2017,SPAR EXPRESS,{d}.20,," for d in range(1, 4)]
+    rows += ["06/10/2017,CORNER BAKERY,2.40,,"]
+    data = ("\n".join(["Date,Details,Debit,Credit,Balance", *rows]) + "\n").encode()
+    assert import_bytes(user, data, "shop.csv", "Card").n_imported == 7
+    with db.user_session(user) as conn:  # what the categorizer left
+        conn.execute("update transactions set needs_review = true, category_confidence = 0.4,"
+                     " category_explanation = 'Similar to ALDI' where description like 'LIDL%%'")
+        conn.execute("update transactions set category_id = (select id from categories where"
+                     " name = 'Household'), category_source = 'model', category_confidence = 0.97,"
+                     " category_explanation = 'Same merchant' where description like 'SPAR%%'")
+    return user
+
+
+def _shown(conn, tx_id) -> table_edits.Shown:
+    date, description, category_id = conn.execute(
+        "select date, description, category_id from transactions where id = %s", [tx_id]).fetchone()
+    return table_edits.Shown(tx_id, date, description, category_id)
+
+
+def test_a_table_edit_is_undone_with_the_rows_that_followed(db, shopper) -> None:
+    with db.user_session(shopper) as conn:
+        before = conn.execute(STATE).fetchall()
+        lidl = _ids(conn, "LIDL%")
+        fuel = _cat(conn, "Fuel")
+        done = table_edits.apply_edits(conn, [table_edits.CellEdit(_shown(conn, lidl[0]), "category",
+                                                                   fuel, "Transport › Fuel")],
+                                       cipher=None, user_id=shopper.id)
+    correction = done.corrections[lidl[0]]
+    assert correction.followed == 2 and correction.change.rows == 3
+    with db.user_session(shopper) as conn:  # later, in another request
+        assert _corrections(conn) == 1
+        assert undo.undo(conn, [correction.change]) == 3
+        assert conn.execute(STATE).fetchall() == before
+        assert _corrections(conn) == 0
+        assert undo.undo(conn, [correction.change]) == 0  # twice changes nothing more
+
+
+def test_a_category_sent_back_is_undone(db, shopper) -> None:
+    with db.user_session(shopper) as conn:
+        before = conn.execute(STATE).fetchall()
+        spar = _ids(conn, "SPAR%")
+        cleared = correct_and_follow(conn, spar[0], None)
+        assert cleared.sent_back and cleared.change.kind == "clear"
+        assert undo.undo(conn, [cleared.change]) == 1
+        assert conn.execute(STATE).fetchall() == before
+        assert _corrections(conn) == 0
+
+
+def test_apply_to_similar_is_undone_then_the_correction_before_it(db, shopper) -> None:
+    with db.user_session(shopper) as conn:
+        before = conn.execute(STATE).fetchall()
+        spar = _ids(conn, "SPAR%")
+        groceries = _cat(conn, "Groceries")
+        first = correct_and_follow(conn, spar[0], groceries)
+        assert (first.followed, first.similar) == (0, 2)  # the model filed them: not followed
+        similar = apply_to_similar(conn, spar[0], groceries)
+        assert similar.rows == 2 and _corrections(conn) == 3
+    with db.user_session(shopper) as conn:
+        assert undo.undo(conn, [similar]) == 2
+        sources = [r[0] for r in conn.execute("select category_source from transactions"
+                                              " where merchant = 'SPAR EXPRESS' order by date")]
+        assert sources == ["user", "model", "model"]  # the correction before it stays
+        assert _corrections(conn) == 1
+        assert undo.undo(conn, [first.change]) == 1
+        assert conn.execute(STATE).fetchall() == before
+
+
+def test_undone_newest_first_three_actions_leave_nothing_behind(db, shopper) -> None:
+    with db.user_session(shopper) as conn:
+        before = conn.execute(STATE).fetchall()
+        lidl = _ids(conn, "LIDL%")
+        # a review decision files the merchant, a table edit re-files one of its rows, a bulk
+        # action tags them all: three actions touching the same rows
+        decided = review.decide(conn, str(lidl[2]), "Fuel")
+        edited = correct_and_follow(conn, lidl[1], _cat(conn, "Groceries"))
+        tagged = bulk_edit.add_tag(conn, lidl, "holiday")
+    with db.user_session(shopper) as conn:
+        assert undo.undo(conn, [tagged.change]) == 3
+        assert undo.undo(conn, [edited.change]) == 1
+        back = conn.execute("select category_source, category_id from transactions where id = %s",
+                            [lidl[1]]).fetchone()
+        assert back == ("history", _cat(conn, "Fuel"))  # as the decision left it
+        assert undo.undo(conn, [decided.change]) == 3
+        assert conn.execute(STATE).fetchall() == before
+        assert _corrections(conn) == 0
+
+
+def test_two_edits_of_one_batch_on_one_merchant_are_undone_together(db, shopper) -> None:
+    with db.user_session(shopper) as conn:
+        before = conn.execute(STATE).fetchall()
+        lidl = _ids(conn, "LIDL%")
+        shown = [_shown(conn, i) for i in lidl[:2]]
+        # the first edit files the merchant (the second row follows it), the second re-files
+        # that row: both in one database transaction, so their corrections have one time
+        done = table_edits.apply_edits(conn, [
+            table_edits.CellEdit(shown[0], "category", _cat(conn, "Fuel"), "Transport › Fuel"),
+            table_edits.CellEdit(shown[1], "category", _cat(conn, "Groceries"), "Food › Groceries")],
+            cipher=None, user_id=shopper.id)
+        assert not done.refused
+        changes = [done.corrections[i].change for i in lidl[:2]]
+    with db.user_session(shopper) as conn:
+        assert undo.undo(conn, changes) == 4  # the second edit's row, then all three rows
+        assert conn.execute(STATE).fetchall() == before
+        assert _corrections(conn) == 0
+
+
+def test_a_row_decided_again_since_keeps_its_new_state(db, shopper) -> None:
+    with db.user_session(shopper) as conn:
+        lidl = _ids(conn, "LIDL%")
+        fuel = _cat(conn, "Fuel")
+        edited = correct_and_follow(conn, lidl[0], fuel)
+        correct_category(conn, lidl[1], _cat(conn, "Groceries"))  # the user re-filed a follower
+        assert undo.undo(conn, [edited.change]) == 2
+        kept = conn.execute("select category_source from transactions where id = %s",
+                            [lidl[1]]).fetchone()[0]
+        assert kept == "user" and _corrections(conn) == 1
+
+
+def test_page_undoes_the_tables_changes_newest_first(open_page, db, shopper) -> None:
+    with db.user_session(shopper) as conn:
+        before = conn.execute(STATE).fetchall()
+    at = open_page(shopper, "transactions")
+    assert "tx_undo" not in {b.key for b in at.button}
+    at.text_input(key="tx_search").input("lidl").run()
+    _edit(at, 0, category="Transport › Fuel")  # the newest LIDL row; the other two follow it
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Last change: 2017-10-03 · LIDL DANKT 103 filed under Transport › Fuel,"
+                            " and 2 similar with it.") for c in captions), captions
+    _tick(at, 0, 1)
+    at.selectbox(key="tx_bulk_action").select("tag").run()
+    at.text_input(key="tx_bulk_tag").input("trip")
+    at.button(key="tx_bulk_apply").click().run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert 'Last bulk action: Tagged 2 transactions “trip”. (1 earlier can be undone after it,' \
+           ' newest first.)' in captions, captions
+    at.button(key="tx_undo").click().run()  # the tag
+    assert any(s.value == "Undone: 2 transactions put back as before." for s in at.success)
+    assert any(c.value.startswith("Last change: 2017-10-03 · LIDL DANKT 103") for c in at.caption)
+    at.button(key="tx_undo").click().run()  # the edit, with the rows that followed it
+    assert not at.exception, at.exception
+    assert any(s.value == "Undone: 3 transactions put back as before." for s in at.success)
+    assert "tx_undo" not in {b.key for b in at.button}
+    assert "tx_apply_similar" not in {b.key for b in at.button}  # its box went with it
+    with db.user_session(shopper) as conn:
+        assert conn.execute(STATE).fetchall() == before
+        assert _corrections(conn) == 0
