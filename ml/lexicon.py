@@ -151,7 +151,7 @@ KEYWORDS: dict[str, str] = {
             "cumberland farms|maverik|buc-ees|bucees|thorntons|kum go|~gulf|arco|husky|"
             "petro-canada|petro canada|ultramar|irving oil|ampol|united petroleum|puma energy|"
             "z energy|~gull|jet tankstelle|star tankstelle|omv|agip|eni station|cepsa|galp|tamoil|"
-            "applegreen|topaz|~gasoline|~diesel|~tankstelle|~carburant|~gasolinera|~benzina|"
+            "applegreen|topaz|maxol|statoil|preem|neste|st1|okq8|orlen|lukoil|murco|~gasoline|~diesel|~tankstelle|~carburant|~gasolinera|~benzina|"
             "~petroleum|~oil co|~service station|~fuel stop|~truck stop|~travel center|"
             "~travel centre",
     "Public Transport": "tfl|oyster|~metro|~rail|railway|trainline|national rail|deutsche bahn|"

@@ -39,6 +39,9 @@ _DATE = re.compile(
     r"|\b\d{1,2}\s?(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?(?:\s?\d{2,4})?\b"
     r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
 )
+_GLUED_DATE = re.compile(r"\b([A-Z]{2,4})(\d{1,2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC))\b")
+"""A channel word with the day and month glued to it ("POS01SEP STATOIL", Bank of Ireland):
+split, so that the date goes and the word is read as the channel word it is."""
 _AMOUNT = re.compile(
     r"\b\d{1,3}(?:[.,' ]\d{3})+[.,]\d{2}\b"
     r"|\b\d+[.,]\d{2}\b(?:\s?(?:EUR|USD|GBP|CHF|ZAR|SGD|LTL|CZK|HUF|PLN|SEK|NOK|DKK)\b)?"
@@ -140,7 +143,7 @@ def _clean(text: str) -> str:
         s = _sepa_purpose(s)
     s = _PAREN.sub(" ", s)
     s = _CARD.sub("  ", s)
-    s = _DATE.sub("  ", s)
+    s = _DATE.sub("  ", _GLUED_DATE.sub(r"\1 \2", s))
     s = _AMOUNT.sub("  ", s)
     segments = [seg for seg in _SPLIT.split(s) if seg and seg.strip()]
     candidates = [_clean_segment(seg) for seg in segments] or [_clean_segment(s)]
@@ -167,8 +170,10 @@ def _clean_segment(seg: str) -> str:
         s = strip_location(s, keep=1)  # "COLES DEE WHY AU AUS" -> "COLES DEE WHY"
         if s == before:
             break
-    s = _LEGAL.sub(" ", s.replace("*", " "))
-    s = " ".join(w for w in s.split() if w not in ISO_CURRENCIES)
+    named = _LEGAL.sub(" ", s.replace("*", " "))
+    if _letters(named) < 2:  # nothing but a legal form ("BV"): that is the name it has
+        named = s.replace("*", " ")
+    s = " ".join(w for w in named.split() if w not in ISO_CURRENCIES)
     s = _SPACES.sub(" ", s).strip(" .-/,&'")
     return s
 

@@ -122,6 +122,10 @@ def test_commonwealth_bank_card_lines_name_the_shop_not_the_card() -> None:
         ("FOLGELASTSCHRIFT", "Vodafone Kabel DeutschlandGmbH", "VODAFONE KABEL DEUTSCHLANDGMBH"),
         ("anything", "PayPal Europe S.a.r.l. et Cie S.C.A", "PAYPAL EUROPE"),
         ("12345678", None, ""),  # no letters at all: empty is allowed
+        # Bank of Ireland: the day and month glued to the channel word go with it
+        ("POS01SEP STATOIL     ", None, "STATOIL"),
+        # a name that is nothing but a legal form keeps it, not the channel word and date
+        ("POS20SEP BV ", None, "BV"),
     ],
 )
 def test_normalize_merchant(description: str, payee: str | None, expected: str) -> None:

@@ -61,6 +61,10 @@ from ml.txframe import normalize_merchant
     ("NAKD Goeteborg SW SWE Card xx3636 AUD 5.59 Value Date: 05/10/2021",
      "nakd goeteborg sw swe card value date"),
     ("AMAZON.COM 12.99USD", "amazon.com"),
+    # Bank of Ireland glues the day and month to the channel word: the date goes, so the same
+    # shop on another day is the same merchant
+    ("POS01SEP STATOIL     ", "pos statoil"),
+    ("ATM08SEP      ", "atm"),
     ("USD ACCOUNT FEE", "usd account fee"),  # a code without an amount stays
     ("", ""),
     (None, ""),
@@ -79,6 +83,7 @@ def test_merchant_key_drops_payment_channel_words():
     assert merchant_key("PAYPAL *SPOTIFY") == merchant_key("SPOTIFY")
     assert merchant_key("POS Purchase Zapper *Bamboo Shac * 03 Sep") == "bamboo shac"
     assert merchant_key("PAYPAL") == "paypal"
+    assert merchant_key("POS01SEP STATOIL") == merchant_key("POS13SEP STATOIL") == "statoil"
     # US ACH channel words
     assert merchant_key("TARGET DEBIT CRD ACH TRAN   ***********2202") == "target"
 
@@ -130,6 +135,7 @@ def test_default_taxonomy_and_prior_tables_agree():
     ("HAND & STONE MASSAGE", "Hair & Beauty"),
     ("CARD PAYMENT TO SUNNY CAFE", "Coffee & Snacks"),  # a channel phrase is no category
     ("FARMERS MARKET ST ALBANS", "Groceries"),  # a name that is also a word stays out
+    ("POS13SEP STATOIL", "Fuel"),  # Ireland and the Nordics (a real Bank of Ireland line)
 ])
 def test_lexicon_match(text, leaf):
     hit = lexicon_match(normalize_description(text))
