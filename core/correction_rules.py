@@ -36,6 +36,17 @@ class MadeRule:
     action: str
     previous: str = ""
 
+    @property
+    def message(self) -> str:
+        """What happened, for the page ("Rule “LIDL DANKT → Food › Groceries” created; ...")."""
+        if self.action == "updated":
+            return (f"Updated rule “{self.name}”" + (f" (it filed under {self.previous} before)"
+                                                     if self.previous else "")
+                    + "; it applies to future imports (see Rules).")
+        if self.action == "kept":
+            return f"Rule “{self.name}” already does this; it applies to future imports (see Rules)."
+        return f"Rule “{self.name}” created; it applies to future imports (see Rules)."
+
 
 def _made_by_correction(rule: Rule, conditions: list[dict[str, Any]]) -> bool:
     """A rule "Always do this" made for this condition: the condition, and one category."""

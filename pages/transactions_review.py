@@ -1,7 +1,9 @@
 """The "Needs review" tab: what the categorizer was unsure about, most helpful decision first,
 with its top suggestions one click away and a full category picker; the suggestions at least
 90% sure can be accepted together from a table. The last decisions (a decision, or an accepted
-table) can be undone, newest first (:mod:`core.undo`). The tab shows the first merchants, says
+table) can be undone, newest first (:mod:`core.undo`), and the last card decision can be made a
+rule for the merchant's future imports ("Always do this", :mod:`core.correction_rules`). The
+tab shows the first merchants, says
 how many wait in all, and shows the next ones on "Show more"; when the queue shrinks, what
 "Show more" asked for shrinks with it (never more pages than the queue fills)."""
 
@@ -14,10 +16,16 @@ import pandas as pd
 import streamlit as st
 
 from core import review
-from core.categories import SEPARATOR, leaf_options
+from core.categories import SEPARATOR, labels_by_id, leaf_options
+from core.correction_rules import rule_from_correction
+from core.corrections import CorrectionError
 from pages import common
 
 log = logging.getLogger(__name__)
+
+
+RULE_OFFER = "rv_rule_offer"
+"""Session key: the last card decision, offered as a rule ("Always do this")."""
 
 
 def _decide(tx_id: str, category: str, merchant: str) -> None:
@@ -27,6 +35,36 @@ def _decide(tx_id: str, category: str, merchant: str) -> None:
             + (f", and {decision.propagated} similar" if decision.propagated else ""))
     st.toast(done)
     _remember([decision], done)
+    st.session_state[RULE_OFFER] = {"user": getattr(common.current_user(), "id", None),
+                                    "tx": tx_id, "category_id": decision.category_id,
+                                    "merchant": merchant, "category": category}
+
+
+def _make_rule() -> None:
+    """"Always do this" for the last card decision: a rule for the merchant's future imports."""
+    offer = st.session_state.pop(RULE_OFFER, None)
+    if not offer:
+        return
+    try:
+        with common.session() as conn:
+            made = rule_from_correction(conn, offer["tx"], offer["category_id"],
+                                        labels_by_id(conn).get(str(offer["category_id"]), ""))
+    except CorrectionError as exc:  # the category or the transaction is gone since
+        st.toast(f"No rule was made: {exc}")
+        return
+    st.toast(made.message)
+
+
+def _rule_offer() -> None:
+    """Under the undo bar: make the last card decision a rule, while it is the last one."""
+    offer = st.session_state.get(RULE_OFFER)
+    if not offer or offer["user"] != getattr(common.current_user(), "id", None):
+        return
+    text, button = st.columns([6, 1], vertical_alignment="center")
+    text.caption(f"Always file {offer['merchant']} under {offer['category']} when it is "
+                 "imported? A rule does it before the categorizer guesses.")
+    button.button("Make it a rule", key="rv_make_rule", on_click=_make_rule,
+                  help="Create a rule “merchant → category” (see Rules)")
 
 
 def _remember(decisions: list[review.Decision], done: str) -> None:
@@ -35,6 +73,7 @@ def _remember(decisions: list[review.Decision], done: str) -> None:
 
 
 def _undo() -> None:
+    st.session_state.pop(RULE_OFFER, None)
     restored = common.undo_last("rv_last")
     if restored is None:
         return
@@ -100,6 +139,7 @@ def _accept_sure(sure: pd.DataFrame) -> None:
                 decisions = review.accept(
                     conn, zip(picked["example_id"], picked["category"], strict=True))
             st.session_state.pop("rv_sure_open", None)
+            st.session_state.pop(RULE_OFFER, None)  # several merchants: no one rule to offer
             rows = sum(1 + d.propagated for d in decisions)
             done = (f"filed {_plural(len(decisions), 'merchant')} "
                     f"({_plural(rows, 'transaction')}) under their suggestion")
@@ -116,6 +156,7 @@ def render() -> None:
         leaf_names = sorted({label.split(SEPARATOR, 1)[1] for _, label in leaf_options(conn)})
     common.undo_bar("rv_last", "rv_undo", _undo,
                     "Put these transactions back as they were before the decision")
+    _rule_offer()
     if queue.empty:
         st.success("Nothing to review: every transaction is categorized.")
         return

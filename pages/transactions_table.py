@@ -231,21 +231,11 @@ def _follow_up() -> None:
             with common.session() as conn:
                 made = rule_from_correction(conn, last["id"], last["category_id"], last["label"])
             st.session_state.pop("last_correction")
-            st.session_state["tx_notice"] = _rule_notice(made)
+            st.session_state["tx_notice"] = made.message
             st.rerun()
         if c3.button("Done", key="tx_follow_up_done"):
             st.session_state.pop("last_correction")
             st.rerun()
-
-
-def _rule_notice(made) -> str:
-    if made.action == "updated":
-        return (f"Updated rule “{made.name}”" + (f" (it filed under {made.previous} before)"
-                                                  if made.previous else "")
-                + "; it applies to future imports (see Rules).")
-    if made.action == "kept":
-        return f"Rule “{made.name}” already does this; it applies to future imports (see Rules)."
-    return f"Rule “{made.name}” created; it applies to future imports (see Rules)."
 
 
 def render(user) -> None:

@@ -158,3 +158,40 @@ def test_the_clicked_row_decided_again_by_hand_stays_decided(db, waiting) -> Non
         assert conn.execute("select category_source from transactions where id = %s",
                             [clicked]).fetchone()[0] == "user"
         assert [r[0] for r in conn.execute("select source from corrections")] == ["table"]
+
+
+def test_a_card_decision_can_be_made_a_rule(open_page, db, waiting, import_bytes) -> None:
+    at = open_page(waiting, "transactions")
+    assert "rv_make_rule" not in {b.key for b in at.button}
+    card = next(b for b in at.button if (b.key or "").startswith("rv-")
+                and b.label.startswith("Fuel ("))
+    card.click().run()  # the first card: ALDI STORES, 3 transactions
+    assert any(c.value.startswith("Always file ALDI STORES under Fuel when it is imported?")
+               for c in at.caption), [c.value for c in at.caption]
+    at.button(key="rv_make_rule").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.toast][-1] == ("Rule “ALDI STORES → Transport › Fuel” created;"
+                                               " it applies to future imports (see Rules).")
+    assert "rv_make_rule" not in {b.key for b in at.button}  # offered once
+    with db.user_session(waiting) as conn:
+        fuel = review.category_id_by_name(conn, "Fuel")
+        rules = conn.execute("select name, conditions, actions from rules").fetchall()
+    assert rules == [("ALDI STORES → Transport › Fuel",
+                      [{"field": "merchant", "op": "equals", "value": "ALDI STORES"}],
+                      [{"type": "set_category", "category_id": str(fuel)}])]
+    # the next import files the merchant by the rule, before the categorizer guesses
+    data = b"Date,Details,Debit,Credit,Balance\n09/10/2017,ALDI STORES,8.00,,\n"
+    assert import_bytes(waiting, data, "next.csv", "Card").n_imported == 1
+    with db.user_session(waiting) as conn:
+        assert conn.execute("select category_id, category_source from transactions"
+                            " where date = '2017-10-09'").fetchone() == (fuel, "rule")
+
+
+def test_an_undone_decision_is_not_offered_as_a_rule(open_page, waiting) -> None:
+    at = open_page(waiting, "transactions")
+    next(b for b in at.button if (b.key or "").startswith("rv-")
+         and b.label.startswith("Fuel (")).click().run()
+    assert "rv_make_rule" in {b.key for b in at.button}
+    at.button(key="rv_undo").click().run()
+    assert not at.exception, at.exception
+    assert "rv_make_rule" not in {b.key for b in at.button}
