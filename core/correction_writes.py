@@ -186,17 +186,23 @@ def undo_decision(conn: psycopg.Connection, states: Sequence[tuple], condition: 
     :data:`STATE_COLUMNS`) where ``condition`` (SQL on the row ``t``, with ``params``) still
     holds and no correction of the row came after the decision's own (made at ``at``: the user
     did not decide it again meanwhile); then delete the decision's ``corrections``, so the
-    categorizer does not learn from it. Returns how many rows were put back."""
+    categorizer does not learn from it. Returns how many rows were put back. A row whose
+    earlier category was deleted (or merged into another) since goes back to the categorizer
+    instead, with no category, as a row sent back for review does."""
     restored = 0
     if states:
         cols = [list(c) for c in zip(*states, strict=True)]
+        gone = "(b.category_id is not null and cat.id is null)"
         restored = conn.execute(f"""
-            update public.transactions t set category_id = b.category_id,
-                category_source = b.source, category_confidence = b.confidence,
-                category_explanation = b.explanation, needs_review = b.review
+            update public.transactions t set category_id = cat.id,
+                category_source = case when {gone} then null else b.source end,
+                category_confidence = case when {gone} then null else b.confidence end,
+                category_explanation = case when {gone} then null else b.explanation end,
+                needs_review = b.review and not {gone}
             from unnest(%s::uuid[], %s::uuid[], %s::text[], %s::real[], %s::text[],
                         %s::boolean[]) as b(id, category_id, source, confidence, explanation,
                                             review)
+              left join public.categories cat on cat.id = b.category_id
             where t.id = b.id and ({condition})
               and not exists (select 1 from public.corrections c where c.transaction_id = t.id
                               and c.created_at >= %s and c.id <> all(%s::uuid[]))""",

@@ -21,7 +21,8 @@ session only) and :func:`undo` puts back the newest one:
 * **tag**: the tag is removed from the rows it was added to.
 
 A row changed since by the user (or a rule) keeps its newer state: a category change is put
-back on a row only if no correction of the row came after the change's own. Undoing the newest
+back on a row only if no correction of the row came after the change's own. A row whose earlier
+category was deleted (or merged away) since goes back to the categorizer, uncategorized. Undoing the newest
 action first, then the one before, walks back through them: each undo deletes its corrections,
 so the one before it finds its rows as it left them. Everything runs in the caller's session
 (RLS): another user's rows are not found, so an undo of theirs changes nothing.

@@ -174,3 +174,20 @@ def test_page_undoes_the_tables_changes_newest_first(open_page, db, shopper) -> 
     with db.user_session(shopper) as conn:
         assert conn.execute(STATE).fetchall() == before
         assert _corrections(conn) == 0
+
+
+def test_a_row_whose_earlier_category_was_deleted_goes_back_to_the_categorizer(db, shopper) -> None:
+    """The SPAR rows were the model's Household guesses; the user re-files them, deletes
+    Household, then undoes: the rows cannot go back to a category that no longer exists."""
+    from core.category_admin import delete
+
+    with db.user_session(shopper) as conn:
+        spar = _ids(conn, "SPAR%")
+        done = bulk_edit.set_category(conn, spar, _cat(conn, "Groceries"))
+        delete(conn, shopper, _cat(conn, "Household"))
+        assert undo.undo(conn, [done.change]) == 3
+        rows = conn.execute("select category_id, category_source, category_confidence,"
+                            " category_explanation, needs_review from transactions"
+                            " where merchant = 'SPAR EXPRESS'").fetchall()
+        assert rows == [(None, None, None, None, False)] * 3  # the job guesses again
+        assert _corrections(conn) == 0
