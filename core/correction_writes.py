@@ -186,7 +186,8 @@ def undo_decision(conn: psycopg.Connection, states: Sequence[tuple], condition: 
     :data:`STATE_COLUMNS`) where ``condition`` (SQL on the row ``t``, with ``params``) still
     holds and no correction of the row came after the decision's own (made at ``at``: the user
     did not decide it again meanwhile); then delete the decision's ``corrections``, so the
-    categorizer does not learn from it. Returns how many rows were put back. A row whose
+    categorizer does not learn from it. Returns how many rows were put back. A row split
+    since keeps its split (no decision files a split row, so it was split afterwards). A row whose
     earlier category was deleted (or merged into another) since goes back to the categorizer
     instead, with no category, as a row sent back for review does."""
     restored = 0
@@ -203,7 +204,7 @@ def undo_decision(conn: psycopg.Connection, states: Sequence[tuple], condition: 
                         %s::boolean[]) as b(id, category_id, source, confidence, explanation,
                                             review)
               left join public.categories cat on cat.id = b.category_id
-            where t.id = b.id and ({condition})
+            where t.id = b.id and ({condition}) and {NOT_SPLIT}
               and not exists (select 1 from public.corrections c where c.transaction_id = t.id
                               and c.created_at >= %s and c.id <> all(%s::uuid[]))""",
                                 [*cols, *params, at, list(corrections)]).rowcount

@@ -191,3 +191,19 @@ def test_a_row_whose_earlier_category_was_deleted_goes_back_to_the_categorizer(d
                             " where merchant = 'SPAR EXPRESS'").fetchall()
         assert rows == [(None, None, None, None, False)] * 3  # the job guesses again
         assert _corrections(conn) == 0
+
+
+def test_a_row_split_since_keeps_its_split(db, shopper) -> None:
+    from core.corrections import split_transaction
+
+    with db.user_session(shopper) as conn:
+        lidl = _ids(conn, "LIDL%")
+        fuel, groceries = _cat(conn, "Fuel"), _cat(conn, "Groceries")
+        edited = correct_and_follow(conn, lidl[0], fuel)  # files the three LIDL rows
+        # the user splits the first row since, its larger part in the same category
+        split_transaction(conn, lidl[0], [(fuel, "-8.00", ""), (groceries, "-3.50", "")])
+        assert undo.undo(conn, [edited.change]) == 2  # the two that followed it
+        kept = conn.execute("select category_id, category_source, needs_review from transactions"
+                            " where id = %s", [lidl[0]]).fetchone()
+        assert kept == (fuel, "user", False)
+        assert conn.execute("select count(*) from transaction_splits").fetchone()[0] == 2
