@@ -29,8 +29,12 @@ RULE_OFFER = "rv_rule_offer"
 
 
 def _decide(tx_id: str, category: str, merchant: str) -> None:
-    with common.session() as conn:
-        decision = review.decide(conn, tx_id, category)
+    try:
+        with common.session() as conn:
+            decision = review.decide(conn, tx_id, category)
+    except (CorrectionError, LookupError) as exc:  # changed in another tab since it was drawn
+        st.toast(f"Nothing was filed: {exc}. The queue is shown again as it is now.")
+        return
     done = (f"{merchant}: filed under {category}"
             + (f", and {decision.propagated} similar" if decision.propagated else ""))
     st.toast(done)
@@ -135,9 +139,13 @@ def _accept_sure(sure: pd.DataFrame) -> None:
         picked = sure[edited["accept"].to_numpy(dtype=bool)]
         if st.button(f"File {_plural(len(picked), 'merchant')} under their suggestion",
                      key="rv_sure_accept", disabled=picked.empty, type="primary"):
-            with common.session() as conn:
-                decisions = review.accept(
-                    conn, zip(picked["example_id"], picked["category"], strict=True))
+            try:
+                with common.session() as conn:
+                    decisions = review.accept(
+                        conn, zip(picked["example_id"], picked["category"], strict=True))
+            except (CorrectionError, LookupError) as exc:  # one changed since: none is filed
+                st.toast(f"Nothing was filed: {exc}. The table is shown again as it is now.")
+                st.rerun()
             st.session_state.pop("rv_sure_open", None)
             st.session_state.pop(RULE_OFFER, None)  # several merchants: no one rule to offer
             rows = sum(1 + d.propagated for d in decisions)

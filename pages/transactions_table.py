@@ -26,7 +26,7 @@ and the page box is set to it."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -220,22 +220,37 @@ def _follow_up() -> None:
         c1, c2, c3 = st.columns(3)
         if similar and c1.button(f"Apply to all {similar} similar transactions",
                                  key="tx_apply_similar"):
-            with common.session() as conn:
-                change = corr.apply_to_similar(conn, last["id"], last["category_id"])
+            try:
+                with common.session() as conn:
+                    change = corr.apply_to_similar(conn, last["id"], last["category_id"])
+            except corr.CorrectionError as exc:  # the category went in another tab since
+                _stale(exc)
             st.session_state.pop("last_correction")
             st.session_state["tx_notice"] = notice = (
                 f"{change.rows} similar transaction(s) filed under {last['label']}.")
             bulk.remember(change, f"Last change: {notice}")
             st.rerun()
         if c2.button("Always do this (create a rule)", key="tx_make_rule"):
-            with common.session() as conn:
-                made = rule_from_correction(conn, last["id"], last["category_id"], last["label"])
+            try:
+                with common.session() as conn:
+                    made = rule_from_correction(conn, last["id"], last["category_id"],
+                                                last["label"])
+            except corr.CorrectionError as exc:
+                _stale(exc)
             st.session_state.pop("last_correction")
             st.session_state["tx_notice"] = made.message
             st.rerun()
         if c3.button("Done", key="tx_follow_up_done"):
             st.session_state.pop("last_correction")
             st.rerun()
+
+
+def _stale(exc: Exception) -> NoReturn:
+    """The box's action no longer fits (its category or transaction went in another tab):
+    say why, drop the box and draw the page again."""
+    st.session_state.pop("last_correction", None)
+    st.session_state["tx_error"] = [f"Nothing was changed: {exc}"]
+    st.rerun()
 
 
 def render(user) -> None:

@@ -195,3 +195,26 @@ def test_an_undone_decision_is_not_offered_as_a_rule(open_page, waiting) -> None
     at.button(key="rv_undo").click().run()
     assert not at.exception, at.exception
     assert "rv_make_rule" not in {b.key for b in at.button}
+
+
+@pytest.mark.parametrize("gone", ["transaction", "category"])
+def test_a_stale_card_says_what_changed_instead_of_failing(open_page, db, waiting, gone) -> None:
+    """The queue was drawn, then (in another tab) the transactions were deleted or the
+    suggested category was: the click says so and changes nothing."""
+    at = open_page(waiting, "transactions")
+    card = next(b for b in at.button if (b.key or "").startswith("rv-")
+                and b.label.startswith("Groceries ("))
+    with db.user_session(waiting) as conn:
+        if gone == "transaction":
+            conn.execute("delete from transactions where description = 'ALDI STORES'")
+        else:
+            conn.execute("delete from categories where name = 'Groceries'")
+    card.click().run()
+    assert not at.exception, at.exception
+    said = [t.value for t in at.toast][-1]
+    assert said.startswith("Nothing was filed: "), said
+    assert ("no longer exists" in said) if gone == "transaction" else ("Groceries" in said)
+    with db.user_session(waiting) as conn:
+        assert conn.execute("select count(*) from corrections").fetchone()[0] == 0
+    assert "rv_undo" not in {b.key for b in at.button}
+

@@ -198,3 +198,28 @@ def test_suggestion_survives_a_user_category_of_the_same_name(db, shopper) -> No
         page = search(conn, Filters(text="bakery"))
     assert list(page.rows["suggested"]) == ["Food › Coffee & Snacks"]
     assert list(page.rows["category"]) == [None]
+
+
+@pytest.mark.parametrize("button", ["tx_make_rule", "tx_apply_similar"])
+def test_the_box_says_why_when_its_category_went_since(open_page, db, shopper, button) -> None:
+    """The box after a correction stays until dismissed; if the category is deleted meanwhile
+    (another tab), its buttons say why nothing was changed instead of failing."""
+    with db.user_session(shopper) as conn:  # the model filed LIDL: "apply to all" has rows
+        conn.execute("update transactions set category_id = %s, category_source = 'model',"
+                     " category_confidence = 0.9 where merchant = 'LIDL DANKT'",
+                     [_cat(conn, "Household")])
+    at = open_page(shopper, "transactions")
+    at.text_input(key="tx_search").input("lidl").run()
+    _edit(at, 0, category="Food › Groceries")
+    assert {"tx_make_rule", "tx_apply_similar"} <= _keys(at)
+    with db.user_session(shopper) as conn:
+        conn.execute("delete from categories where name = 'Groceries'")
+    at.button(key=button).click().run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("Nothing was changed: "), errors
+    assert not {"tx_make_rule", "tx_apply_similar"} & _keys(at)  # the box is gone
+    with db.user_session(shopper) as conn:
+        assert conn.execute("select count(*) from rules").fetchone()[0] == 0
+        assert conn.execute("select count(*) from transactions where category_source = 'user'"
+                            " and category_id is not null").fetchone()[0] == 0
