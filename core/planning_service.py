@@ -148,6 +148,11 @@ def budgets(conn: psycopg.Connection, month: dt.date) -> pd.DataFrame:
 
 def save_budget(conn: psycopg.Connection, category_id: str, amount: float,
                 period: str = "monthly", rollover: bool = True) -> None:
+    """Set the budget of ``category_id``; :class:`ValueError` if the category is gone (deleted
+    or merged in another tab since the page was drawn)."""
+    if conn.execute("select 1 from public.categories where id = %s", [category_id]).fetchone() is None:
+        raise ValueError("this category no longer exists (deleted or merged since the page was "
+                         "shown); the budget was not saved")
     conn.execute("""
         insert into public.budgets (category_id, amount, period, rollover) values (%s, %s, %s, %s)
         on conflict (user_id, category_id) do update set amount = excluded.amount,

@@ -50,8 +50,12 @@ def _editor(rows: pd.DataFrame) -> None:
         rollover = st.checkbox("Carry last month's unspent part over", key=f"budget_roll_{cid}",
                                value=True if pd.isna(row["rollover"]) else bool(row["rollover"]))
         if st.form_submit_button("Save budget"):
-            with common.session() as conn:
-                ps.save_budget(conn, cid, amount, period, rollover)
+            try:
+                with common.session() as conn:
+                    ps.save_budget(conn, cid, amount, period, rollover)
+            except ValueError as exc:
+                st.error(f"{chosen}: {exc}.")
+                return
             st.rerun()
     if not pd.isna(row["amount"]) and st.button("Remove this budget", key=f"budget_del_{cid}"):
         with common.session() as conn:

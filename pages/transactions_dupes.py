@@ -14,8 +14,12 @@ log = logging.getLogger(__name__)
 
 
 def _resolve(tx_id: str, action: str) -> None:
-    with common.session() as conn:
-        resolve_duplicate(conn, tx_id, action)
+    try:
+        with common.session() as conn:
+            resolve_duplicate(conn, tx_id, action)
+    except ValueError as exc:  # resolved in another tab, or its import undone, since
+        st.toast(f"Nothing changed: {exc}.")
+        return
     st.toast("Kept both." if action == "keep" else "Deleted the duplicate.")
 
 

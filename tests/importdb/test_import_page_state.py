@@ -203,3 +203,20 @@ def test_the_open_tab_survives_a_decision_that_changes_its_count(open_page, db, 
     at.session_state["tx_tabs"] = "Transactions"
     at.run()
     assert _open_label(at) == "Transactions"
+
+
+def test_a_stale_duplicate_button_says_so(open_page, db, make_user, boi_twice) -> None:
+    """The pair was shown, then its new row went (resolved in another tab, or its import
+    undone): the click says so instead of failing."""
+    user = make_user(name="dupstale").user
+    boi_twice(user)
+    at = open_page(user, "transactions")
+    at.session_state["tx_tabs"] = "Possible duplicates (2)"
+    at.run()
+    key = next(k for k in _keys(at, "button") if k.startswith("dup_keep_"))
+    with db.user_session(user) as conn:
+        conn.execute("delete from transactions where id = %s", [key.removeprefix("dup_keep_")])
+    at.button(key=key).click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.toast][-1] == "Nothing changed: this transaction no longer exists."
+

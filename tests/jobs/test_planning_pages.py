@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import planning_service as ps
@@ -140,6 +141,18 @@ def test_budgets_page_sets_a_budget(open_page, db: Database, settings: Settings,
         seq = conn.execute("select dirty_seq > processed_seq from pipeline.user_state"
                            " where user_id = %s", [str(user.id)]).fetchone()[0]
     assert seq, "saving a budget marks the user for replanning"
+
+
+def test_a_budget_for_a_category_deleted_since_is_refused_with_a_message(db: Database,
+                                                                          make_user) -> None:
+    """Saved for a category deleted in another tab: a message, not a foreign-key error."""
+    import uuid
+
+    user = make_user(name="budgetgone").user
+    with db.user_session(user) as conn:
+        with pytest.raises(ValueError, match="this category no longer exists"):
+            ps.save_budget(conn, str(uuid.uuid4()), 50.0)
+        assert conn.execute("select count(*) from budgets").fetchone()[0] == 0
 
 
 def test_dashboard_says_why_there_is_no_forecast_for_old_statements(open_page, db: Database,
