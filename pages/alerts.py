@@ -20,13 +20,18 @@ LABELS = {"anomaly": "Unusual charge", "price_rise": "Price rise", "missed_bill"
 
 
 def _act(alert_id: str, action: str) -> None:
-    with common.session() as conn:
-        if action in ("expected", "suspicious"):
-            svc.record_verdict(conn, alert_id, action)
-        elif action == "snooze":
-            svc.set_alert_status(conn, alert_id, "snoozed", snooze_days=7)
-        else:
-            svc.set_alert_status(conn, alert_id, action)
+    try:
+        with common.session() as conn:
+            if action in ("expected", "suspicious"):
+                svc.record_verdict(conn, alert_id, action)
+            elif action == "snooze":
+                svc.set_alert_status(conn, alert_id, "snoozed", snooze_days=7)
+            else:
+                svc.set_alert_status(conn, alert_id, action)
+    except LookupError:  # the job rebuilt the alerts since the page was drawn
+        st.toast("Nothing changed: this alert is no longer there (the alerts were updated since"
+                 " the page was shown). The list is shown again as it is now.")
+        return
     st.toast({"expected": "Marked as expected: this pattern will not alert again.",
               "suspicious": "Marked as suspicious.", "snooze": "Snoozed for 7 days.",
               "dismissed": "Dismissed."}.get(action, "Saved."))

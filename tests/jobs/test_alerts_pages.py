@@ -47,6 +47,21 @@ def test_alerts_page_verdict_snooze_and_preferences(open_page, db: Database, set
     assert prefs == (True, "https://example.org/hook")
 
 
+def test_a_stale_alert_button_says_so(open_page, db: Database, settings: Settings,
+                                      household_user) -> None:
+    """The page was drawn, then the job rebuilt the alerts: a click on a gone alert says so
+    instead of failing."""
+    user = household_user(seed=7)
+    pipeline.run_user(db, settings, user.id)
+    at = open_page(user, "alerts")
+    dismiss = next(b for b in at.button if b.key and b.key.startswith("dis-"))
+    with db.owner_connection() as conn:
+        conn.execute("delete from public.alerts where id = %s", [dismiss.key.removeprefix("dis-")])
+    dismiss.click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.toast][-1].startswith("Nothing changed: this alert is no longer")
+
+
 def test_subscriptions_page_lists_price_rise_and_confirms(open_page, db: Database, settings: Settings,
                                                           household_user) -> None:
     user = household_user(seed=7)
