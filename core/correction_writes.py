@@ -78,12 +78,15 @@ def similar_where(merchant: str, description: str) -> tuple[str, list[Any]]:
     return "lower(t.description) = lower(%s)", [description]
 
 
-def record(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any, source: str) -> int:
+def record(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any,
+           source: str) -> tuple[Any, list[str]]:
     """The user's decision on ``rows`` (read by :func:`load_one` / :func:`load_many`): file them
     under ``category_id`` (a leaf, else :class:`CorrectionError` and nothing is written) or,
-    with ``None``, send them back to the categorizer; one ``corrections`` row each."""
+    with ``None``, send them back to the categorizer; one ``corrections`` row each. Returns when
+    (the database transaction's time the corrections carry; ``None`` without rows) and the ids
+    of the corrections written (what an undo deletes)."""
     if not rows:
-        return 0
+        return None, []
     ids = [r[0] for r in rows]
     if category_id is None:  # cleared: back to the categorizer, not a decision of the user's
         conn.execute("""
@@ -96,15 +99,16 @@ def record(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any, so
             update public.transactions set category_id = %s, category_source = 'user',
               category_confidence = 1, category_explanation = 'Set by you', needs_review = false
             where id = any(%s::uuid[])""", [category_id, ids])
-    conn.execute("""
+    written = conn.execute("""
         insert into public.corrections (transaction_id, old_category_id, new_category_id, old_source,
                                         old_confidence, source)
         select v.id, v.old_cat, %s::uuid, v.old_source, v.old_conf, %s
         from unnest(%s::uuid[], %s::uuid[], %s::text[], %s::real[])
-          as v(id, old_cat, old_source, old_conf)""",
-                 [category_id, source, ids, [r[1] for r in rows], [r[2] for r in rows],
-                  [r[3] for r in rows]])
-    return len(ids)
+          as v(id, old_cat, old_source, old_conf)
+        returning id::text, created_at""",
+                           [category_id, source, ids, [r[1] for r in rows], [r[2] for r in rows],
+                            [r[3] for r in rows]]).fetchall()
+    return written[0][1], [w[0] for w in written]
 
 
 STATE_COLUMNS = ("id, category_id, category_source, category_confidence, category_explanation,"
@@ -153,15 +157,6 @@ def follow_rows_states(conn: psycopg.Connection, rows: Sequence[tuple], category
         from before join filed on filed.id = before.id""",
         [*params, [r[0] for r in rows], category_id, category_id,
          f"Same merchant as a transaction you filed under {name[0]}"]).fetchall()
-
-
-def written_corrections(conn: psycopg.Connection, ids: Sequence[Any]) -> tuple[Any, list[str]]:
-    """This database transaction's time and the ids of the corrections it wrote for ``ids``
-    (what an undo deletes: :func:`record` stamps them with that time)."""
-    at = conn.execute("select now()").fetchone()[0]
-    rows = conn.execute("select id::text from public.corrections where created_at = %s"
-                        " and transaction_id = any(%s::uuid[])", [at, list(ids)]).fetchall()
-    return at, [r[0] for r in rows]
 
 
 STILL_FILED = ("t.category_id = %s and (case when t.id = any(%s::uuid[])"

@@ -50,7 +50,6 @@ from core.correction_writes import (
     check_leaf,
     load_one,
     similar_where,
-    written_corrections,
 )
 from core.undo import Change, decide_rows
 
@@ -130,7 +129,7 @@ def apply_to_similar(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> 
     _, _, _, _, merchant, description, _ = _tx(conn, tx_id)
     check_leaf(conn, category_id)
     where, params = similar_where(merchant, description)
-    before = conn.execute(f"""
+    rows = conn.execute(f"""
         with target as (
           select {STATE_COLUMNS} from public.transactions t
           where {where} and t.id <> %s and t.category_source is distinct from 'user'
@@ -145,15 +144,15 @@ def apply_to_similar(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> 
                                           old_source, old_confidence, source)
           select target.id, target.category_id, %s, target.category_source,
                  target.category_confidence, 'bulk'
-          from target join upd on upd.id = target.id)
-        select {', '.join('target.' + c.strip() for c in STATE_COLUMNS.split(','))}
-        from target join upd on upd.id = target.id""",
-                          [*params, tx_id, category_id, category_id, category_id]).fetchall()
-    ids = [r[0] for r in before]
-    at, written = written_corrections(conn, ids)
-    log.info("applied category to %d similar transaction(s)", len(ids))
-    return Change("category", tuple(before), tuple(str(i) for i in ids), str(category_id),
-                  tuple(written), at)
+          from target join upd on upd.id = target.id
+          returning transaction_id, id::text, created_at)
+        select {', '.join('target.' + c.strip() for c in STATE_COLUMNS.split(','))},
+               ins.id, ins.created_at
+        from target join ins on ins.transaction_id = target.id""",
+                        [*params, tx_id, category_id, category_id, category_id]).fetchall()
+    log.info("applied category to %d similar transaction(s)", len(rows))
+    return Change("category", tuple(r[:-2] for r in rows), tuple(str(r[0]) for r in rows),
+                  str(category_id), tuple(r[-2] for r in rows), rows[0][-1] if rows else None)
 
 
 def get_splits(conn: psycopg.Connection, tx_id: Any) -> list[dict[str, Any]]:

@@ -21,11 +21,12 @@ session only) and :func:`undo` puts back the newest one:
 * **tag**: the tag is removed from the rows it was added to.
 
 A row changed since by the user (or a rule) keeps its newer state: a category change is put
-back on a row only if no correction of the row came after the change's own. A row whose earlier
-category was deleted (or merged away) since goes back to the categorizer, uncategorized. Undoing the newest
-action first, then the one before, walks back through them: each undo deletes its corrections,
-so the one before it finds its rows as it left them. Everything runs in the caller's session
-(RLS): another user's rows are not found, so an undo of theirs changes nothing.
+back on a row only if no correction of the row came after the change's own. A row whose
+earlier category was deleted (or merged away) since goes back to the categorizer,
+uncategorized; a row split since keeps its split. Undoing the newest action first, then the one
+before, walks back through them: each undo deletes its corrections, so the one before it finds
+its rows as it left them. Everything runs in the caller's session (RLS): another user's rows
+are not found, so an undo of theirs changes nothing.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ from core.correction_writes import (
     record,
     states_of,
     undo_decision,
-    written_corrections,
 )
 
 log = logging.getLogger(__name__)
@@ -94,8 +94,7 @@ def decide_rows(conn: psycopg.Connection, rows: Sequence[tuple], category_id: An
     :class:`Change`."""
     ids = [r[0] for r in rows]
     before = states_of(conn, ids)
-    record(conn, rows, category_id, source)
-    at, written = written_corrections(conn, ids)
+    at, written = record(conn, rows, category_id, source)
     followed = follow_rows_states(conn, rows, category_id,
                                   uncategorized_only=uncategorized_only) if follow else []
     return Change("category" if category_id is not None else "clear", (*before, *followed),

@@ -51,7 +51,7 @@ def _done(result: bulk_edit.BulkResult) -> None:
     to)."""
     st.session_state["tx_notice"] = result.summary
     if result.changed:
-        remember(result.change, f"Last bulk action: {result.summary}")
+        remember([result.change], f"Last bulk action: {result.summary}")
     if result.split_note:
         st.session_state["tx_warning"] = result.split_note
     st.session_state["tx_editor_version"] = st.session_state.get("tx_editor_version", 0) + 1
@@ -80,10 +80,10 @@ UNDO = "tx_changes"
 """Session key: the table's changes that can be undone (:func:`remember`)."""
 
 
-def remember(change: Change | None, text: str) -> None:
-    """Offer a change made in the table (a bulk action, a category edit, "apply to all
+def remember(changes: list[Change | None], text: str) -> None:
+    """Offer what an action in the table changed (a bulk action, category edits, "apply to all
     similar") for undoing, on top of the earlier ones."""
-    common.remember_undo(UNDO, [change], text)
+    common.remember_undo(UNDO, changes, text)
 
 
 def _undo() -> None:

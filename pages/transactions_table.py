@@ -169,7 +169,7 @@ def _save_edits(edits: list[table_edits.CellEdit], user) -> None:
                 "id": edit.row.id, "description": edit.row.description, "category_id": done.category_id,
                 "label": edit.label if done.category_id else "", "followed": done.followed}
     if filed:
-        common.remember_undo(bulk.UNDO, [done.change for _, done in filed], _edited(filed))
+        bulk.remember([done.change for _, done in filed], _edited(filed))
     if result.refused:
         st.session_state["tx_error"] = [r.message for r in result.refused]
         if result.applied:
@@ -228,7 +228,7 @@ def _follow_up() -> None:
             st.session_state.pop("last_correction")
             st.session_state["tx_notice"] = notice = (
                 f"{change.rows} similar transaction(s) filed under {last['label']}.")
-            bulk.remember(change, f"Last change: {notice}")
+            bulk.remember([change], f"Last change: {notice}")
             st.rerun()
         if c2.button("Always do this (create a rule)", key="tx_make_rule"):
             try:
