@@ -32,7 +32,7 @@ from typing import Any
 
 import psycopg
 
-from core import corrections, transaction_rows, transactions_search
+from core import corrections, transaction_rows, transactions_search, undo, undo_rows
 from core.categories import LABEL
 from core.correction_writes import CorrectionError, as_uuids
 from core.crypto import UserCipher
@@ -82,11 +82,14 @@ class Refused:
 @dataclass
 class EditResult:
     """What :func:`apply_edits` did: the edits ``applied`` (with the correction of each
-    category edit, in ``corrections``, by transaction id) and those ``refused``, in order."""
+    category edit, in ``corrections``, by transaction id) and those ``refused``, in order;
+    ``changes``: what the applied edits changed, in order, for :func:`core.undo.undo` (a
+    category edit's is its correction's ``change``; a note left as it was has none)."""
 
     applied: list[CellEdit] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
     corrections: dict[uuid.UUID, corrections.Correction] = field(default_factory=dict)
+    changes: list[undo.Change] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,11 @@ def _note(cipher: UserCipher | None, blob: Any) -> str:
     if cipher is None or blob is None:
         return ""
     return transaction_rows.decrypt_note(cipher, blob)
+
+
+def _same_note(now: str, text: Any) -> bool:
+    """Whether saving ``text`` would store the note the row has ``now`` (nothing to write)."""
+    return now.strip() == (text or "").strip()[:transaction_rows.MAX_NOTE].strip()
 
 
 def _key(value: Any) -> uuid.UUID | None:
@@ -181,13 +189,18 @@ def apply_edits(conn: psycopg.Connection, edits: list[CellEdit], *, cipher: User
                 if edit.field == "category":
                     done = corrections.correct_and_follow(conn, edit.row.id, edit.value, source=source)
                     result.corrections[done.transaction_id] = done
+                    change = done.change
                 else:
                     if cipher is None:
                         raise CorrectionError("notes cannot be saved without the user's key")
-                    transaction_rows.set_notes(conn, cipher, user_id, edit.row.id, edit.value)
+                    change = None if _same_note(now[_key(edit.row.id)].notes, edit.value) else \
+                        undo.tracked_fields(conn, [edit.row.id], undo_rows.NOTES, lambda e=edit: (
+                            transaction_rows.set_notes(conn, cipher, user_id, e.row.id, e.value)))
         except CorrectionError as exc:
             result.refused.append(Refused(edit, f"{edit.row.name}: {exc}"))
             continue
         result.applied.append(edit)
+        if change is not None:
+            result.changes.append(change)
     log.info("table edits: %d applied, %d refused", len(result.applied), len(result.refused))
     return result

@@ -4,7 +4,8 @@ the user's decision on a possible duplicate, all in SQL under the user's RLS.
 * :func:`cipher_for`: the user's field cipher (notes are encrypted).
 * :func:`set_notes` / :func:`read_notes` / :func:`set_tags` / :func:`set_excluded`: per-row
   edits (the table's cell edits are checked against what it showed first,
-  :mod:`core.table_edits`).
+  :mod:`core.table_edits`); :func:`save_details`: Row details' tags and exclusion in one
+  save, returning what it changed for the table's Undo.
 * :func:`split_label`: a split row's Category cell, from its parts (``split_parts``).
 * :func:`possible_duplicates` / :func:`resolve_duplicate`: the user's decision on a row the
   import flagged. "delete" removes the new row and remembers its dedupe key as an alias of
@@ -24,6 +25,8 @@ from core.admin_ops import keyring
 from core.config import get_settings
 from core.crypto import DecryptionError, UserCipher, user_cipher
 from core.notes_index import note_terms, search_key
+from core.undo import Change, tracked_fields
+from core.undo_rows import DETAILS
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,16 @@ def set_tags(conn: psycopg.Connection, tx_id: Any, tags: list[str]) -> list[str]
 
 def set_excluded(conn: psycopg.Connection, tx_id: Any, excluded: bool) -> None:
     conn.execute("update public.transactions set excluded = %s where id = %s", [excluded, tx_id])
+
+
+def save_details(conn: psycopg.Connection, tx_id: Any, tags: list[str],
+                 excluded: bool) -> Change | None:
+    """Row details' save: the transaction's tags (as :func:`set_tags`) and exclusion; what it
+    changed, for its undo (``None``: both were as saved already)."""
+    def write() -> None:
+        set_tags(conn, tx_id, tags)
+        set_excluded(conn, tx_id, excluded)
+    return tracked_fields(conn, [tx_id], DETAILS, write)
 
 
 def possible_duplicates(conn: psycopg.Connection, limit: int = 100) -> list[dict[str, Any]]:

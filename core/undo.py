@@ -18,7 +18,12 @@ session only) and :func:`undo` puts back the newest one:
   corrections are deleted too, or the rows would stay in review as sent-back rows do;
 * **exclude / include**: the rows it changed are counted again (or excluded again), if they
   still are as it left them;
-* **tag**: the tag is removed from the rows it was added to.
+* **tag**: the tag is removed from the rows it was added to;
+* **fields** (a note edited in the table; tags and exclusion saved in Row details): the
+  columns get their earlier values back, if they still hold what the edit wrote
+  (:func:`tracked_fields`, :mod:`core.undo_rows`);
+* **split** (a split saved or removed in Row details): the parts and the row's category state
+  are put back, if the row is still as the edit left it (:func:`tracked_split`).
 
 A row changed since by the user (or a rule) keeps its newer state: a category change is put
 back on a row only if no correction of the row came after the change's own. A row whose
@@ -32,7 +37,7 @@ are not found, so an undo of theirs changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,10 +51,11 @@ from core.correction_writes import (
     states_of,
     undo_decision,
 )
+from core.undo_rows import restore_fields, restore_split, snapshot, split_state
 
 log = logging.getLogger(__name__)
 
-KINDS = ("category", "clear", "exclude", "include", "tag")
+KINDS = ("category", "clear", "exclude", "include", "tag", "fields", "split")
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,9 @@ class Change:
     ``before``: the category state of the rows a category action changed, as they were
     (``decided``: the ids it decided; the others followed them); ``category_id``, the
     ``corrections`` it wrote and when (``at``: its database transaction's time);
-    ``changed_ids``: the rows an exclude, include or tag action changed, ``label`` the tag."""
+    ``changed_ids``: the rows an exclude, include or tag action changed, ``label`` the tag;
+    for ``fields`` and ``split``, ``before`` and ``after`` hold the changed rows as they were
+    and as the edit left them (``columns``: which columns, for ``fields``)."""
 
     kind: str
     before: tuple[tuple, ...] = ()
@@ -69,6 +77,8 @@ class Change:
     at: Any = None
     changed_ids: tuple[str, ...] = ()
     label: str = ""
+    after: tuple[tuple, ...] = ()
+    columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -82,7 +92,8 @@ class Change:
     @property
     def rows(self) -> int:
         """How many transactions it changed."""
-        return len(self.before) if self.kind in ("category", "clear") else len(self.changed_ids)
+        return len(self.before) if self.kind in ("category", "clear", "fields", "split") \
+            else len(self.changed_ids)
 
 
 def decide_rows(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any, source: str,
@@ -102,6 +113,29 @@ def decide_rows(conn: psycopg.Connection, rows: Sequence[tuple], category_id: An
                   None if category_id is None else str(category_id), tuple(written), at)
 
 
+def tracked_fields(conn: psycopg.Connection, ids: Sequence[Any], columns: Sequence[str],
+                   write: Callable[[], Any]) -> Change | None:
+    """Run ``write`` (which changes ``columns`` of the transactions ``ids``) and return what it
+    changed: a ``fields`` :class:`Change` of the rows that differ (``None``: none does)."""
+    before = snapshot(conn, ids, columns)
+    write()
+    changed = [(b, a) for b, a in zip(before, snapshot(conn, ids, columns), strict=True) if b != a]
+    if not changed:
+        return None
+    return Change("fields", tuple(b for b, _ in changed), after=tuple(a for _, a in changed),
+                  columns=tuple(columns))
+
+
+def tracked_split(conn: psycopg.Connection, tx_id: Any,
+                  write: Callable[[], Any]) -> tuple[Any, Change | None]:
+    """Run ``write`` (which saves or removes the split of ``tx_id``): its result, and a
+    ``split`` :class:`Change` (``None`` if nothing changed)."""
+    before = split_state(conn, tx_id)
+    result = write()
+    after = split_state(conn, tx_id)
+    return result, (None if before == after else Change("split", (before,), after=(after,)))
+
+
 def _undo_one(conn: psycopg.Connection, change: Change) -> int:
     if change.kind == "category":
         return undo_decision(conn, change.before, STILL_FILED,
@@ -109,6 +143,10 @@ def _undo_one(conn: psycopg.Connection, change: Change) -> int:
                              change.corrections)
     if change.kind == "clear":
         return undo_decision(conn, change.before, UNDECIDED, [], change.at, change.corrections)
+    if change.kind == "fields":
+        return restore_fields(conn, change.columns, change.before, change.after)
+    if change.kind == "split":
+        return restore_split(conn, change.before[0], change.after[0])
     if change.kind in ("exclude", "include"):
         excluded = change.kind == "exclude"
         return conn.execute("update public.transactions set excluded = %s"

@@ -11,12 +11,15 @@ its parts ("Saved the split of ...: Food › Groceries -60.00, Shopping › Hous
 also when the row no longer matches the table's filter. A split row's Category cell in the
 table lists its parts, and the table refuses to overwrite it: the split is edited here. The
 section's expander keeps its state (:data:`OPEN`), so a save that changes the tab labels (the
-Needs review count) does not close it.
+Needs review count) does not close it. A save of tags and exclusion is confirmed (or says
+there was nothing to save); every save and removal can be undone with the table's Undo
+(:func:`core.undo.tracked_split`, :func:`core.transaction_rows.save_details`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from typing import Any
 
@@ -25,7 +28,10 @@ import streamlit as st
 
 from core import corrections as corr
 from core import transaction_rows as tx_rows
+from core import undo
+from core.undo import Change
 from pages import common
+from pages import transactions_bulk as bulk
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,10 @@ SAVED = "tx_split_saved"
 """Session key: (transaction id, the confirmation of its saved or removed split), shown once."""
 OPEN = "tx_row_details"
 """Session key of the expander around this section: whether it is open."""
+DETAILS_SAVED = "tx_details_saved"
+"""Session key: (transaction id, the confirmation of its saved tags and exclusion), shown once."""
+_WIDGETS = re.compile(r"tx_(tags|excl|split)_[0-9a-f-]{36}")
+"""Keys of the section's per-row widgets: tags, exclusion and split parts (:func:`forget`)."""
 
 
 def _choices(rows: pd.DataFrame) -> dict[Any, str]:
@@ -72,9 +82,13 @@ def render(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -
                          key=f"tx_excl_{row.id}")
     if st.button("Save tags and exclusion", key=f"tx_save_tags_{row.id}"):
         with common.session() as conn:
-            tx_rows.set_tags(conn, row.id, tags.split(","))
-            tx_rows.set_excluded(conn, row.id, excluded)
-        st.rerun()
+            change = tx_rows.save_details(conn, row.id, tags.split(","), excluded)
+        what = f"the tags and exclusion of {names[row.id]}"
+        st.session_state[DETAILS_SAVED] = (str(row.id), f"Saved {what}." if change else
+                                           f"Nothing to save: {what} are as shown.")
+        _saved(change, f"Last change: {what} saved.")
+    if (done := st.session_state.get(DETAILS_SAVED)) and done[0] == str(row.id):
+        st.success(st.session_state.pop(DETAILS_SAVED)[1])
     st.markdown("**Split across categories**")
     with common.session() as conn:
         parts = corr.get_splits(conn, row.id)
@@ -94,23 +108,40 @@ def render(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -
     c1, c2 = st.columns(2)
     name = names[row.id]
     if c1.button("Save split", key=f"tx_split_save_{row.id}"):
+        # every editor row, so a message's "part n" is row n; empty rows are skipped
+        wanted = [(labels.get(p.category), p.amount, p.memo) for p in edited.itertuples()]
         try:
             with common.session() as conn:
-                # every editor row, so a message's "part n" is row n; empty rows are skipped
-                corr.split_transaction(conn, row.id, [(labels.get(p.category), p.amount, p.memo)
-                                                      for p in edited.itertuples()])
+                _, change = undo.tracked_split(
+                    conn, row.id, lambda: corr.split_transaction(conn, row.id, wanted))
                 saved = corr.get_splits(conn, row.id)
         except corr.CorrectionError as exc:
             st.error(f"Split not saved: {exc}.")
         else:
-            st.session_state[SAVED] = (str(row.id), f"Saved the split of {name}: " + ", ".join(
-                f"{by_id.get(p['category_id'], 'uncategorized')} {p['amount']:,.2f}" for p in saved) + ".")
-            st.rerun()
+            text = f"Saved the split of {name}: " + ", ".join(
+                f"{by_id.get(p['category_id'], 'uncategorized')} {p['amount']:,.2f}" for p in saved) + "."
+            st.session_state[SAVED] = (str(row.id), text)
+            _saved(change, f"Last change: {text[0].lower()}{text[1:]}")
     if parts and c2.button("Remove split", key=f"tx_split_remove_{row.id}"):
         with common.session() as conn:
-            corr.remove_split(conn, row.id)
+            _, change = undo.tracked_split(conn, row.id, lambda: corr.remove_split(conn, row.id))
         st.session_state[SAVED] = (str(row.id), f"Removed the split of {name}.")
-        st.rerun()
+        _saved(change, f"Last change: removed the split of {name}.")
+
+
+def _saved(change: Change | None, undo_text: str) -> None:
+    """After a save: offer it for the table's Undo (``undo_text`` says what it did) and draw
+    the page again."""
+    if change is not None:
+        bulk.remember([change], undo_text)
+    st.rerun()
+
+
+def forget() -> None:
+    """Drop the section's typed values (tags, exclusion, split parts of any row), so that the
+    widgets show the rows as they are again (after an undo)."""
+    for key in [k for k in st.session_state if _WIDGETS.fullmatch(str(k))]:
+        del st.session_state[key]
 
 
 def _balance(balance: corr.SplitBalance) -> None:

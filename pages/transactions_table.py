@@ -8,8 +8,10 @@ the filter); a category is picked among leaves ("Food › Groceries"; the filter
 groups, which include their leaves). Each saved category is a correction (``core.corrections``)
 that applies at once and offers "apply to all similar" (its count read from the database at
 every render) and "always do this"; clearing a category ("—") sends the row back to the
-categorizer instead. Category edits and "apply to all similar" can be undone with the bulk
-actions, newest first (the Undo under the table). Rows waiting for review show the model's
+categorizer instead. Category and notes edits, "apply to all similar" and Row details' saves
+can be undone with the bulk actions, newest first (the Undo under the table; after an undo,
+Row details forgets what was typed in it, so it shows the rows as they are). The box after a
+correction is :mod:`pages.transactions_follow_up`. Rows waiting for review show the model's
 suggestion. Search, filters, pagination and totals run in SQL (``core.transactions_search``);
 filtered by category, the totals count a split transaction's parts in those categories only,
 and the caption says so.
@@ -26,7 +28,7 @@ and the page box is set to it."""
 from __future__ import annotations
 
 import logging
-from typing import Any, NoReturn
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -36,10 +38,10 @@ from core import table_edits
 from core import transaction_rows as tx_rows
 from core import transactions_search as svc
 from core.categories import SEPARATOR, leaf_options
-from core.correction_rules import rule_from_correction
 from core.import_accounts import list_accounts
 from pages import common
 from pages import transactions_bulk as bulk
+from pages import transactions_follow_up as follow_up
 from pages import transactions_row_details as row_details
 
 log = logging.getLogger(__name__)
@@ -168,8 +170,8 @@ def _save_edits(edits: list[table_edits.CellEdit], user) -> None:
             st.session_state["last_correction"] = {
                 "id": edit.row.id, "description": edit.row.description, "category_id": done.category_id,
                 "label": edit.label if done.category_id else "", "followed": done.followed}
-    if filed:
-        bulk.remember([done.change for _, done in filed], _edited(filed))
+    if result.changes:
+        bulk.remember(result.changes, _edited(filed, [e for e in result.applied if e.field == "notes"]))
     if result.refused:
         st.session_state["tx_error"] = [r.message for r in result.refused]
         if result.applied:
@@ -180,77 +182,20 @@ def _save_edits(edits: list[table_edits.CellEdit], user) -> None:
         st.toast("Saved.")
 
 
-def _edited(filed: list[tuple[table_edits.CellEdit, corr.Correction]]) -> str:
-    """What the table's category edits did, for their Undo."""
-    if len(filed) > 1:
-        return f"Last change: {len(filed)} categories edited in the table."
+def _edited(filed: list[tuple[table_edits.CellEdit, corr.Correction]],
+            notes: list[table_edits.CellEdit]) -> str:
+    """What the table's edits did (categories filed, notes written), for their Undo."""
+    if len(filed) + len(notes) > 1:
+        parts = [f"{n} {one if n == 1 else many}" for n, one, many in (
+            (len(filed), "category", "categories"), (len(notes), "note", "notes")) if n]
+        return f"Last change: {' and '.join(parts)} edited in the table."
+    if notes:
+        return f"Last change: the note of {notes[0].row.name} edited."
     edit, done = filed[0]
     if done.sent_back:
         return f"Last change: {edit.row.name} sent back for review."
     return (f"Last change: {edit.row.name} filed under {edit.label}"
             + (f", and {done.followed} similar with it." if done.followed else "."))
-
-
-def _follow_up() -> None:
-    """The box after a correction. What "apply to all similar" would change is counted in the
-    database at each render, so rows the job (or anything else) filed since are not offered."""
-    last = st.session_state.get("last_correction")
-    if not last:
-        return
-    if last["category_id"] is None:
-        with st.container(border=True):
-            st.write(f"Sent **{last['description']}** back for review: the categorizer will "
-                     "suggest a category at its next run (see Needs review).")
-            if st.button("Done", key="tx_follow_up_done"):
-                st.session_state.pop("last_correction")
-                st.rerun()
-        return
-    try:
-        with common.session() as conn:
-            similar = corr.similar_count(conn, last["id"], last["category_id"])
-    except corr.CorrectionError:  # the transaction is gone (an undone import)
-        st.session_state.pop("last_correction")
-        return
-    with st.container(border=True):
-        followed = last.get("followed", 0)
-        st.write(f"Filed **{last['description']}** under **{last['label']}**"
-                 + (f", and {followed} similar uncategorized transaction(s) with it."
-                    if followed else ".")
-                 + ("" if similar else " No similar transaction is left in another category."))
-        c1, c2, c3 = st.columns(3)
-        if similar and c1.button(f"Apply to all {similar} similar transactions",
-                                 key="tx_apply_similar"):
-            try:
-                with common.session() as conn:
-                    change = corr.apply_to_similar(conn, last["id"], last["category_id"])
-            except corr.CorrectionError as exc:  # the category went in another tab since
-                _stale(exc)
-            st.session_state.pop("last_correction")
-            st.session_state["tx_notice"] = notice = (
-                f"{change.rows} similar transaction(s) filed under {last['label']}.")
-            bulk.remember([change], f"Last change: {notice}")
-            st.rerun()
-        if c2.button("Always do this (create a rule)", key="tx_make_rule"):
-            try:
-                with common.session() as conn:
-                    made = rule_from_correction(conn, last["id"], last["category_id"],
-                                                last["label"])
-            except corr.CorrectionError as exc:
-                _stale(exc)
-            st.session_state.pop("last_correction")
-            st.session_state["tx_notice"] = made.message
-            st.rerun()
-        if c3.button("Done", key="tx_follow_up_done"):
-            st.session_state.pop("last_correction")
-            st.rerun()
-
-
-def _stale(exc: Exception) -> NoReturn:
-    """The box's action no longer fits (its category or transaction went in another tab):
-    say why, drop the box and draw the page again."""
-    st.session_state.pop("last_correction", None)
-    st.session_state["tx_error"] = [f"Nothing was changed: {exc}"]
-    st.rerun()
 
 
 def render(user) -> None:
@@ -262,6 +207,8 @@ def render(user) -> None:
         _save_edits(edits, user)
         st.session_state["tx_editor_version"] = st.session_state.get("tx_editor_version", 0) + 1
         st.rerun()
+    if st.session_state.pop(bulk.UNDONE, False):
+        row_details.forget()  # what Row details' widgets hold: show the rows as they are now
     if notice := st.session_state.pop("tx_notice", None):
         st.success(notice)
     if warning := st.session_state.pop("tx_warning", None):  # e.g. split rows a bulk action skipped
@@ -322,7 +269,7 @@ def render(user) -> None:
     ticked = bulk.selected_positions(st.session_state.get(key))
     bulk.render(user, filters, page.total, [page.rows["id"].iloc[p] for p in ticked if p < len(ids)],
                 leaves)
-    _follow_up()
+    follow_up.render()
     # kept open by its key: saving a split changes the Needs review count, so the tab labels,
     # and Streamlit redraws the tabs' contents (an expander without state would close)
     with st.expander("Row details: split, tags, exclude", key=row_details.OPEN, on_change="rerun"):
