@@ -80,10 +80,6 @@ UNDO = "tx_changes"
 """Session key: the table's changes that can be undone (:func:`remember`)."""
 
 
-UNDONE = "tx_undone"
-"""Session flag: an undo just ran (the table page then drops Row details' typed values)."""
-
-
 def remember(changes: list[Change | None], text: str) -> None:
     """Offer what an action in the table changed (a bulk action, category edits, "apply to all
     similar") for undoing, on top of the earlier ones."""
@@ -95,7 +91,6 @@ def _undo() -> None:
     if restored is None:
         return
     st.session_state.pop("last_correction", None)  # its "apply to all similar" box: stale now
-    st.session_state[UNDONE] = True
     st.session_state["tx_notice"] = (
         f"Undone: {restored:,} transaction{'' if restored == 1 else 's'} put back as before."
         if restored else "Nothing to undo: those transactions were changed since.")

@@ -19,7 +19,6 @@ there was nothing to save); every save and removal can be undone with the table'
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from typing import Any
 
@@ -41,10 +40,10 @@ SAVED = "tx_split_saved"
 """Session key: (transaction id, the confirmation of its saved or removed split), shown once."""
 OPEN = "tx_row_details"
 """Session key of the expander around this section: whether it is open."""
+SHOWN = "tx_details_shown"
+"""Session key: each tags and exclusion widget's value as stored when last shown (:func:`_as_stored`)."""
 DETAILS_SAVED = "tx_details_saved"
 """Session key: (transaction id, the confirmation of its saved tags and exclusion), shown once."""
-_WIDGETS = re.compile(r"tx_(tags|excl|split)_[0-9a-f-]{36}")
-"""Keys of the section's per-row widgets: tags, exclusion and split parts (:func:`forget`)."""
 
 
 def _choices(rows: pd.DataFrame) -> dict[Any, str]:
@@ -77,9 +76,10 @@ def render(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -
     if pick == NONE or pick not in names:
         return
     row = next(r for r in rows.itertuples() if r.id == pick)
-    tags = st.text_input("Tags (comma separated)", value=", ".join(row.tags), key=f"tx_tags_{row.id}")
-    excluded = st.toggle("Exclude from spending and income", value=bool(row.excluded),
-                         key=f"tx_excl_{row.id}")
+    _as_stored(f"tx_tags_{row.id}", ", ".join(row.tags))
+    _as_stored(f"tx_excl_{row.id}", bool(row.excluded))
+    tags = st.text_input("Tags (comma separated)", key=f"tx_tags_{row.id}")
+    excluded = st.toggle("Exclude from spending and income", key=f"tx_excl_{row.id}")
     if st.button("Save tags and exclusion", key=f"tx_save_tags_{row.id}"):
         with common.session() as conn:
             change = tx_rows.save_details(conn, row.id, tags.split(","), excluded)
@@ -137,11 +137,13 @@ def _saved(change: Change | None, undo_text: str) -> None:
     st.rerun()
 
 
-def forget() -> None:
-    """Drop the section's typed values (tags, exclusion, split parts of any row), so that the
-    widgets show the rows as they are again (after an undo)."""
-    for key in [k for k in st.session_state if _WIDGETS.fullmatch(str(k))]:
-        del st.session_state[key]
+def _as_stored(key: str, stored: Any) -> None:
+    """Show the row's ``stored`` value in the widget ``key`` when it changed since the widget
+    last showed it (a save, an undo, a tag added in the table), and keep what the user typed
+    otherwise. Set through the session state, so the browser's box changes too."""
+    shown = st.session_state.setdefault(SHOWN, {})
+    if key not in shown or shown[key] != stored:
+        st.session_state[key] = shown[key] = stored
 
 
 def _balance(balance: corr.SplitBalance) -> None:

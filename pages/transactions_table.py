@@ -9,8 +9,8 @@ groups, which include their leaves). Each saved category is a correction (``core
 that applies at once and offers "apply to all similar" (its count read from the database at
 every render) and "always do this"; clearing a category ("—") sends the row back to the
 categorizer instead. Category and notes edits, "apply to all similar" and Row details' saves
-can be undone with the bulk actions, newest first (the Undo under the table; after an undo,
-Row details forgets what was typed in it, so it shows the rows as they are). The box after a
+can be undone with the bulk actions, newest first (the Undo under the table; Row details then
+shows the rows as they are). The box after a
 correction is :mod:`pages.transactions_follow_up`. Rows waiting for review show the model's
 suggestion. Search, filters, pagination and totals run in SQL (``core.transactions_search``);
 filtered by category, the totals count a split transaction's parts in those categories only,
@@ -207,8 +207,6 @@ def render(user) -> None:
         _save_edits(edits, user)
         st.session_state["tx_editor_version"] = st.session_state.get("tx_editor_version", 0) + 1
         st.rerun()
-    if st.session_state.pop(bulk.UNDONE, False):
-        row_details.forget()  # what Row details' widgets hold: show the rows as they are now
     if notice := st.session_state.pop("tx_notice", None):
         st.success(notice)
     if warning := st.session_state.pop("tx_warning", None):  # e.g. split rows a bulk action skipped
