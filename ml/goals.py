@@ -3,14 +3,17 @@ expected completion date and the probability of hitting the goal's date.
 
 ``GoalPlanner(obligations=0).fit(forecast_result, as_of=day)`` keeps the simulated monthly
 surplus (``ForecastResult.surplus_samples``, or any ``(paths, months)`` array) and pre-draws
-``n_paths`` x ``max_months`` future months from it by a block bootstrap (each path keeps one
-forecast path's months, so a bad path stays bad). ``plan(goals)`` is then a pure, fast function
-of the goals, so a "what if" (another target, date or monthly amount) just calls it again.
+``n_paths`` x ``max_months`` future months from it (:func:`future_months`: a random-effects
+bootstrap, so a path that is bad throughout stays bad, but one bad month is not repeated).
+``plan(goals)`` is then a pure, fast function of the goals, so a "what if" (another target,
+date or monthly amount) just calls it again.
 
 Rules of :meth:`GoalPlanner.plan`:
 
 - The safe monthly budget is the ``safety_quantile`` (p10) over simulated futures of the
-  average monthly surplus over the next ``horizon_months`` (12) months, minus
+  average monthly surplus over the next ``horizon_months`` (12) months (the forecast's own
+  paths when they are that long; else futures drawn from them by :func:`future_months`, the
+  forecast covering 3 months by default), minus
   ``obligations`` (commitments the forecast does not know yet), floored at 0: in 9 futures out
   of 10 the surplus sustains it. A plan runs for many months and a bad month is made up by
   the next ones (see ``confidence``), so the p10 of a single month would plan nothing for
@@ -96,6 +99,30 @@ def _months_left(as_of: pd.Timestamp, date: dt.date) -> int:
     return max(n + (1 if end.is_month_end else 0), 1)
 
 
+def future_months(samples: np.ndarray, n_paths: int, months: int,
+                  rng: np.random.Generator) -> np.ndarray:
+    """``n_paths`` x ``months`` simulated monthly surpluses from the forecast's paths
+    (``samples``: paths x k months), as a random-effects bootstrap: each future takes one
+    path's level and months drawn from the deviations of all paths' months from their path's
+    mean. A path's level is shrunk towards the mean of all paths by how much of the spread of
+    the paths' means their own months' spread does not explain (the between-path share:
+    ``sqrt(b / var(means))``, ``b = var(means) - within / k``), so a path that is bad
+    throughout stays bad, and a bad month drawn in a path is not repeated in each of the
+    months after it. Fallback: with one month per path (k = 1) the path's month is its
+    every month (fully persistent: nothing tells its level from its noise)."""
+    rows = rng.integers(0, samples.shape[0], size=n_paths)
+    k = samples.shape[1]
+    if k < 2:
+        return np.repeat(samples[rows, :1], months, axis=1)
+    means = samples.mean(axis=1)
+    within = float(samples.var(axis=1, ddof=1).mean())
+    spread = float(means.var(ddof=1)) if len(means) > 1 else 0.0
+    share = max(spread - within / k, 0.0) / spread if spread > 0 else 0.0
+    level = means.mean() + np.sqrt(share) * (means - means.mean())
+    noise = ((samples - means[:, None]) * np.sqrt(k / (k - 1))).ravel()
+    return level[rows, None] + rng.choice(noise, size=(n_paths, months))
+
+
 class GoalPlanner:
     """Plans savings goals from the simulated surplus (scikit-learn style; see module doc)."""
 
@@ -120,15 +147,17 @@ class GoalPlanner:
             self.safe_monthly_ = 0.0
             self.sims_ = np.zeros((self.n_paths, self.max_months))
             return self
-        sustained = samples[:, :max(int(self.horizon_months), 1)].mean(axis=1)  # per future
+        horizon = max(int(self.horizon_months), 1)
+        rng = np.random.default_rng(self.random_state)
+        months = future_months(samples, self.n_paths, max(self.max_months, horizon), rng)
+        # each future's average month: the forecast's own paths when they cover the horizon
+        sustained = (samples[:, :horizon] if samples.shape[1] >= horizon
+                     else months[:, :horizon]).mean(axis=1)
         q = float(np.quantile(sustained, self.safety_quantile))
         self.surplus_p10_ = q
         self.surplus_p50_ = float(np.median(sustained))
         self.safe_monthly_ = max(q - float(self.obligations), 0.0)
-        rng = np.random.default_rng(self.random_state)
-        rows = rng.integers(0, samples.shape[0], size=(self.n_paths, 1))
-        cols = rng.integers(0, samples.shape[1], size=(self.n_paths, self.max_months))
-        self.sims_ = np.clip(samples[rows, cols] - float(self.obligations), 0.0, None)
+        self.sims_ = np.clip(months[:, :self.max_months] - float(self.obligations), 0.0, None)
         return self
 
     def _order(self, goals: list[Goal]) -> list[int]:

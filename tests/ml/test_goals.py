@@ -13,7 +13,7 @@ import pytest
 
 from core.demo_data import generate_household
 from ml.forecast import CashFlowForecaster
-from ml.goals import Goal, GoalPlanner, emergency_fund_target
+from ml.goals import Goal, GoalPlanner, emergency_fund_target, future_months
 
 AS_OF = dt.date(2025, 6, 18)
 
@@ -40,10 +40,11 @@ def _row(plan, name: str) -> pd.Series:
 
 def test_never_more_than_the_p10_of_the_sustained_surplus(forecast, planner) -> None:
     samples = np.asarray(forecast.surplus_samples, dtype=float)
-    sustained = samples[:, :12].mean(axis=1)  # each simulated future's average month
-    assert planner.safe_monthly_ == pytest.approx(max(np.quantile(sustained, 0.1), 0.0))
-    # averaging over a year is less strict than a single bad month, never more than a typical one
-    assert 0 < forecast.surplus_p10 < planner.safe_monthly_ < forecast.surplus_p50
+    assert samples.shape == (1000, 3)  # the forecast covers 3 months, the plan a year
+    quarter = np.quantile(samples.mean(axis=1), 0.1)  # a bad quarter of the forecast's paths
+    # averaging over a year is less strict than a bad quarter (itself less strict than a single
+    # bad month), and never more than a typical month
+    assert 0 < forecast.surplus_p10 < quarter < planner.safe_monthly_ < forecast.surplus_p50
     goals = [Goal("House", "long_term", 60_000, 0, dt.date(2029, 1, 1), priority=1),
              Goal("Car", "short_term", 9_000, 0, dt.date(2026, 6, 1))]
     plan = planner.plan(goals)
@@ -129,6 +130,29 @@ def test_zero_and_negative_surplus(history) -> None:
     assert plan.goals["expected_completion"].isna().all()
     zero = GoalPlanner().fit(np.zeros((1000, 3)), as_of=AS_OF)
     assert zero.plan([Goal("Trip", "short_term", 900, 0)]).goals.at[0, "status"] == "no_surplus"
+
+
+def test_future_months_keep_a_bad_path_bad_but_not_a_bad_month() -> None:
+    """``future_months``: paths that differ only in level keep their level in every future
+    month; months that vary at random around one level average out over a year (the p10 of a
+    year's average is near the mean less 1.28 standard deviations / sqrt(12), not the p10 of
+    the forecast's 3 months); one month per path is repeated (nothing tells level from noise)."""
+    rng = np.random.default_rng(1)
+    levels = np.repeat(np.linspace(-500, 1500, 200)[:, None], 3, axis=1)
+    futures = future_months(levels, 2000, 12, np.random.default_rng(0))
+    assert np.allclose(futures, futures[:, :1])  # each future stays on its path's level
+    assert np.quantile(futures[:, 0], 0.1) == pytest.approx(np.quantile(levels[:, 0], 0.1), abs=30)
+    noisy = rng.normal(1000, 1500, size=(1000, 3))  # the same level, 1,500 of noise each month
+    year = GoalPlanner().fit(noisy, as_of=AS_OF)
+    quarter = np.quantile(noisy.mean(axis=1), 0.1)
+    assert quarter < 0 < year.safe_monthly_  # a bad quarter is likely; a bad year is not
+    assert year.safe_monthly_ == pytest.approx(1000 - 1.2816 * 1500 / np.sqrt(12), abs=80)
+    both = noisy + np.linspace(-800, 800, 1000)[:, None]  # paths that also differ in level
+    spread = np.sqrt(1600 ** 2 / 12 + 1500 ** 2 / 12)  # the levels' sd (uniform) and the noise's
+    assert GoalPlanner().fit(both, as_of=AS_OF).safe_monthly_ == pytest.approx(
+        1000 - 1.2816 * spread, abs=80)  # the level kept for the whole year: a lower safe amount
+    single = future_months(np.array([[100.0], [-50.0]]), 50, 6, np.random.default_rng(0))
+    assert set(np.unique(single)) == {100.0, -50.0} and np.allclose(single, single[:, :1])
 
 
 def test_obligations_and_volatility_lower_the_safe_amount(forecast) -> None:
