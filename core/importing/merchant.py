@@ -66,8 +66,8 @@ _LEGAL = re.compile(
     r"INC|LLC|CO|KG|OHG|SE|PLC|AB|AS|OY|SPA|S\.P\.A\.|SRL|S\.R\.L\.|KFT|S\.R\.O\.|SRO|CIE|"
     r"S\.C\.A|SCA|ET|EO|E\.K\.|UG)(?=\s|$|[.,])\.?"
 )
-_COUNTRY_TAIL = re.compile(
-    r"(?:GBR|USA|NLD|DEU|AUT|SGP|ZAF|FRA|ESP|BEL|CHE|IRL|LTU|CZE|HUN|POL|ITA|SWE|GTZA|LUX|LND)\s*$"
+_COUNTRY_TAIL = re.compile(  # a word of its own, or glued to a one-letter state ("... SGBR")
+    r"(?:(?<=\s)|(?<=\s[A-Z])|^)(?:GBR|USA|NLD|DEU|AUT|SGP|ZAF|FRA|ESP|BEL|CHE|IRL|LTU|CZE|HUN|POL|ITA|SWE|GTZA|LUX|LND)\s*$"
 )
 # how a card was used and the export's date label, at the end of a descriptor ("... DEE WHY NS
 # AUS Card xx0033 Value Date: 08/08/2022", "... NSW TAP AND PAY 0733"): not part of the name

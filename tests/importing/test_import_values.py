@@ -126,6 +126,11 @@ def test_commonwealth_bank_card_lines_name_the_shop_not_the_card() -> None:
         ("POS01SEP STATOIL     ", None, "STATOIL"),
         # a name that is nothing but a legal form keeps it, not the channel word and date
         ("POS20SEP BV ", None, "BV"),
+        # a country code ends a name only as a word of its own: "umlaut" keeps its "AUT"
+        ("Éáú üüüümlaut!     GP", None, "ÉÁÚ ÜÜÜÜMLAUT"),
+        ("HOTEL SACHER WIEN AUT", None, "HOTEL SACHER WIEN"),
+        ("AUTOHAUS PORSCHE", None, "AUTOHAUS PORSCHE"),  # not "AUTOHAUS PORS" (CHE)
+        ("CAFE MEDUSA", None, "CAFE MEDUSA"),  # not "CAFE MED" (USA)
     ],
 )
 def test_normalize_merchant(description: str, payee: str | None, expected: str) -> None:
