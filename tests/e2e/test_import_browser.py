@@ -1,6 +1,7 @@
 """End to end in a real browser: import a real CSV on the Transactions page, import it again
 (nothing added), search, correct a category in the data editor (the similar uncategorized rows
-follow at once), tag two rows in bulk, undo that and then the correction, then undo the import. Starts
+follow at once), tag two rows in bulk, undo that and then the correction, tag and exclude a row
+in Row details and undo that (its boxes show the row as stored again), then undo the import. Starts
 ``python -m app`` on a fresh data dir like ``test_browser.py`` (embedded PostgreSQL, or a fresh
 database on PFM_TEST_DATABASE_URL)."""
 
@@ -192,6 +193,31 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     wait_idle(page)
     page.wait_for_timeout(1500)
     assert _grid_texts(page).count("Income › Salary") == salary_before  # as before the edit
+
+    # Row details: tag and exclude one row, then undo it: the boxes show the row as stored
+    # again (the browser keeps a widget's typed value unless the app sets it)
+    page.get_by_text("Row details: split, tags, exclude").first.click()
+    wait_idle(page)
+    _choose(page, "Edit a transaction", "CTO")
+    wait_idle(page)
+    tags = shown(page.get_by_label("Tags (comma separated)"))
+    tags.fill("payroll, e2e")
+    tags.press("Enter")
+    wait_idle(page)
+    page.get_by_text("Exclude from spending and income").first.click()
+    wait_idle(page)
+    page.get_by_role("button", name="Save tags and exclusion").click()
+    expect(shown(page.get_by_text(re.compile(r"^Saved the tags and exclusion of .*CTO")))
+           ).to_be_visible(timeout=30_000)
+    expect(shown(page.get_by_text(re.compile(r"^Last change: the tags and exclusion of .*CTO.* saved\.$")))
+           ).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Undo", exact=True).click()
+    expect(shown(page.get_by_text("Undone: 1 transaction put back as before."))
+           ).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(shown(page.get_by_label("Tags (comma separated)"))).to_have_value("")
+    # the switch's input is drawn over (not "visible" itself): the first match after the rerun
+    expect(page.get_by_label("Exclude from spending and income").first).not_to_be_checked()
 
     # undo the import that brought the 27 rows
     page.get_by_role("tab", name="Import").click()
