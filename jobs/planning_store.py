@@ -23,7 +23,9 @@ from ml.goals import Goal
 
 log = logging.getLogger(__name__)
 
-PLANNING_VERSION = "planning-1"
+PLANNING_VERSION = "planning-2"
+"""Stored with every planning row. 2: goal plans sustain a year's average month drawn by
+``ml.goals.future_months`` (1: the forecast's 3-month average)."""
 MONTH_COLS = [f"{v}_p{q}" for v in ("income", "spend", "net", "balance") for q in (10, 50, 90)]
 
 
