@@ -19,7 +19,7 @@ import pandas as pd
 import psycopg
 
 from core import dashboard_queries as dq
-from core.currency import symbol
+from core.currency import format_money, symbol
 from core.preferences import base_currency
 from ml.goals import GOAL_KINDS, Goal, GoalPlanner
 from ml.readiness import DISCLAIMER as _DISCLAIMER
@@ -162,6 +162,16 @@ def save_budget(conn: psycopg.Connection, category_id: str, amount: float,
 
 def delete_budget(conn: psycopg.Connection, category_id: str) -> None:
     conn.execute("delete from public.budgets where category_id = %s", [category_id])
+
+
+def budget_line(category: str, spent: float, available: float, remaining: float, status: str,
+                currency: str) -> str:
+    """A budget's progress as one line: "Groceries: €379.02 of €735.00 · €355.98 left (ok)";
+    over budget, the overspend as such ("€46.55 over budget"), not as a negative amount left."""
+    head = f"{category}: {format_money(spent, currency)} of {format_money(available, currency)}"
+    if remaining < 0:
+        return f"{head} · {format_money(-remaining, currency)} over budget"
+    return f"{head} · {format_money(remaining, currency)} left ({status})"
 
 
 def safe_to_spend(conn: psycopg.Connection, month: dt.date) -> dict[str, Any] | None:

@@ -27,9 +27,8 @@ def _progress(rows: pd.DataFrame, ran: bool) -> None:
                 "nothing is converted.")
     for r in shown.itertuples(index=False):
         pct = 0.0 if pd.isna(r.pct) else float(r.pct)
-        st.progress(min(max(pct, 0.0), 1.0),
-                    text=f"{r.category}: {common.money(r.spent)} of {common.money(r.available)}"
-                         f" · {common.money(r.remaining)} left ({r.status})")
+        st.progress(min(max(pct, 0.0), 1.0), text=ps.budget_line(
+            r.category, r.spent, r.available, r.remaining, r.status, common.base_currency()))
 
 
 def _editor(rows: pd.DataFrame) -> None:

@@ -127,6 +127,8 @@ def test_budgets_page_sets_a_budget(open_page, db: Database, settings: Settings,
     at = open_page(user, "budgets")
     assert at.metric[0].label == "Safe to spend this month" and at.metric[0].value != "—"
     assert len(at.get("progress")) >= 3
+    texts = [p.proto.text for p in at.get("progress")]
+    assert all(" left (" in t or t.endswith(" over budget") for t in texts), texts
     name = at.selectbox(key="budget_category").value
     with db.user_session(user) as conn:
         cat = conn.execute("select id::text from categories where name = %s", [name]).fetchone()[0]
@@ -141,6 +143,17 @@ def test_budgets_page_sets_a_budget(open_page, db: Database, settings: Settings,
         seq = conn.execute("select dirty_seq > processed_seq from pipeline.user_state"
                            " where user_id = %s", [str(user.id)]).fetchone()[0]
     assert seq, "saving a budget marks the user for replanning"
+
+
+def test_a_budget_line_says_by_how_much_it_is_over() -> None:
+    """The progress bar's text: what is left, or over budget the overspend as such (it read
+    "-€46.55 left (over)")."""
+    assert ps.budget_line("Groceries", 379.02, 735.0, 355.98, "ok", "EUR") == \
+        "Groceries: €379.02 of €735.00 · €355.98 left (ok)"
+    assert ps.budget_line("Hair & Beauty", 81.55, 35.0, -46.55, "over", "EUR") == \
+        "Hair & Beauty: €81.55 of €35.00 · €46.55 over budget"
+    assert ps.budget_line("Fitness", 40.1, 40.1, 0.0, "reached", "GBP") == \
+        "Fitness: £40.10 of £40.10 · £0.00 left (reached)"
 
 
 def test_a_budget_for_a_category_deleted_since_is_refused_with_a_message(db: Database,
