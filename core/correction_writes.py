@@ -111,8 +111,9 @@ def record(conn: psycopg.Connection, rows: Sequence[tuple], category_id: Any,
     return written[0][1], [w[0] for w in written]
 
 
-STATE_COLUMNS = ("id, category_id, category_source, category_confidence, category_explanation,"
-                 " needs_review")
+STATE_NAMES = ("id", "category_id", "category_source", "category_confidence",
+               "category_explanation", "needs_review")
+STATE_COLUMNS = ", ".join(STATE_NAMES)
 """A row's category state as a decision found it (what :mod:`core.undo` restores)."""
 
 
@@ -153,7 +154,7 @@ def follow_rows_states(conn: psycopg.Connection, rows: Sequence[tuple], category
           update public.transactions t set category_id = %s, category_source = 'history',
               category_confidence = 0.97, needs_review = false, category_explanation = %s
           from before where t.id = before.id returning t.id)
-        select {', '.join('before.' + c.strip() for c in STATE_COLUMNS.split(','))}
+        select {', '.join('before.' + c for c in STATE_NAMES)}
         from before join filed on filed.id = before.id""",
         [*params, [r[0] for r in rows], category_id, category_id,
          f"Same merchant as a transaction you filed under {name[0]}"]).fetchall()

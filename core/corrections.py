@@ -46,6 +46,7 @@ from core.categories import leaf_problem
 from core.correction_writes import (
     NOT_SPLIT,
     STATE_COLUMNS,
+    STATE_NAMES,
     CorrectionError,
     check_leaf,
     load_one,
@@ -146,7 +147,7 @@ def apply_to_similar(conn: psycopg.Connection, tx_id: Any, category_id: Any) -> 
                  target.category_confidence, 'bulk'
           from target join upd on upd.id = target.id
           returning transaction_id, id::text, created_at)
-        select {', '.join('target.' + c.strip() for c in STATE_COLUMNS.split(','))},
+        select {', '.join('target.' + c for c in STATE_NAMES)},
                ins.id, ins.created_at
         from target join ins on ins.transaction_id = target.id""",
                         [*params, tx_id, category_id, category_id, category_id]).fetchall()

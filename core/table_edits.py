@@ -122,7 +122,7 @@ def _note(cipher: UserCipher | None, blob: Any) -> str:
 
 def _same_note(now: str, text: Any) -> bool:
     """Whether saving ``text`` would store the note the row has ``now`` (nothing to write)."""
-    return now.strip() == (text or "").strip()[:transaction_rows.MAX_NOTE].strip()
+    return now == transaction_rows.clean_note(text)
 
 
 def _key(value: Any) -> uuid.UUID | None:

@@ -52,10 +52,15 @@ def decrypt_note(cipher: UserCipher, blob: Any) -> str:
         return "(note cannot be decrypted)"
 
 
+def clean_note(text: str | None) -> str:
+    """A note as it is stored: trimmed, at most :data:`MAX_NOTE` characters ("" for none)."""
+    return (text or "").strip()[:MAX_NOTE]
+
+
 def set_notes(conn: psycopg.Connection, cipher: UserCipher, user_id: Any, tx_id: Any,
               text: str | None) -> None:
     """Store a note encrypted, with its blind index; an empty note removes it."""
-    text = (text or "").strip()[:MAX_NOTE] or None
+    text = clean_note(text) or None
     key = search_key(conn, cipher, user_id)
     conn.execute("update public.transactions set notes_enc = %s, notes_terms = %s where id = %s",
                  [cipher.encrypt(text, "notes"), note_terms(text, key), tx_id])

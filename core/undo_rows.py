@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from core.correction_writes import STATE_COLUMNS
+from core.correction_writes import STATE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ NOTES = ("notes_enc", "notes_terms")
 """The columns of a note."""
 DETAILS = ("tags", "excluded")
 """The columns Row details' "Save tags and exclusion" writes."""
-_STATE = tuple(c.strip() for c in STATE_COLUMNS.split(",") if c.strip() != "id")
+_STATE = STATE_NAMES[1:]  # without the id
 
 
 def snapshot(conn: psycopg.Connection, ids: Sequence[Any], columns: Sequence[str]) -> tuple:

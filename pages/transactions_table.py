@@ -10,11 +10,10 @@ that applies at once and offers "apply to all similar" (its count read from the 
 every render) and "always do this"; clearing a category ("—") sends the row back to the
 categorizer instead. Category and notes edits, "apply to all similar" and Row details' saves
 can be undone with the bulk actions, newest first (the Undo under the table; Row details then
-shows the rows as they are). The box after a
-correction is :mod:`pages.transactions_follow_up`. Rows waiting for review show the model's
-suggestion. Search, filters, pagination and totals run in SQL (``core.transactions_search``);
-filtered by category, the totals count a split transaction's parts in those categories only,
-and the caption says so.
+shows the rows as they are). The box after a correction is :mod:`pages.transactions_follow_up`.
+Rows waiting for review show the model's suggestion. Search, filters, pagination and totals run
+in SQL (``core.transactions_search``); filtered by category, the totals count a split
+transaction's parts in those categories only, and the caption says so.
 
 The editor reports edits by row position, and the rows behind a position may change before an
 edit arrives (another tab, the job filing rows); so each render keeps the rows it showed
