@@ -19,9 +19,10 @@ session only) and :func:`undo` puts back the newest one:
 * **exclude / include**: the rows it changed are counted again (or excluded again), if they
   still are as it left them;
 * **tag**: the tag is removed from the rows it was added to;
-* **fields** (a note edited in the table; tags and exclusion saved in Row details): the
-  columns get their earlier values back, if they still hold what the edit wrote
-  (:func:`tracked_fields`, :mod:`core.undo_rows`);
+* **fields** (a note edited in the table; tags and exclusion saved in Row details; a merchant
+  renamed): the columns get their earlier values back, if they still hold what the edit wrote
+  (:func:`tracked_fields`, :mod:`core.undo_rows`), and so do the rules it added (deleted) or
+  changed (their actions put back);
 * **split** (a split saved or removed in Row details): the parts and the row's category state
   are put back, if the row is still as the edit left it (:func:`tracked_split`).
 
@@ -51,7 +52,7 @@ from core.correction_writes import (
     states_of,
     undo_decision,
 )
-from core.undo_rows import restore_fields, restore_split, snapshot, split_state
+from core.undo_rows import restore_fields, restore_rules, restore_split, snapshot, split_state
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,10 @@ class Change:
     ``corrections`` it wrote and when (``at``: its database transaction's time);
     ``changed_ids``: the rows an exclude, include or tag action changed, ``label`` the tag;
     for ``fields`` and ``split``, ``before`` and ``after`` hold the changed rows as they were
-    and as the edit left them (``columns``: which columns, for ``fields``)."""
+    and as the edit left them (``columns``: which columns, for ``fields``); ``rules``: the
+    rules a ``fields`` change added or changed along with the rows, as ``(id, actions before
+    as JSON or None if added, actions after)`` (a merchant's rename,
+    :mod:`core.merchant_rename`)."""
 
     kind: str
     before: tuple[tuple, ...] = ()
@@ -79,6 +83,7 @@ class Change:
     label: str = ""
     after: tuple[tuple, ...] = ()
     columns: tuple[str, ...] = ()
+    rules: tuple[tuple, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -144,6 +149,7 @@ def _undo_one(conn: psycopg.Connection, change: Change) -> int:
     if change.kind == "clear":
         return undo_decision(conn, change.before, UNDECIDED, [], change.at, change.corrections)
     if change.kind == "fields":
+        restore_rules(conn, change.rules)
         return restore_fields(conn, change.columns, change.before, change.after)
     if change.kind == "split":
         return restore_split(conn, change.before[0], change.after[0])

@@ -1,5 +1,6 @@
 """Undo of the edits to one transaction's own fields: its note (the table's Notes cell), its
-tags and exclusion, and its split (Row details): the reads and writes behind
+tags and exclusion, its split (Row details) and its merchant's name (with the rules a rename
+added or changed, :func:`restore_rules`): the reads and writes behind
 :func:`core.undo.tracked_fields` and :func:`core.undo.tracked_split`.
 
 :func:`snapshot` and :func:`split_state` read the rows before and after an edit;
@@ -53,6 +54,22 @@ def restore_fields(conn: psycopg.Connection, columns: Sequence[str], before: Seq
     restored = 0
     for old, new in zip(before, after, strict=True):
         restored += conn.execute(query, [*old[1:], old[0], *new[1:]]).rowcount
+    return restored
+
+
+def restore_rules(conn: psycopg.Connection, rules: Sequence[tuple]) -> int:
+    """Put back the rules an edit added or changed (``(id, actions before as JSON or None if
+    it added the rule, actions after as JSON)`` each): an added rule is deleted, a changed one
+    gets its actions back, each only if its actions are still as the edit left them; how
+    many were."""
+    restored = 0
+    for rule_id, before, after in rules:
+        if before is None:
+            restored += conn.execute("delete from public.rules where id = %s and actions = %s::jsonb",
+                                     [rule_id, after]).rowcount
+        else:
+            restored += conn.execute("update public.rules set actions = %s::jsonb where id = %s"
+                                     " and actions = %s::jsonb", [before, rule_id, after]).rowcount
     return restored
 
 

@@ -1,6 +1,7 @@
 """Per-row inputs of a transactions frame, as the categorizer's state indexes them.
 
-:func:`normalized` normalizes each distinct raw description once and gives each row its
+:func:`normalized` normalizes each distinct raw description once (with the merchant's name in
+front where it names more than the line, :func:`lines_read`) and gives each row its
 merchant memory key (``m:<merchant>`` when the frame has a merchant; ``raw:<line>`` for a
 line with nothing readable left, so that only the same line shares it); :func:`rows_of` turns a
 frame into :class:`~ml.history.Rows` (sign, log-amount, day of month, weekday, account, date,
@@ -10,6 +11,7 @@ and the row's key and brand in the state's tables). Pure functions of frames.
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,8 @@ def normalized(frame: pd.DataFrame, known: dict[str, str] | None = None
     looked up in ``known``)."""
     raw = frame["description"].to_numpy(dtype=object)
     raw = np.where(pd.isna(raw), "", raw).astype(str).astype(object)
+    if "merchant" in frame.columns:
+        raw = lines_read(raw, frame["merchant"].to_numpy(dtype=object))
     codes, uniques = pd.factorize(raw, use_na_sentinel=False)
     known = known or {}
     norm_u = [known[u] if u in known else normalize_description(u) for u in uniques]
@@ -42,6 +46,31 @@ def normalized(frame: pd.DataFrame, known: dict[str, str] | None = None
         named = np.array([isinstance(m, str) and bool(m.strip()) for m in merch], dtype=bool)
         keys[named] = [f"m:{normalize_description(m)}" for m in merch[named]]
     return distinct, text_id, keys, dict(zip(uniques, norm_u, strict=True))
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def names_more(merchant: str, description: str) -> bool:
+    """Whether ``merchant`` has a word (3+ letters) the description does not (nor a word that
+    starts the same, "GMBH" for a cut-off "GM"): a name the user gave ("Hotel Okura" for
+    "POS20SEP BV") or a payee column, not the importer's reading of the line itself."""
+    have = _WORD.findall(description.casefold())
+    return any(not any(d.startswith(w) or w.startswith(d) for d in have)
+               for w in _WORD.findall(merchant.casefold()) if len(w) >= 3)
+
+
+def lines_read(raw: np.ndarray, merchant: np.ndarray) -> np.ndarray:
+    """The lines the text features read: the description, preceded by the merchant's name
+    where it :func:`names_more` ("Hotel Okura · POS20SEP BV"); each distinct pair once."""
+    names = pd.Series(np.where(pd.isna(merchant), "", merchant), dtype=object).astype(str)
+    pairs = (pd.Series(raw, dtype=object) + "\x1f" + names).to_numpy(dtype=object)
+    codes, uniques = pd.factorize(pairs, use_na_sentinel=False)
+    read = []
+    for pair in uniques:
+        r, _, m = pair.rpartition("\x1f")
+        read.append(f"{m.strip()} · {r}" if m.strip() and names_more(m, r) else r)
+    return np.array(read, dtype=object)[codes]
 
 
 def dates_of(frame: pd.DataFrame) -> pd.Series:

@@ -2,8 +2,10 @@
 with its top suggestions one click away and a full category picker; the suggestions at least
 90% sure can be accepted together from a table. The last decisions (a decision, or an accepted
 table) can be undone, newest first (:mod:`core.undo`), and the last card decision can be made a
-rule for the merchant's future imports ("Always do this", :mod:`core.correction_rules`). The
-tab shows the first merchants, says
+rule for the merchant's future imports ("Always do this", :mod:`core.correction_rules`). A
+card's "Rename" gives its merchant a readable name (every transaction of it, and by a rule
+future imports: :mod:`core.merchant_rename`), undone like a decision. The tab shows the first
+merchants, says
 how many wait in all, and shows the next ones on "Show more"; when the queue shrinks, what
 "Show more" asked for shrinks with it (never more pages than the queue fills)."""
 
@@ -15,7 +17,7 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from core import review
+from core import merchant_rename, review
 from core.categories import SEPARATOR, labels_by_id, leaf_options
 from core.correction_rules import rule_from_correction
 from core.corrections import CorrectionError
@@ -42,6 +44,23 @@ def _decide(tx_id: str, category: str, merchant: str) -> None:
     st.session_state[RULE_OFFER] = {"user": getattr(common.current_user(), "id", None),
                                     "tx": tx_id, "category_id": decision.category_id,
                                     "merchant": merchant, "category": category}
+
+
+def _rename(tx_id: str) -> None:
+    """A card's "Rename": every transaction of its merchant (and, if ticked, future imports)."""
+    try:
+        with common.session() as conn:
+            done = merchant_rename.rename_merchant(
+                conn, tx_id, st.session_state.get(f"rv-name-{tx_id}", ""),
+                remember=bool(st.session_state.get(f"rv-name-rule-{tx_id}", True)))
+    except merchant_rename.RenameError as exc:
+        st.toast(f"Not renamed: {exc}.")
+        return
+    st.toast(done.message)
+    if done.change is not None:
+        st.session_state.pop(RULE_OFFER, None)  # the last decision is no longer a category
+        common.remember_undo("rv_last", [done.change],
+                             f"Last decision: renamed {done.old} to {done.new}.")
 
 
 def _make_rule() -> None:
@@ -178,8 +197,16 @@ def render() -> None:
         _accept_sure(sure)
     for row in queue.itertuples(index=False):
         with st.container(border=True, key=f"rv-card-{row.example_id}"):
-            st.markdown(f"**{row.merchant}** · {_plural(row.n, 'transaction')} · latest "
-                        f"{row.last_date:%d %b %Y} {common.money(row.amount, row.currency)}")
+            head, rename = st.columns([6, 1], vertical_alignment="center")
+            head.markdown(f"**{row.merchant}** · {_plural(row.n, 'transaction')} · latest "
+                          f"{row.last_date:%d %b %Y} {common.money(row.amount, row.currency)}")
+            with rename.popover("Rename", help=f"Give {row.merchant} a name you recognise"):
+                st.text_input("Merchant name", value=row.merchant, key=f"rv-name-{row.example_id}",
+                              max_chars=merchant_rename.MAX_MERCHANT)
+                st.checkbox("Also in future imports (adds a rule)", value=True,
+                            key=f"rv-name-rule-{row.example_id}")
+                st.button("Rename merchant", key=f"rv-rename-{row.example_id}", on_click=_rename,
+                          args=(row.example_id,))
             st.caption(f"{row.example} — {row.explanation or 'no explanation'}"
                        + (f" · {review.HELD}" if row.held else ""))
             cols = st.columns(4)

@@ -1,5 +1,6 @@
 """The transactions table's *Row details*: split one transaction across categories, edit its
-tags and exclude it from spending and income.
+tags, exclude it from spending and income, and rename its merchant
+(:mod:`pages.transactions_merchant`).
 
 The row is picked among the rows of the table's page, by a readable label (identical rows are
 numbered, "(1 of 2)"); a split's parts are picked among leaf categories (each part needs one)
@@ -31,6 +32,7 @@ from core import undo
 from core.undo import Change
 from pages import common
 from pages import transactions_bulk as bulk
+from pages import transactions_merchant as merchant
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,8 @@ def render(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -
     """Split, tags and exclusion of one row; a split's parts are picked among ``leaves``."""
     names = _choices(rows)
     confirm_gone(rows)
-    pick = st.selectbox("Edit a transaction (split, tags, exclude)", list(names), key="tx_pick",
+    pick = st.selectbox("Edit a transaction (merchant, split, tags, exclude)", list(names),
+                        key="tx_pick",
                         format_func=names.__getitem__)
     if pick == NONE or pick not in names:
         return
@@ -89,6 +92,7 @@ def render(rows: pd.DataFrame, labels: dict[str, Any], leaves: dict[str, Any]) -
         _saved(change, f"Last change: {what} saved.")
     if (done := st.session_state.get(DETAILS_SAVED)) and done[0] == str(row.id):
         st.success(st.session_state.pop(DETAILS_SAVED)[1])
+    merchant.render(row.id, _as_stored, _saved)
     st.markdown("**Split across categories**")
     with common.session() as conn:
         parts = corr.get_splits(conn, row.id)

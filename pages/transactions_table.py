@@ -269,6 +269,6 @@ def render(user) -> None:
     follow_up.render()
     # kept open by its key: saving a split changes the Needs review count, so the tab labels,
     # and Streamlit redraws the tabs' contents (an expander without state would close)
-    with st.expander("Row details: split, tags, exclude", key=row_details.OPEN, on_change="rerun"):
+    with st.expander("Row details: merchant, split, tags, exclude", key=row_details.OPEN, on_change="rerun"):
         row_details.render(page.rows, labels, leaves)
 

@@ -1,7 +1,8 @@
 """End to end in a real browser: import a real CSV on the Transactions page, import it again
 (nothing added), search, correct a category in the data editor (the similar uncategorized rows
 follow at once), tag two rows in bulk, undo that and then the correction, tag and exclude a row
-in Row details and undo that (its boxes show the row as stored again), then undo the import. Starts
+in Row details and undo that (its boxes show the row as stored again), rename a merchant there
+and undo that, then undo the import. Starts
 ``python -m app`` on a fresh data dir like ``test_browser.py`` (embedded PostgreSQL, or a fresh
 database on PFM_TEST_DATABASE_URL)."""
 
@@ -196,7 +197,7 @@ def _flow(page, port: int, creds: dict, expect) -> None:
 
     # Row details: tag and exclude one row, then undo it: the boxes show the row as stored
     # again (the browser keeps a widget's typed value unless the app sets it)
-    page.get_by_text("Row details: split, tags, exclude").first.click()
+    page.get_by_text("Row details: merchant, split, tags, exclude").first.click()
     wait_idle(page)
     _choose(page, "Edit a transaction", "CTO")
     wait_idle(page)
@@ -218,6 +219,25 @@ def _flow(page, port: int, creds: dict, expect) -> None:
     expect(shown(page.get_by_label("Tags (comma separated)"))).to_have_value("")
     # the switch's input is drawn over (not "visible" itself): the first match after the rerun
     expect(page.get_by_label("Exclude from spending and income").first).not_to_be_checked()
+
+    # rename the merchant of all four CTO rows (and, by a rule, of future imports), then undo:
+    # the name box shows the stored name again
+    name = shown(page.get_by_label("Merchant name", exact=True))
+    expect(name).to_have_value("CTO")
+    expect(shown(page.get_by_text("4 transactions are named CTO."))).to_be_visible(timeout=30_000)
+    name.fill("Acme payroll")
+    name.press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Rename merchant").click()
+    expect(shown(page.get_by_text("Renamed CTO to Acme payroll on 4 transactions. Rule “Rename CTO"
+                                  " → Acme payroll” added: future imports get the new name."))
+           ).to_be_visible(timeout=30_000)
+    expect(shown(page.get_by_label("Merchant name", exact=True))).to_have_value("Acme payroll")
+    page.get_by_role("button", name="Undo", exact=True).click()
+    expect(shown(page.get_by_text("Undone: 4 transactions put back as before."))
+           ).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(shown(page.get_by_label("Merchant name", exact=True))).to_have_value("CTO")
 
     # undo the import that brought the 27 rows
     page.get_by_role("tab", name="Import").click()

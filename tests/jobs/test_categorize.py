@@ -93,7 +93,8 @@ def test_needs_review_tab_one_click_decision(db: Database, settings: Settings, h
     assert not at.exception, at.exception
     with db.user_session(user) as conn:
         before = review.queue_size(conn)
-    buttons = [b for b in at.button if b.key and b.key.startswith("rv-")]
+    buttons = [b for b in at.button if b.key and b.key.startswith("rv-")
+               and not b.key.startswith("rv-rename-")]  # the suggestions, not a card's Rename
     assert buttons and before > 0
     cards = [m.value for m in at.markdown if re.search(r"\d+ transactions? · latest", m.value)]
     assert cards and all("£" in c and "€" not in c for c in cards), cards[:3]
