@@ -1,4 +1,5 @@
-"""Transactions: the searchable table with corrections, statement import, duplicates, rules.
+"""Transactions: the searchable table with corrections, statement import, duplicates, rules
+and merchants.
 
 Each tab lives in its own module (``pages/transactions_*.py``); every figure and every change
 goes through ``core`` in the signed-in user's session. The open tab is remembered by name, so a
@@ -17,6 +18,7 @@ from pages import (
     common,
     transactions_dupes,
     transactions_import,
+    transactions_merchants,
     transactions_review,
     transactions_rules,
     transactions_table,
@@ -25,7 +27,7 @@ from pages import (
 log = logging.getLogger(__name__)
 
 
-TABS = ("Transactions", "Needs review", "Import", "Possible duplicates", "Rules")
+TABS = ("Transactions", "Needs review", "Import", "Possible duplicates", "Rules", "Merchants")
 
 
 def _open_tab(counts: dict[str, int]) -> tuple[list[str], str]:
@@ -48,7 +50,7 @@ def render() -> None:
     tabs = st.tabs(labels, default=default, key="tx_tabs", on_change="rerun")
     st.session_state["tx_tab"] = next((name for name, tab in zip(TABS, tabs, strict=True) if tab.open),
                                       TABS[0])
-    table, to_review, upload, dupes, rules = tabs
+    table, to_review, upload, dupes, rules, merchants = tabs
     with table:
         transactions_table.render(user)
     with to_review:
@@ -59,6 +61,9 @@ def render() -> None:
         transactions_dupes.render()
     with rules:
         transactions_rules.render()
+    with merchants:
+        if merchants.open:  # a list of every merchant: drawn only while it is looked at
+            transactions_merchants.render()
 
 
 render()

@@ -180,7 +180,7 @@ def test_the_open_tab_survives_a_decision_that_changes_its_count(open_page, db, 
                      " ('CTO', 'POS20SEP BV')")
     at = open_page(user, "transactions")
     assert [t.label for t in at.tabs] == ["Transactions", "Needs review (5)", "Import",
-                                          "Possible duplicates (2)", "Rules"]
+                                          "Possible duplicates (2)", "Rules", "Merchants"]
     assert _open_label(at) == "Transactions"
     # the user opens Possible duplicates (what the browser sends) and keeps both of one pair
     at.session_state["tx_tabs"] = "Possible duplicates (2)"

@@ -1,0 +1,59 @@
+"""The user's merchants, for the Merchants tab: one line per merchant (as the review queue and
+the categorizer know it, :data:`core.queries.MERCHANT`, names compared ignoring case as a
+rename compares them) with how many transactions it has, the money out and in, its usual
+category, when it was first and last seen, and one of its transactions (what
+:func:`core.merchant_rename.rename_merchant` is given).
+
+Sums add the amounts as stored (like the dashboard's top merchants); excluded rows and
+transfers count here too: this is a list of names, not a spending report. Runs in the caller's
+session (RLS).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+import psycopg
+
+from core.queries import MERCHANT
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ["merchant", "transactions", "money_out", "money_in", "category", "first", "last",
+           "example_id"]
+LIMIT = 500
+"""At most this many merchants are listed (most transactions first); a search narrows them."""
+
+
+def list_merchants(conn: psycopg.Connection, search: str = "", limit: int = LIMIT
+                   ) -> tuple[pd.DataFrame, int]:
+    """(the merchants whose name contains ``search``, most transactions first, at most
+    ``limit``; how many match in all). A merchant written in several cases shows its most
+    frequent spelling; its category is the one most of its categorized rows have."""
+    text = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    needle = f"%{text}%" if text else None
+    rows = conn.execute(f"""
+        with m as (
+          select {MERCHANT} as name, lower({MERCHANT}) as k, t.id, t.amount, t.date,
+                 case when c.parent_id is null then c.name
+                      else coalesce(p.name || ' › ', '') || c.name end as category
+          from public.transactions t
+          left join public.categories c on c.id = t.category_id
+          left join public.categories p on p.id = c.parent_id
+          where %(needle)s::text is null or lower({MERCHANT}) like %(needle)s
+        ), g as (
+          select k, mode() within group (order by name) as name, count(*) as n,
+                 coalesce(-sum(amount) filter (where amount < 0), 0)::float8 as money_out,
+                 coalesce(sum(amount) filter (where amount > 0), 0)::float8 as money_in,
+                 mode() within group (order by category) as category,
+                 min(date) as first, max(date) as last,
+                 (array_agg(id order by date desc, id))[1] as example_id
+          from m group by k
+        )
+        select name, n, money_out, money_in, category, first, last, example_id,
+               count(*) over () as total
+        from g order by n desc, lower(name) limit %(limit)s""",
+                        {"needle": needle, "limit": limit}).fetchall()
+    total = int(rows[0][-1]) if rows else 0
+    return pd.DataFrame([r[:-1] for r in rows], columns=COLUMNS), total
