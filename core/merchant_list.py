@@ -4,8 +4,9 @@ rename compares them) with how many transactions it has, the money out and in, i
 category, when it was first and last seen, and one of its transactions (what
 :func:`core.merchant_rename.rename_merchant` is given).
 
-Sums add the amounts as stored (like the dashboard's top merchants); excluded rows and
-transfers count here too: this is a list of names, not a spending report. Runs in the caller's
+Sums add the amounts as stored (like the dashboard's top merchants), and the currency column
+says "mixed" where a merchant's rows are in several currencies; excluded rows and transfers
+count here too: this is a list of names, not a spending report. Runs in the caller's
 session (RLS).
 """
 
@@ -20,8 +21,8 @@ from core.queries import MERCHANT
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ["merchant", "transactions", "money_out", "money_in", "category", "first", "last",
-           "example_id"]
+COLUMNS = ["merchant", "transactions", "money_out", "money_in", "currency", "category", "first",
+           "last", "example_id"]
 LIMIT = 500
 """At most this many merchants are listed (most transactions first); a search narrows them."""
 
@@ -35,7 +36,7 @@ def list_merchants(conn: psycopg.Connection, search: str = "", limit: int = LIMI
     needle = f"%{text}%" if text else None
     rows = conn.execute(f"""
         with m as (
-          select {MERCHANT} as name, lower({MERCHANT}) as k, t.id, t.amount, t.date,
+          select {MERCHANT} as name, lower({MERCHANT}) as k, t.id, t.amount, t.date, t.currency,
                  case when c.parent_id is null then c.name
                       else coalesce(p.name || ' › ', '') || c.name end as category
           from public.transactions t
@@ -46,12 +47,14 @@ def list_merchants(conn: psycopg.Connection, search: str = "", limit: int = LIMI
           select k, mode() within group (order by name) as name, count(*) as n,
                  coalesce(-sum(amount) filter (where amount < 0), 0)::float8 as money_out,
                  coalesce(sum(amount) filter (where amount > 0), 0)::float8 as money_in,
+                 case when count(distinct currency) = 1 then min(currency) else 'mixed' end
+                   as currency,
                  mode() within group (order by category) as category,
                  min(date) as first, max(date) as last,
                  (array_agg(id order by date desc, id))[1] as example_id
           from m group by k
         )
-        select name, n, money_out, money_in, category, first, last, example_id,
+        select name, n, money_out, money_in, currency, category, first, last, example_id,
                count(*) over () as total
         from g order by n desc, lower(name) limit %(limit)s""",
                         {"needle": needle, "limit": limit}).fetchall()

@@ -37,7 +37,8 @@ By default the model knows nothing about a category until a row of it is reveale
 ``--categories-known`` gives it the list of category names up front, as the product does (the
 user's categories exist before any transaction is filed under them). ``--cold-start`` measures
 a new user's first decisions instead (:mod:`ml.cold_start`). ``--demo`` evaluates on
-the demo generator's household (``--seed``, ``--months``) instead of a file.
+the demo generator's household (``--seed``, ``--months``; ``--merchant`` keeps its merchant
+names, as a bank with a merchant column exports them) instead of a file.
 
 The CSV needs a date, a description, an amount (or debit and credit) and a category (or
 label) column (a merchant/payee and an account column are used too when present), under any
@@ -223,14 +224,15 @@ def load_labeled_csv(path: Path) -> pd.DataFrame:
     return read_labeled_text(text)
 
 
-def demo_frame(seed: int = 7, months: int = 24) -> pd.DataFrame:
-    """Labeled rows from the demo generator (fixed end date, so runs repeat exactly)."""
+def demo_frame(seed: int = 7, months: int = 24, merchant: bool = False) -> pd.DataFrame:
+    """Labeled rows from the demo generator (fixed end date, so runs repeat exactly);
+    ``merchant``: with its merchant column, as a bank that exports one gives it."""
     import datetime as dt
 
     from core.demo_data import generate_household
 
     tx = generate_household(seed=seed, months=months, end=dt.date(2025, 6, 30)).transactions
-    return tx[["date", "description", "amount", "category"]]
+    return tx[["date", "description", "amount", "category", *(["merchant"] if merchant else [])]]
 
 
 def _share(fig: dict[str, Any]) -> str:
@@ -249,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     src.add_argument("--demo", action="store_true", help="use the demo generator's household")
     ap.add_argument("--seed", type=int, default=7, help="demo household seed")
     ap.add_argument("--months", type=int, default=24, help="demo history length")
+    ap.add_argument("--merchant", action="store_true",
+                    help="demo rows keep the generator's merchant names (a bank's merchant column)")
     ap.add_argument("--block", type=int, default=25)
     ap.add_argument("--target", type=float, default=0.95,
                     help="precision target of the track-record levels and the coverage ceiling"
@@ -263,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING if args.json else logging.INFO,
                         format="%(message)s", stream=sys.stderr)
     try:
-        raw = demo_frame(args.seed, args.months) if args.demo else load_labeled_csv(args.labeled)
+        raw = demo_frame(args.seed, args.months, args.merchant) if args.demo \
+            else load_labeled_csv(args.labeled)
         data, dropped = prepare_labeled(raw)
     except (OSError, ValueError, pd.errors.ParserError) as exc:  # a file it cannot use: say why
         print(f"{args.labeled or 'demo data'}: {exc}", file=sys.stderr)

@@ -56,6 +56,7 @@ def render() -> None:
                      "transactions": st.column_config.NumberColumn("Transactions"),
                      "money_out": st.column_config.NumberColumn("Money out", format="%.2f"),
                      "money_in": st.column_config.NumberColumn("Money in", format="%.2f"),
+                     "currency": st.column_config.TextColumn("Currency"),
                      "category": st.column_config.TextColumn("Usual category"),
                      "first": st.column_config.DateColumn("First seen"),
                      "last": st.column_config.DateColumn("Last seen")})

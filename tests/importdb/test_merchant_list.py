@@ -36,11 +36,14 @@ def test_list_counts_sums_dates_and_search(db, boi_user, make_user) -> None:
         assert total == len(merchants) == len({m.lower() for m in merchants["merchant"]})
         first = merchants.iloc[0]  # most transactions first: the four salary lines
         assert (first.merchant, first.transactions) == ("CTO", 4)
-        assert (first.money_out, round(first.money_in, 2)) == (0.0, 3383.69)
+        assert (first.money_out, round(first.money_in, 2), first.currency) == (0.0, 3383.69, "EUR")
         assert first.category == "Income › Salary"  # two of four filed: the usual category
         assert (first["first"], first["last"]) == (dt.date(2017, 9, 7), dt.date(2017, 9, 28))
         statoil = merchants.set_index("merchant").loc["STATOIL"]
         assert (statoil.transactions, statoil.money_out) == (2, 183.5)
+        conn.execute("update transactions set currency = 'GBP' where description like"
+                     " 'POS13SEP STATOIL%%'")
+        assert list_merchants(conn, "statoil")[0].iloc[0].currency == "mixed"
         found, n = list_merchants(conn, "  atm ")
         assert sorted(found["merchant"]) == ["ATM", "ATMD"] and n == 2
         assert list_merchants(conn, "%")[1] == 0  # a wildcard is a literal character here

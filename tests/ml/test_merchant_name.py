@@ -56,3 +56,19 @@ def test_a_renamed_merchant_is_read_by_the_prior_and_the_history(embedder, cache
     assert plain.confidence < 0.3  # only the small amount points to coffee
     assert named.category == "Coffee & Snacks" and named.confidence > 0.5
     assert "starbucks" in named.explanation
+
+
+def test_the_demo_evaluation_can_keep_the_merchant_column():
+    from ml.evaluate import demo_frame, feature_columns
+    from ml.labeled_data import prepare_labeled
+
+    assert "merchant" not in demo_frame(seed=7, months=3).columns
+    data, dropped = prepare_labeled(demo_frame(seed=7, months=3, merchant=True))
+    assert dropped == 0 and "merchant" in feature_columns(data)
+    read = lines_read(data["description"].to_numpy(dtype=object),
+                      data["merchant"].to_numpy(dtype=object))
+    named = read != data["description"].to_numpy(dtype=object)
+    # the generator names some shops as the bank's line does not ("Albert Heijn", "AH 3968")
+    assert 0 < named.sum() < len(data)
+    assert all(r.endswith(" · " + d) for r, d in zip(read[named], data["description"][named],
+                                                      strict=True))
