@@ -4,6 +4,10 @@ rename compares them) with how many transactions it has, the money out and in, i
 category, when it was first and last seen, and one of its transactions (what
 :func:`core.merchant_rename.rename_merchant` is given).
 
+:func:`suggestions` names the merchants that look like one shop written two ways
+(:mod:`ml.merchant_pairs`), except the pairs the user kept apart (:func:`keep_apart`, table
+``merchant_pairs_apart``).
+
 Sums add the amounts as stored (like the dashboard's top merchants), and the currency column
 says "mixed" where a merchant's rows are in several currencies; excluded rows and transfers
 count here too: this is a list of names, not a spending report. Runs in the caller's
@@ -18,6 +22,7 @@ import pandas as pd
 import psycopg
 
 from core.queries import MERCHANT
+from ml.merchant_pairs import Pair, apart_key, similar_pairs
 
 log = logging.getLogger(__name__)
 
@@ -60,3 +65,28 @@ def list_merchants(conn: psycopg.Connection, search: str = "", limit: int = LIMI
                         {"needle": needle, "limit": limit}).fetchall()
     total = int(rows[0][-1]) if rows else 0
     return pd.DataFrame([r[:-1] for r in rows], columns=COLUMNS), total
+
+
+def kept_apart(conn: psycopg.Connection) -> set[tuple[str, str]]:
+    """The pairs the user said are different merchants (lower case, in order)."""
+    return {(a, b) for a, b in conn.execute("select name_a, name_b from public.merchant_pairs_apart")}
+
+
+def keep_apart(conn: psycopg.Connection, a: str, b: str) -> None:
+    """Remember that merchants ``a`` and ``b`` are different shops: not suggested again."""
+    x, y = apart_key(a, b)
+    if x == y:
+        raise ValueError("a merchant cannot be kept apart from itself")
+    conn.execute("insert into public.merchant_pairs_apart (name_a, name_b) values (%s, %s)"
+                 " on conflict (user_id, name_a, name_b) do nothing", [x, y])
+    log.info("two merchants kept apart")
+
+
+def suggestions(conn: psycopg.Connection, merchants: pd.DataFrame, limit: int = 5) -> list[Pair]:
+    """Merges worth asking about among ``merchants`` (:func:`list_merchants`), most
+    transactions first: alike names not filed under different categories nor kept apart."""
+    if len(merchants) < 2:
+        return []
+    cats = [c if isinstance(c, str) else None for c in merchants["category"]]
+    return similar_pairs(list(merchants["merchant"]), list(merchants["transactions"]), cats,
+                         kept_apart(conn), limit)

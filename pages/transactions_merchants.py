@@ -1,8 +1,10 @@
 """The Transactions page's *Merchants* tab: every merchant with its transactions, money out and
 in, usual category and when it was seen (:mod:`core.merchant_list`), searchable; pick one to
 rename it, or give it another merchant's name to make the two one merchant (a merge), for
-future imports too by a rule (:mod:`core.merchant_rename`). Renames can be undone, newest
-first, with the tab's own Undo.
+future imports too by a rule (:mod:`core.merchant_rename`). Above the list, merchants that look
+like one shop written two ways are offered for a merge either way, or "Not the same" (kept
+apart, not suggested again; :mod:`ml.merchant_pairs`). Renames and merges can be undone,
+newest first, with the tab's own Undo.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import logging
 import streamlit as st
 
 from core import merchant_rename as rename
-from core.merchant_list import LIMIT, list_merchants
+from core.merchant_list import LIMIT, keep_apart, list_merchants, suggestions
 from pages import common
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ def render() -> None:
     search = st.text_input("Search merchants", key="mc_search")
     with common.session() as conn:
         merchants, total = list_merchants(conn, search)
+        pairs = suggestions(conn, merchants)
     if merchants.empty:
         st.info("No merchant matches." if search.strip() else "No transactions yet: import a "
                 "statement first.")
@@ -49,6 +52,8 @@ def render() -> None:
                 f"{total:,} merchant{'s' if total != 1 else ''}. ")
                + "Rename one, or give it another merchant's name to make them one merchant: "
                "the review queue, the dashboard and the categorizer then know them as one.")
+    names = dict(zip(merchants["merchant"], merchants["example_id"], strict=True))
+    _suggest(pairs, names)
     shown = merchants.drop(columns="example_id").fillna({"category": "—"})  # none filed yet
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={
@@ -60,7 +65,6 @@ def render() -> None:
                      "category": st.column_config.TextColumn("Usual category"),
                      "first": st.column_config.DateColumn("First seen"),
                      "last": st.column_config.DateColumn("Last seen")})
-    names = dict(zip(merchants["merchant"], merchants["example_id"], strict=True))
     pick = st.selectbox("Rename or merge", list(names), index=None, key="mc_pick",
                         placeholder=f"Choose a merchant (of the {min(total, LIMIT):,} listed)")
     if pick is None:
@@ -74,13 +78,42 @@ def render() -> None:
         st.error(problem)
 
 
+def _suggest(pairs: list, names: dict) -> None:
+    """Merchants that look like one shop written two ways: merge either into the other (and,
+    by a rule, future imports), or say they are different (not suggested again)."""
+    if not pairs:
+        return
+    st.markdown("**Possibly the same merchant**")
+    for n, p in enumerate(pairs):
+        text, into, back, apart = st.columns([5, 2, 2, 2], vertical_alignment="center")
+        text.caption(f"{p.merge} and {p.into} ({p.transactions} transactions): {p.why}.")
+        into.button(f"Merge into {p.into}", key=f"mc_merge_{n}", on_click=_apply,
+                    args=(names[p.merge], p.into, True, [p.into]))
+        back.button(f"Merge into {p.merge}", key=f"mc_merge_back_{n}", on_click=_apply,
+                    args=(names[p.into], p.merge, True, [p.merge]))
+        apart.button("Not the same", key=f"mc_apart_{n}", on_click=_keep_apart,
+                     args=(p.merge, p.into))
+
+
+def _keep_apart(a: str, b: str) -> None:
+    with common.session() as conn:
+        keep_apart(conn, a, b)
+    st.session_state[DONE] = f"{a} and {b} are kept apart: not suggested again."
+
+
 def _rename(tx_id: str, pick: str, others: list[str]) -> None:
-    """The button's callback (it runs before the widgets are drawn again, so the picker can be
-    emptied): rename, confirm, offer it for Undo."""
+    """The form's callback (it runs before the widgets are drawn again, so the picker can be
+    emptied)."""
+    _apply(tx_id, st.session_state.get(f"mc_name_{pick}", ""),
+           bool(st.session_state.get(f"mc_rule_{pick}", True)), others)
+
+
+def _apply(tx_id: str, name: str, remember: bool, others: list[str]) -> None:
+    """Rename the merchant of ``tx_id`` to ``name`` everywhere, confirm (a merge if ``others``
+    has the name), offer it for Undo."""
     try:
         with common.session() as conn:
-            done = rename.rename_merchant(conn, tx_id, st.session_state.get(f"mc_name_{pick}", ""),
-                                          remember=bool(st.session_state.get(f"mc_rule_{pick}", True)))
+            done = rename.rename_merchant(conn, tx_id, name, remember=remember)
     except rename.RenameError as exc:
         st.session_state[FAILED] = f"Not renamed: {exc}."
         return

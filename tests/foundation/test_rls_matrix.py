@@ -28,6 +28,9 @@ SPEC: dict[str, tuple[set[str], str, dict[str, str]]] = {
         "account_id": "{account}", "date": "current_date", "amount": "-1.00",
         "dedupe_key": "'k-' || gen_random_uuid()"}),
     "rules": (ALL, "name", {"name": "'r'"}),
+    # merchants the user said are different shops (session 22): kept or forgotten, never edited
+    "merchant_pairs_apart": ({"select", "insert", "delete"}, "name_a", {
+        "name_a": "'a-' || gen_random_uuid()", "name_b": "'b-' || gen_random_uuid()"}),
     "corrections": (ALL, "source", {"transaction_id": "{transaction}"}),
     "user_keys": ({"select", "insert"}, "master_key_id", {
         "wrapped_key": "'\\x00'::bytea", "master_key_id": "'k'"}),
@@ -104,6 +107,7 @@ def world(db: Database, make_user, settings):
             " values (%s, %s, current_date, -12.50, 'TESCO', 'k1') returning id",
             [account, batch]).fetchone()[0]
         conn.execute("insert into rules (name) values ('r1')")
+        conn.execute("insert into merchant_pairs_apart (name_a, name_b) values ('atm', 'atmd')")
         conn.execute("insert into corrections (transaction_id) values (%s)", [tx])
         user_cipher(conn, a.user.id, keyring(settings))
         audit.record(conn, a.user, "test_entry")

@@ -1,7 +1,8 @@
 """The Merchants tab (``core.merchant_list``, ``pages.transactions_merchants``) on the real Bank
 of Ireland export in a real database with RLS: one line per merchant with its counts, sums,
 usual category and dates; search (wildcards are literal); a merge of two names into one, with
-its rule, undone by the tab's Undo; the list is drawn only while the tab is open."""
+its rule, undone by the tab's Undo; the list is drawn only while the tab is open; alike names
+suggested for a merge either way, or kept apart for good."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from core.merchant_list import list_merchants
+from core.merchant_list import keep_apart, kept_apart, list_merchants, suggestions
 from core.rules_store import list_rules
 
 BOI = "bank2ynab/test/test-data/test_BOI_TransactionExport.csv"
@@ -80,3 +81,34 @@ def test_tab_merges_two_names_and_undoes(open_page, db, boi_user) -> None:
     at.text_input(key="mc_name_ATM").input("")
     at.button(key="mc_rename").click().run()
     assert [e.value for e in at.error] == ["Not renamed: type the merchant's new name."]
+
+
+def test_suggestions_merge_either_way_or_stay_apart(open_page, db, boi_user, make_user) -> None:
+    with db.user_session(boi_user) as conn:
+        merchants, _ = list_merchants(conn)
+        pairs = suggestions(conn, merchants)
+        assert [(p.merge, p.into) for p in pairs] == [("ATM", "ATMD")]  # 1 and 2 rows
+    at = open_page(boi_user, "transactions")
+    at.session_state["tx_tab"] = "Merchants"
+    at.run()
+    assert any(c.value == "ATM and ATMD (3 transactions): one name is the other plus a letter or"
+               " two." for c in at.caption)
+    at.button(key="mc_merge_back_0").click().run()  # "Merge into ATM": the readable name
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("Renamed ATMD to ATM on 2 transactions.") for s in at.success)
+    with db.user_session(boi_user) as conn:
+        assert _names(conn, "ATM%") == ["ATM"] * 3
+        assert suggestions(conn, list_merchants(conn)[0]) == []  # one merchant now
+    at.button(key="mc_undo").click().run()
+    at.button(key="mc_apart_0").click().run()
+    assert "ATM and ATMD are kept apart: not suggested again." in [s.value for s in at.success]
+    assert not any(b.key == "mc_apart_0" for b in at.button)
+    with db.user_session(boi_user) as conn:
+        assert _names(conn, "ATM%") == ["ATM", "ATMD", "ATMD"]
+        assert kept_apart(conn) == {("atm", "atmd")}
+        keep_apart(conn, "ATMD", "Atm")  # twice: still one row
+        assert conn.execute("select count(*) from merchant_pairs_apart").fetchone()[0] == 1
+        with pytest.raises(ValueError, match="from itself"):
+            keep_apart(conn, "ATM", "atm ")
+    with db.user_session(make_user(name="merchants-apart").user) as conn:
+        assert kept_apart(conn) == set()  # RLS: another user's pairs are not theirs
