@@ -5,7 +5,9 @@ Real labeled exports differ: a comma, semicolon, tab or pipe delimiter; ``Catego
 ``label``; ``Transaction Date`` or ``Booking date``; one signed amount, an unsigned one with a
 debit/credit flag column (Mint's ``Transaction Type``), or separate debit and credit columns;
 ``1 234.56``, ``1.234,56``, ``(12.50)``, ``12.50-`` or ``€ -3,00``; ISO, month-first or
-day-first dates. :func:`read_labeled_text` picks the delimiter,
+day-first dates; a memo column as the description with the payee beside it (YNAB: ``Payee``,
+``Memo``, ``Outflow``, ``Inflow``), where a row with no memo is described by its payee.
+:func:`read_labeled_text` picks the delimiter,
 :func:`prepare_labeled` finds the columns (:data:`ALIASES`), the decimal separator of each
 amount column and the date order, and drops (and counts) rows without a date, description or
 label (a label such as "Uncategorized" counts as none: :data:`NO_LABEL`). Pure functions on
@@ -34,8 +36,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "amount": ("amount", "transaction amount", "value", "amt", "betrag", "bedrag", "importe",
                "montant"),
     "debit": ("debit", "debit amount", "withdrawal", "withdrawals", "money out", "paid out",
-              "out"),
-    "credit": ("credit", "credit amount", "deposit", "deposits", "money in", "paid in", "in"),
+              "outflow", "out"),
+    "credit": ("credit", "credit amount", "deposit", "deposits", "money in", "paid in",
+               "inflow", "in"),
     "flag": ("transaction type", "debit/credit", "credit/debit", "dr/cr", "cr/dr", "type",
              "credit debit indicator", "af bij", "af/bij"),
     "category": ("category", "categories", "label", "labels", "class", "budget category",
@@ -151,6 +154,9 @@ def prepare_labeled(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     for role in OPTIONAL:  # what the product also knows of a transaction, when the file has it
         if role in cols:
             df[role] = raw[cols[role]].astype(str).str.strip().astype(object)
+    if "merchant" in df.columns:  # a memo left empty (YNAB): the payee is the line
+        blank = df["description"].isna() | (df["description"].astype(str).str.strip() == "")
+        df.loc[blank, "description"] = df.loc[blank, "merchant"]
     desc_ok = df["description"].notna() & (df["description"].astype(str).str.strip() != "")
     label = df["category"].astype(str).str.strip()
     unfiled = label.str.lower().isin(NO_LABEL)

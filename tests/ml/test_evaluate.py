@@ -15,7 +15,7 @@ import pytest
 
 from ml.categorizer import TransactionCategorizer
 from ml.evaluate import error_reduction_interval, feature_columns, load_labeled_csv
-from ml.labeled_data import parse_amount, prepare_labeled
+from ml.labeled_data import parse_amount, prepare_labeled, read_labeled_text
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELED = ROOT / ".." / "shared" / "data" / "labeled" / "yassirawad_za_labeled" / "data" / \
@@ -300,6 +300,33 @@ def test_merchant_and_account_columns_reach_the_model_when_the_file_has_them():
         "Date": ["2024-01-02"], "Payee": ["Tesco"], "Amount": ["-5"], "Category": ["Food"]}))[0]
     assert list(payee_only["description"]) == ["Tesco"] and "merchant" not in payee_only
     assert feature_columns(payee_only) == ["date", "description", "amount"]
+
+
+def test_a_ynab_register_export_reads_with_its_payees_and_outflow_inflow():
+    """YNAB writes the payee in ``Payee``, an optional memo in ``Memo`` and the money in
+    ``Outflow`` / ``Inflow``: a row without a memo is described by its payee (it was dropped as
+    undescribed), and the columns give signed amounts (they were not read at all)."""
+    from ml.row_inputs import lines_read
+
+    text = ('"Account","Flag","Date","Payee","Category Group/Category","Category Group",'
+            '"Category","Memo","Outflow","Inflow","Cleared"\n'
+            '"Checking","","01/15/2024","Tesco","Everyday: Groceries","Everyday","Groceries",'
+            '"","€12.30","€0.00","Cleared"\n'
+            '"Checking","","01/16/2024","Shell","Everyday: Fuel","Everyday","Fuel",'
+            '"weekend trip","€40.00","€0.00","Cleared"\n'
+            '"Checking","","01/31/2024","Employer","Inflow: Ready to Assign","Inflow",'
+            '"Ready to Assign","","€0.00","€2,000.00","Cleared"\n')
+    data, dropped = prepare_labeled(read_labeled_text(text))
+    assert dropped == 0
+    assert list(data["description"]) == ["Tesco", "weekend trip", "Employer"]
+    assert list(data["merchant"]) == ["Tesco", "Shell", "Employer"]
+    assert list(data["amount"]) == [-12.3, -40.0, 2000.0]
+    assert list(data["category"]) == ["Groceries", "Fuel", "Ready to Assign"]
+    assert list(data["date"].dt.day) == [15, 16, 31]
+    # the memo and the payee are both read by the model
+    assert list(lines_read(data["description"].to_numpy(dtype=object),
+                           data["merchant"].to_numpy(dtype=object))) == [
+        "Tesco", "Shell · weekend trip", "Employer"]
 
 
 def test_breakdown_groups_rows_by_what_was_known_before_their_block():
