@@ -82,6 +82,13 @@ def keep_apart(conn: psycopg.Connection, a: str, b: str) -> None:
     log.info("two merchants kept apart")
 
 
+def forget_apart(conn: psycopg.Connection, a: str, b: str) -> bool:
+    """Suggest merging ``a`` and ``b`` again (undoes :func:`keep_apart`); whether it was kept."""
+    x, y = apart_key(a, b)
+    return conn.execute("delete from public.merchant_pairs_apart where name_a = %s and name_b = %s",
+                        [x, y]).rowcount == 1
+
+
 def suggestions(conn: psycopg.Connection, merchants: pd.DataFrame, limit: int = 5) -> list[Pair]:
     """Merges worth asking about among ``merchants`` (:func:`list_merchants`), most
     transactions first: alike names not filed under different categories nor kept apart."""

@@ -14,7 +14,14 @@ import logging
 import streamlit as st
 
 from core import merchant_rename as rename
-from core.merchant_list import LIMIT, keep_apart, list_merchants, suggestions
+from core.merchant_list import (
+    LIMIT,
+    forget_apart,
+    keep_apart,
+    kept_apart,
+    list_merchants,
+    suggestions,
+)
 from pages import common
 
 log = logging.getLogger(__name__)
@@ -43,6 +50,7 @@ def render() -> None:
     with common.session() as conn:
         merchants, total = list_merchants(conn, search)
         pairs = suggestions(conn, merchants)
+        apart = sorted(kept_apart(conn))
     if merchants.empty:
         st.info("No merchant matches." if search.strip() else "No transactions yet: import a "
                 "statement first.")
@@ -65,6 +73,8 @@ def render() -> None:
                      "category": st.column_config.TextColumn("Usual category"),
                      "first": st.column_config.DateColumn("First seen"),
                      "last": st.column_config.DateColumn("Last seen")})
+    if apart:
+        _apart(apart)
     pick = st.selectbox("Rename or merge", list(names), index=None, key="mc_pick",
                         placeholder=f"Choose a merchant (of the {min(total, LIMIT):,} listed)")
     if pick is None:
@@ -93,6 +103,21 @@ def _suggest(pairs: list, names: dict) -> None:
                     args=(names[p.into], p.merge, True, [p.merge]))
         apart.button("Not the same", key=f"mc_apart_{n}", on_click=_keep_apart,
                      args=(p.merge, p.into))
+
+
+def _apart(pairs: list[tuple[str, str]]) -> None:
+    """The pairs said to be different shops, each of which can be suggested again."""
+    with st.expander(f"Kept apart ({len(pairs)})"):
+        for n, (a, b) in enumerate(pairs):
+            text, again = st.columns([5, 2], vertical_alignment="center")
+            text.caption(f"{a} and {b}")
+            again.button("Suggest again", key=f"mc_again_{n}", on_click=_forget, args=(a, b))
+
+
+def _forget(a: str, b: str) -> None:
+    with common.session() as conn:
+        forget_apart(conn, a, b)
+    st.session_state[DONE] = f"{a} and {b} may be suggested for a merge again."
 
 
 def _keep_apart(a: str, b: str) -> None:

@@ -2,7 +2,7 @@
 of Ireland export in a real database with RLS: one line per merchant with its counts, sums,
 usual category and dates; search (wildcards are literal); a merge of two names into one, with
 its rule, undone by the tab's Undo; the list is drawn only while the tab is open; alike names
-suggested for a merge either way, or kept apart for good."""
+suggested for a merge either way, or kept apart (until the user asks to see them again)."""
 
 from __future__ import annotations
 
@@ -103,6 +103,11 @@ def test_suggestions_merge_either_way_or_stay_apart(open_page, db, boi_user, mak
     at.button(key="mc_apart_0").click().run()
     assert "ATM and ATMD are kept apart: not suggested again." in [s.value for s in at.success]
     assert not any(b.key == "mc_apart_0" for b in at.button)
+    assert [e.label for e in at.expander if e.label.startswith("Kept apart")] == ["Kept apart (1)"]
+    at.button(key="mc_again_0").click().run()  # changed their mind: suggested again
+    assert "atm and atmd may be suggested for a merge again." in [s.value for s in at.success]
+    assert any(b.key == "mc_apart_0" for b in at.button)
+    at.button(key="mc_apart_0").click().run()
     with db.user_session(boi_user) as conn:
         assert _names(conn, "ATM%") == ["ATM", "ATMD", "ATMD"]
         assert kept_apart(conn) == {("atm", "atmd")}
