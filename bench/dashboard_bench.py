@@ -53,6 +53,22 @@ def _top_up(db: Database, user: object, n: int, days: int) -> None:
                     and parent_id is not null) cat""", [days, n])
 
 
+def big_user(db: Database, years: int, per_year: int, n_others: int) -> tuple[object, int]:
+    """``n_others`` demo users, then the big user (a ``years``-year household topped up to
+    ``years * per_year`` transactions): (the big user, the other users' transaction count)."""
+    auth = LocalAuth(db, uuid.uuid4().hex * 2)
+    others = 0
+    for i, household in enumerate(generate_users(n_others, seed=2, months=24)):
+        other = auth.sign_up(f"other{i}@example.org", "Bench-Password-1", f"Other {i}")
+        with db.user_session(other) as conn:
+            others += load_household(conn, other, household)
+    user = auth.sign_up("big@example.org", "Bench-Password-1", "Big")
+    with db.user_session(user) as conn:
+        base = load_household(conn, user, generate_household(seed=5, months=12 * years))
+    _top_up(db, user, max(years * per_year - base, 0), 365 * years)
+    return user, others
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--years", type=int, default=5)
@@ -71,17 +87,7 @@ def main() -> None:
             settings = Settings(data_dir=tmp, database_url=owner)
             db = Database(owner, settings)
             set_database(db)
-            auth = LocalAuth(db, uuid.uuid4().hex * 2)
-            others = 0
-            for i, household in enumerate(generate_users(args.others, seed=2, months=24)):
-                other = auth.sign_up(f"other{i}@example.org", "Bench-Password-1", f"Other {i}")
-                with db.user_session(other) as conn:
-                    others += load_household(conn, other, household)
-            user = auth.sign_up("big@example.org", "Bench-Password-1", "Big")
-            with db.user_session(user) as conn:
-                base = load_household(conn, user, generate_household(seed=5, months=12 * args.years))
-            total = args.years * args.per_year
-            _top_up(db, user, max(total - base, 0), 365 * args.years)
+            user, others = big_user(db, args.years, args.per_year, args.others)
             with db.owner_connection() as conn:
                 n_user = conn.execute("select count(*) from public.transactions where user_id = %s",
                                       [str(user.id)]).fetchone()[0]

@@ -17,17 +17,13 @@ import logging
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from bench.dashboard_bench import _top_up
+from bench.dashboard_bench import big_user
 from bench.pipeline_bench import _database
 from core import migrate
-from core.auth import LocalAuth
 from core.config import Settings
 from core.db import Database
-from core.demo_data import generate_household, generate_users
-from core.demo_seed import load_household
 from core.merchant_list import list_merchants, suggestions
 
 log = logging.getLogger(__name__)
@@ -47,15 +43,7 @@ def main() -> None:
         try:
             migrate.migrate(owner)
             db = Database(owner, Settings(data_dir=tmp, database_url=owner))
-            auth = LocalAuth(db, uuid.uuid4().hex * 2)
-            for i, household in enumerate(generate_users(args.others, seed=2, months=24)):
-                other = auth.sign_up(f"other{i}@example.org", "Bench-Password-1", f"Other {i}")
-                with db.user_session(other) as conn:
-                    load_household(conn, other, household)
-            user = auth.sign_up("big@example.org", "Bench-Password-1", "Big")
-            with db.user_session(user) as conn:
-                base = load_household(conn, user, generate_household(seed=5, months=12 * args.years))
-            _top_up(db, user, max(args.years * args.per_year - base, 0), 365 * args.years)
+            user, _ = big_user(db, args.years, args.per_year, args.others)
             with db.owner_connection() as conn:
                 conn.execute("analyze public.transactions")
             lists, suggests = [], []
