@@ -49,28 +49,56 @@ def normalized(frame: pd.DataFrame, known: dict[str, str] | None = None
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_NOT_LETTER = re.compile(r"[\W\d_]+")
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.casefold()))
 
 
 def names_more(merchant: str, description: str) -> bool:
     """Whether ``merchant`` has a word (3+ letters) the description does not (nor a word that
-    starts the same, "GMBH" for a cut-off "GM"): a name the user gave ("Hotel Okura" for
-    "POS20SEP BV") or a payee column, not the importer's reading of the line itself."""
-    have = _WORD.findall(description.casefold())
-    return any(not any(d.startswith(w) or w.startswith(d) for d in have)
-               for w in _WORD.findall(merchant.casefold()) if len(w) >= 3)
+    starts the same, "GMBH" for a cut-off "GM"), and its letters are not a run of the line's
+    letters ("SPAR" in "EUROSPAR 12"): a name the user gave ("Hotel Okura" for "POS20SEP BV")
+    or a payee column, not the importer's reading of the line itself."""
+    return _flat(merchant) not in _flat(description) and _more(
+        [w for w in _words(merchant) if len(w) >= 3], _words(description))
+
+
+def _flat(text: str) -> str:
+    return _NOT_LETTER.sub("", text.casefold())
+
+
+def _more(name_words: list[str], have: tuple[str, ...]) -> bool:
+    return any(not any(d.startswith(w) or w.startswith(d) for d in have) for w in name_words)
 
 
 def lines_read(raw: np.ndarray, merchant: np.ndarray) -> np.ndarray:
     """The lines the text features read: the description, preceded by the merchant's name
-    where it :func:`names_more` ("Hotel Okura · POS20SEP BV"); each distinct pair once."""
-    names = pd.Series(np.where(pd.isna(merchant), "", merchant), dtype=object).astype(str)
-    pairs = (pd.Series(raw, dtype=object) + "\x1f" + names).to_numpy(dtype=object)
-    codes, uniques = pd.factorize(pairs, use_na_sentinel=False)
-    read = []
-    for pair in uniques:
-        r, _, m = pair.rpartition("\x1f")
-        read.append(f"{m.strip()} · {r}" if m.strip() and names_more(m, r) else r)
-    return np.array(read, dtype=object)[codes]
+    where it :func:`names_more` ("Hotel Okura · POS20SEP BV"); each distinct pair once, the
+    letters of each distinct description and name read once."""
+    dcodes, descs = pd.factorize(raw, use_na_sentinel=False)
+    names = np.array(merchant, dtype=object)
+    names[pd.isna(names)] = ""
+    mcodes, merchants = pd.factorize(names, use_na_sentinel=False)
+    name_words = [[w for w in _words(str(m)) if len(w) >= 3] for m in merchants]
+    if not any(name_words):
+        return raw
+    pairs, inverse = np.unique(dcodes.astype(np.int64) * len(merchants) + mcodes,
+                               return_inverse=True)
+    d_of, m_of = np.divmod(pairs, len(merchants))
+    descs = np.asarray(descs, dtype=object)
+    low_d = [d.casefold() for d in descs]
+    low_m = [str(m).casefold().strip() for m in merchants]
+    # as names_more; first the common case, the importer's name as it stands in its line
+    ask = [k for k in range(len(pairs)) if name_words[m_of[k]]
+           and low_m[m_of[k]] not in low_d[d_of[k]]]
+    read = descs[d_of]
+    for k in ask:
+        d, m = d_of[k], m_of[k]
+        if names_more(str(merchants[m]), descs[d]):
+            read[k] = f"{str(merchants[m]).strip()} · {descs[d]}"
+    return read[inverse.ravel()]
 
 
 def dates_of(frame: pd.DataFrame) -> pd.Series:

@@ -20,6 +20,7 @@ from ml.row_inputs import lines_read, names_more, normalized
     ("STATOIL", "POS01SEP STATOIL", False),  # the importer's name from the line
     ("ÉÁÚ ÜÜÜÜMLAUT", "Éáú üüüümlaut!     GP", False),  # upper-cased by the importer
     ("AB", "POS CARD", False),  # no word of 3+ letters: nothing to add
+    ("SPAR", "EUROSPAR 12", False),  # its letters are a run of the line's
 ])
 def test_names_more(merchant, description, more):
     assert names_more(merchant, description) is more
@@ -72,3 +73,5 @@ def test_the_demo_evaluation_can_keep_the_merchant_column():
     assert 0 < named.sum() < len(data)
     assert all(r.endswith(" · " + d) for r, d in zip(read[named], data["description"][named],
                                                       strict=True))
+    assert list(named) == [names_more(m, d) for m, d in zip(data["merchant"], data["description"],
+                                                             strict=True)]
