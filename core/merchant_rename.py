@@ -7,7 +7,9 @@ its ``merchant`` or, without one, its description (:data:`core.queries.MERCHANT`
 merchants by that name, so two spellings renamed to one become one merchant with one history,
 and a readable name can be recognised by the built-in lexicon; the rows' ``UPDATE`` marks the
 user for the job, which refits and files the undecided rows of the renamed merchant again.
-Categories the user decided stay as they are.
+Categories the user decided stay as they are. A new name that another merchant already has in
+other letter case takes that merchant's spelling ("atm" where "ATM" exists becomes "ATM"), so a
+merge leaves one spelling, and one card in the review queue.
 
 With ``remember`` (all rows only), future imports get the new name too: a rule
 "Rename <old> → <new>" (the condition the row's merchant, or its description when it has
@@ -117,6 +119,9 @@ def rename_merchant(conn: psycopg.Connection, tx_id: Any, new_name: Any, *, ever
     if new == old:
         return Renamed(old, new, 0)
     ids = rows_named(conn, old) if every else [tx_id]
+    new = _spelling(conn, new, ids)
+    if new == old:
+        return Renamed(old, new, 0)
     touched: list[tuple[str, str | None, str, str]] = []
 
     def write() -> int:
@@ -136,6 +141,16 @@ def rename_merchant(conn: psycopg.Connection, tx_id: Any, new_name: Any, *, ever
     return Renamed(old, new, rows, own[3] if own else "",
                    ("added" if own[1] is None else "updated") if own else "",
                    len(touched) - (1 if own else 0), change)
+
+
+def _spelling(conn: psycopg.Connection, new: str, ids: list[Any]) -> str:
+    """``new`` as another merchant of the user already spells it, ignoring case ("atm" where
+    "ATM" exists: a merge), so one shop keeps one spelling everywhere, the review queue too;
+    ``new`` itself when no other row (outside ``ids``) has that name."""
+    row = conn.execute(f"select {MERCHANT}, count(*) from public.transactions t"
+                       f" where lower({MERCHANT}) = lower(%s) and not (t.id = any(%s::uuid[]))"
+                       " group by 1 order by 2 desc, 1 limit 1", [new, ids]).fetchone()
+    return str(row[0]) if row else new
 
 
 def _remember(conn: psycopg.Connection, old: str, new: str, field: str) -> list[tuple]:

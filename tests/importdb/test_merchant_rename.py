@@ -157,3 +157,14 @@ def test_a_review_card_renames_its_merchant_and_undo_takes_it_back(open_page, db
     with db.user_session(boi_user) as conn:
         assert _merchants(conn, "POS21SEP%") == ["TR"]
     assert any(m.value.startswith("**TR** · 1 transaction") for m in at.markdown)
+
+
+def test_a_name_another_merchant_has_in_other_case_takes_its_spelling(db, boi_user) -> None:
+    with db.user_session(boi_user) as conn:
+        done = mr.rename_merchant(conn, _first(conn, "ATMD%"), "atm", remember=False)
+        assert (done.new, done.rows) == ("ATM", 2)  # a merge: one spelling, one review card
+        assert _merchants(conn, "ATM%") == ["ATM"] * 3
+        # a merchant's own case can still change: no other merchant has the name
+        again = mr.rename_merchant(conn, _first(conn, "ATM%"), "Atm", remember=False)
+        assert (again.new, again.rows) == ("Atm", 3)
+        assert mr.rename_merchant(conn, _first(conn, "ATM%"), "Atm").rows == 0  # as it is
