@@ -20,7 +20,7 @@ import psycopg
 
 from core.categories import labels_by_id, leaf_problem
 from core.corrections import CorrectionError
-from core.rules import Rule, same_name
+from core.rules import Rule, free_name
 from core.rules_store import delete_rule, list_rules, save_rule
 
 log = logging.getLogger(__name__)
@@ -84,9 +84,7 @@ def rule_from_correction(conn: psycopg.Connection, tx_id: Any, category_id: Any,
         log.info("rule %s already files this merchant there", keep.id)
         return MadeRule(uuid.UUID(str(keep.id)), keep.name, "kept")
     others = [r for r in existing if r not in mine]
-    name, n = base, 2
-    while any(same_name(r.name, name) for r in others):  # rule names are unique per user
-        name, n = f"{base} ({n})", n + 1
+    name = free_name(base, (r.name for r in others))
     if keep is None:
         rule_id = save_rule(conn, Rule(name=name, conditions=conditions, actions=actions,
                                        priority=100))

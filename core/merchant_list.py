@@ -89,11 +89,13 @@ def forget_apart(conn: psycopg.Connection, a: str, b: str) -> bool:
                         [x, y]).rowcount == 1
 
 
-def suggestions(conn: psycopg.Connection, merchants: pd.DataFrame, limit: int = 5) -> list[Pair]:
+def suggestions(conn: psycopg.Connection, merchants: pd.DataFrame, limit: int = 5,
+                apart: set[tuple[str, str]] | None = None) -> list[Pair]:
     """Merges worth asking about among ``merchants`` (:func:`list_merchants`), most
-    transactions first: alike names not filed under different categories nor kept apart."""
+    transactions first: alike names not filed under different categories nor kept apart
+    (``apart``: :func:`kept_apart`, when the caller has read it already)."""
     if len(merchants) < 2:
         return []
     cats = [c if isinstance(c, str) else None for c in merchants["category"]]
     return similar_pairs(list(merchants["merchant"]), list(merchants["transactions"]), cats,
-                         kept_apart(conn), limit)
+                         kept_apart(conn) if apart is None else apart, limit)

@@ -35,7 +35,7 @@ from typing import Any
 import psycopg
 
 from core.queries import MERCHANT
-from core.rules import Rule, RuleError, same_name
+from core.rules import Rule, RuleError, free_name
 from core.rules_edit import lock_rules
 from core.rules_store import list_rules, save_rule
 from core.undo import Change, tracked_fields
@@ -116,7 +116,7 @@ def rename_merchant(conn: psycopg.Connection, tx_id: Any, new_name: Any, *, ever
     to ``new_name``; ``remember`` (with ``every``): also in future imports, by a rule."""
     new = clean_name(new_name)
     old, has_merchant = merchant_of(conn, tx_id)
-    if new == old:
+    if new == old:  # as it is (before any other spelling is looked up)
         return Renamed(old, new, 0)
     ids = rows_named(conn, old) if every else [tx_id]
     new = _spelling(conn, new, ids)
@@ -166,9 +166,7 @@ def _remember(conn: psycopg.Connection, old: str, new: str, field: str) -> list[
                 and r.actions[0].get("type") == "set_merchant"), None)
     out: list[tuple] = []
     if own is None:
-        name, n = f"Rename {old[:50]} → {new[:50]}", 2
-        while any(same_name(r.name, name) for r in rules):
-            name, n = f"Rename {old[:50]} → {new[:50]} ({n})", n + 1
+        name = free_name(f"Rename {old[:50]} → {new[:50]}", (r.name for r in rules))
         rule_id = save_rule(conn, Rule(name=name, conditions=conditions, actions=actions,
                                        priority=PRIORITY))
         out.append((str(rule_id), None, json.dumps(actions), name))

@@ -31,7 +31,7 @@ import datetime as dt
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -208,6 +208,16 @@ def check_name(name: Any) -> str:
 def same_name(a: str, b: str) -> bool:
     """Whether two rule names count as the same (case and surrounding spaces ignored)."""
     return a.strip().casefold() == b.strip().casefold()
+
+
+def free_name(base: str, taken: Iterable[str]) -> str:
+    """``base``, or "``base`` (2)", "(3)", ... : the first that is not :func:`same_name` as any
+    of ``taken`` (rule names are unique per user)."""
+    names = list(taken)
+    name, n = base, 2
+    while any(same_name(t, name) for t in names):
+        name, n = f"{base} ({n})", n + 1
+    return name
 
 
 def validate_rule(rule: Rule, *, require_name: bool = True) -> Compiled:

@@ -49,8 +49,9 @@ def render() -> None:
     search = st.text_input("Search merchants", key="mc_search")
     with common.session() as conn:
         merchants, total = list_merchants(conn, search)
-        pairs = suggestions(conn, merchants)
-        apart = sorted(kept_apart(conn))
+        kept = kept_apart(conn)
+        pairs = suggestions(conn, merchants, apart=kept)
+    apart = sorted(kept)
     if merchants.empty:
         st.info("No merchant matches." if search.strip() else "No transactions yet: import a "
                 "statement first.")
